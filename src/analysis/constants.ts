@@ -1,0 +1,58 @@
+/**
+ * Every threshold the verdict uses, with a name. AUDIT.md explains each one; keep the two in step.
+ */
+
+/** Growth a run may accumulate over its horizon before it fails, bytes (64 MiB). */
+export const DEFAULT_HORIZON_BUDGET_BYTES = 64 * 2 ** 20;
+
+/** The seed's night: 10 h at 100 Hz. */
+export const DEFAULT_HORIZON_STEPS = 3_600_000;
+/** A Monte Carlo batch of 50 runs. */
+export const DEFAULT_HORIZON_INSTANCES = 50;
+/** PSO tuning: e.g. 50 particles x 2000 iterations of controller construction. */
+export const DEFAULT_HORIZON_CYCLES = 100_000;
+
+/** Steps of a soak or batch audit unless the audit or `--steps` says otherwise. */
+export const DEFAULT_STEPS = 1_000_000;
+/** Cycles of a churn audit unless the audit says otherwise. */
+export const DEFAULT_CYCLES = 2_000;
+/** Instances alive at once in a batch audit unless the audit says otherwise. */
+export const DEFAULT_BATCH_INSTANCES = 50;
+
+/** Uniform windows across the planned run; the steady state gets up to this many samples. */
+export const UNIFORM_WINDOWS = 100;
+/** A slope needs at least this many samples after the warm-up cut. */
+export const MIN_STEADY_SAMPLES = 30;
+/** An uncertain run is extended up to this multiple of its planned length, then called inconclusive. */
+export const MAX_EXTENSION_FACTOR = 4;
+/** A sequential decision must repeat on this many consecutive checks before the run stops early. */
+export const SEQUENTIAL_CONFIRMATIONS = 2;
+
+/** Two-sided confidence of the slope interval. */
+export const CONFIDENCE = 0.99;
+/** Standard normal quantile for CONFIDENCE (two-sided): Φ⁻¹(0.995). */
+export const CONFIDENCE_Z = 2.5758293035489004;
+
+/** The warm-up cut is searched in the first half of the samples only (the MSER rule). */
+export const MAX_WARMUP_FRACTION = 0.5;
+
+/**
+ * A rise before the cut is reported as a plateau (bounded growth) when it is at least this large and
+ * the steady slope passes.
+ */
+export const PLATEAU_MIN_RISE_BYTES = 1 * 2 ** 20;
+
+/** Warm-up bigger than this is worth a warning in reports (P2). */
+export const LARGE_WARMUP_BYTES = 16 * 2 ** 20;
+
+/** Churn: instances created after measuring and registered to prove they are collected. */
+export const COLLECTION_PROBE_CYCLES = 20;
+/** Churn: handles left behind at or above this fraction of the cycles mean one per cycle: a leak. */
+export const HANDLE_LEAK_FRACTION = 0.5;
+
+/** A post-GC heap above this fraction of the heap cap ends the run before V8 aborts it. */
+export const HEAP_CAP_GUARD_FRACTION = 0.85;
+/** Default `--max-old-space-size` for each audit process, MiB. */
+export const DEFAULT_HEAP_CAP_MB = 1536;
+/** An audit with no new sample for this long is killed and reported as hung, ms. */
+export const DEFAULT_HANG_TIMEOUT_MS = 60_000;

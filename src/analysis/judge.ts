@@ -1,0 +1,140 @@
+import type { RawAuditRecord, ResolvedAuditOptions, Sample, Verdict } from '../types.ts';
+import { HANDLE_LEAK_FRACTION, MIN_STEADY_SAMPLES } from './constants.ts';
+import { analyseSeries, type SeriesAnalysis, type SeriesVerdict } from './series.ts';
+
+export interface Projection {
+  /** Units x instances of the horizon the growth is projected over. */
+  readonly units: number;
+  readonly label: string;
+  /** Projected growth over the horizon from the slope, and from its interval's ends, bytes. */
+  readonly bytes: number;
+  readonly ci: readonly [number, number];
+}
+
+export interface CollectionCheck {
+  readonly probed: number;
+  readonly collected: number;
+  readonly ok: boolean;
+}
+
+export interface HandleCheck {
+  /** Handles left behind, by type (after − before, positive entries only). */
+  readonly leftBehind: Readonly<Record<string, number>>;
+  readonly total: number;
+  readonly ok: boolean;
+}
+
+export interface Judgement {
+  readonly verdict: Verdict;
+  readonly heap: SeriesAnalysis;
+  readonly offHeap: SeriesAnalysis;
+  readonly projection: { readonly heap: Projection; readonly offHeap: Projection };
+  readonly collection: CollectionCheck | null;
+  readonly handles: HandleCheck | null;
+  /** One line per reason the verdict is what it is. */
+  readonly reasons: readonly string[];
+}
+
+/** The x axis of the analysis: steps, cycles, or instance-steps for a batch (judged per instance). */
+export function unitsOf(sample: Sample, options: ResolvedAuditOptions): number {
+  return options.workload === 'batch' ? sample.at * options.instances : sample.at;
+}
+
+export function unitName(options: ResolvedAuditOptions): string {
+  return options.workload === 'churn' ? 'cycle' : options.workload === 'batch' ? 'instance-step' : 'step';
+}
+
+/** Heap and off-heap verdicts from samples alone: what the sequential rule needs while measuring. */
+export function analyseSamples(
+  samples: readonly Sample[],
+  options: ResolvedAuditOptions,
+  minSteady = MIN_STEADY_SAMPLES,
+): { heap: SeriesAnalysis; offHeap: SeriesAnalysis; verdict: SeriesVerdict } {
+  const xs = samples.map((s) => unitsOf(s, options));
+  const heap = analyseSeries(xs, samples.map((s) => s.heapUsed), options.budgetPerUnit, minSteady);
+  const offHeap = analyseSeries(xs, samples.map((s) => s.external), options.budgetPerUnit, minSteady);
+  return { heap, offHeap, verdict: combine(heap.verdict, offHeap.verdict) };
+}
+
+function combine(a: SeriesVerdict, b: SeriesVerdict): SeriesVerdict {
+  if (a === 'fail' || b === 'fail') return 'fail';
+  if (a === 'pass' && b === 'pass') return 'pass';
+  return 'inconclusive';
+}
+
+function project(series: SeriesAnalysis, options: ResolvedAuditOptions): Projection {
+  const { horizon } = options;
+  const units = options.workload === 'churn' ? horizon.units : horizon.units * horizon.instances;
+  const [low, high] = series.slope.ci;
+  return {
+    units,
+    label: horizon.label ?? `${units.toLocaleString('en')} ${unitName(options)}s`,
+    bytes: series.slope.bytesPerUnit * units,
+    ci: [low * units, high * units],
+  };
+}
+
+function leftBehind(handles: NonNullable<RawAuditRecord['handles']>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [type, after] of Object.entries(handles.after)) {
+    const grew = after - (handles.before[type] ?? 0);
+    if (grew > 0) out[type] = grew;
+  }
+  return out;
+}
+
+const bytes = (b: number) => `${b.toFixed(b !== 0 && Math.abs(b) < 10 ? 3 : 1)} B`;
+
+/**
+ * The verdict of one audit from its raw record: heap and off-heap slopes against the budget, plus, for
+ * churn, proof that dropped instances were collected and that no handles were left behind.
+ */
+export function judge(record: RawAuditRecord): Judgement {
+  const { options } = record;
+  const { heap, offHeap, verdict: memoryVerdict } = analyseSamples(record.samples, options);
+  const unit = unitName(options);
+  const reasons: string[] = [];
+  for (const [label, s] of [['heap', heap], ['off-heap', offHeap]] as const) {
+    const [low, high] = s.slope.ci;
+    const range = `${bytes(s.slope.bytesPerUnit)}/${unit} [${bytes(low)}, ${bytes(high)}]`;
+    if (s.verdict === 'fail') reasons.push(`${label} grows ${range}, above the budget of ${bytes(s.budgetPerUnit)}/${unit}`);
+    else if (s.verdict === 'inconclusive') {
+      reasons.push(
+        s.steadySamples < MIN_STEADY_SAMPLES
+          ? `${label}: only ${s.steadySamples} steady-state samples (need ${MIN_STEADY_SAMPLES})`
+          : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}`,
+      );
+    }
+  }
+  const collection = record.collection
+    ? { ...record.collection, ok: record.collection.collected >= record.collection.probed }
+    : null;
+  if (collection && !collection.ok) {
+    reasons.push(`only ${collection.collected} of ${collection.probed} dropped instances were collected`);
+  }
+  let handles: HandleCheck | null = null;
+  if (record.handles) {
+    const left = leftBehind(record.handles);
+    const total = Object.values(left).reduce((a, b) => a + b, 0);
+    const cycles = record.samples.at(-1)?.at ?? 0;
+    handles = { leftBehind: left, total, ok: total < HANDLE_LEAK_FRACTION * Math.max(1, cycles) };
+    if (!handles.ok) {
+      reasons.push(`${total} handles left behind after ${cycles} cycles (${Object.entries(left).map(([t, n]) => `${n} ${t}`).join(', ')})`);
+    }
+  }
+  let verdict: Verdict = memoryVerdict;
+  if ((collection && !collection.ok) || (handles && !handles.ok)) verdict = 'fail';
+  if (record.error) {
+    verdict = 'error';
+    reasons.unshift(`${record.error.kind}: ${record.error.message}`);
+  }
+  return {
+    verdict,
+    heap,
+    offHeap,
+    projection: { heap: project(heap, options), offHeap: project(offHeap, options) },
+    collection,
+    handles,
+    reasons,
+  };
+}

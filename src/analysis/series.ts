@@ -1,0 +1,63 @@
+import { CONFIDENCE_Z, MIN_STEADY_SAMPLES, PLATEAU_MIN_RISE_BYTES } from './constants.ts';
+import { theilSen } from './regression.ts';
+import { mserLinearCut, warmupRise } from './warmup.ts';
+
+/** `pass`: growth is under budget; `fail`: over it; `inconclusive`: the data cannot tell yet. */
+export type SeriesVerdict = 'pass' | 'fail' | 'inconclusive';
+
+/** What one memory series (heap or off-heap) says, against a budget in bytes per unit of x. */
+export interface SeriesAnalysis {
+  readonly samples: number;
+  readonly steadySamples: number;
+  /** The one-time rise before the steady state: where it ends (x and sample index) and its size. */
+  readonly warmup: { readonly index: number; readonly until: number; readonly bytes: number };
+  /** Steady-state growth per unit of x (step, cycle or instance-step), with its confidence interval. */
+  readonly slope: { readonly bytesPerUnit: number; readonly ci: readonly [number, number] };
+  /** Bounded growth: a rise that stopped. Null when there was no large rise or the slope did not pass. */
+  readonly plateau: { readonly level: number; readonly rise: number } | null;
+  readonly budgetPerUnit: number;
+  readonly verdict: SeriesVerdict;
+}
+
+/**
+ * Judges one series: cut the warm-up (MSER), estimate the steady slope (Theil–Sen) with its interval,
+ * and compare the interval with the budget: `fail` when even its lower end exceeds the budget, `pass`
+ * when its upper end is within it, `inconclusive` otherwise or when the steady state has fewer than
+ * `minSteady` samples.
+ */
+export function analyseSeries(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  budgetPerUnit: number,
+  minSteady = MIN_STEADY_SAMPLES,
+): SeriesAnalysis {
+  const n = xs.length;
+  const { index } = mserLinearCut(xs, ys, minSteady);
+  const steadySamples = n - index;
+  const estimate = theilSen(xs, ys, CONFIDENCE_Z, index);
+  const [low, high] = estimate.ci;
+  let verdict: SeriesVerdict = 'inconclusive';
+  if (steadySamples >= minSteady) {
+    if (low > budgetPerUnit) verdict = 'fail';
+    else if (high <= budgetPerUnit) verdict = 'pass';
+  }
+  const rise = n > 0 ? warmupRise(xs, ys, index) : 0;
+  const plateau =
+    verdict === 'pass' && rise >= PLATEAU_MIN_RISE_BYTES ? { level: median(ys, index), rise } : null;
+  return {
+    samples: n,
+    steadySamples,
+    warmup: { index, until: n > 0 ? xs[index]! : 0, bytes: rise },
+    slope: { bytesPerUnit: estimate.slope, ci: estimate.ci },
+    plateau,
+    budgetPerUnit,
+    verdict,
+  };
+}
+
+function median(values: ArrayLike<number>, from: number): number {
+  const sorted = Float64Array.from(Array.prototype.slice.call(values, from) as number[]).sort();
+  const m = sorted.length;
+  if (m === 0) return 0;
+  return m % 2 === 1 ? sorted[(m - 1) / 2]! : (sorted[m / 2 - 1]! + sorted[m / 2]!) / 2;
+}

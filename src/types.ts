@@ -1,0 +1,140 @@
+/**
+ * The vocabulary shared by the measured process (worker) and the parent (CLI, analysis, reports): audit
+ * options, samples and the raw record an audit produces. They meet here, at typed data.
+ */
+
+export type Workload = 'soak' | 'churn' | 'batch';
+export type Expectation = 'leak' | 'clean';
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
+
+/** What `setup` gets: the run's seed, a PRNG seeded from it, and (batch) which instance it builds. */
+export interface AuditContext {
+  readonly seed: number;
+  /** Uniform in [0, 1), deterministic for a given seed, audit and instance. */
+  readonly random: () => number;
+  /** 0 for soak and churn; 0 … instances − 1 for batch. */
+  readonly instance: number;
+}
+
+/**
+ * A soak or batch subject: what one step does. A step may return a number (a control value, say); a
+ * NaN or infinite return ends the audit as `error`.
+ */
+export interface StepSubject {
+  step(): number | void;
+  /** Called once after the last sample. */
+  teardown?(): void;
+}
+
+/**
+ * A churn subject: what one cycle does (create → k steps → cleanup → drop). `cycle` returns the object
+ * it dropped, so the harness can prove it was collected.
+ */
+export interface CycleSubject {
+  cycle(): object | void;
+  teardown?(): void;
+}
+
+export type Subject = StepSubject | CycleSubject;
+export type Setup = (context: AuditContext) => Subject;
+
+/** How far to project growth: steps (or cycles) per run times runs alive at once. */
+export interface Horizon {
+  /** Steps (soak, batch) or cycles (churn) the real workload runs. */
+  readonly units: number;
+  /** Instances alive at once (batch, Monte Carlo). */
+  readonly instances: number;
+  /** How a report names it, e.g. "10 h at 100 Hz x 50 instances". */
+  readonly label?: string;
+}
+
+export interface AuditOptions {
+  /** Default `soak`. */
+  readonly workload?: Workload;
+  /** What the harness should conclude. Default `clean`: the audit checks that nothing leaks. */
+  readonly expect?: Expectation;
+  /** Soak and batch: planned steps (default 1 M; `--steps` overrides). */
+  readonly steps?: number;
+  /** Churn: planned cycles (default 2000). */
+  readonly cycles?: number;
+  /** Churn: steps each cycle runs (documentation for reports; the cycle does them). */
+  readonly stepsPerCycle?: number;
+  /** Batch: instances alive at once (default 50). */
+  readonly instances?: number;
+  /** Default: 10 h at 100 Hz x 50 instances (soak, batch), 100 000 cycles (churn). `--horizon` overrides. */
+  readonly horizon?: Partial<Horizon>;
+  /**
+   * Growth allowed over the horizon, bytes (default 64 MiB). The per-step (per-cycle) budget is this over
+   * the horizon's units x instances. Ignored when `budgetPerUnit` is given.
+   */
+  readonly budget?: number;
+  /** Growth allowed per step (soak), per instance-step (batch) or per cycle (churn), bytes. */
+  readonly budgetPerUnit?: number;
+  /** Why the expectation holds (calibration subjects). */
+  readonly description?: string;
+}
+
+/** Options after defaults and command-line overrides: what the run actually used. */
+export interface ResolvedAuditOptions {
+  readonly workload: Workload;
+  readonly expect: Expectation;
+  /** Planned units: steps (soak, batch) or cycles (churn). */
+  readonly units: number;
+  /** Extension cap for an uncertain run. */
+  readonly maxUnits: number;
+  readonly instances: number;
+  readonly stepsPerCycle: number | null;
+  readonly horizon: Horizon;
+  /** Bytes per unit of the analysis x axis: per step, per instance-step (batch) or per cycle. */
+  readonly budgetPerUnit: number;
+  /** Where the budget came from, for reports. */
+  readonly budgetSource: 'budgetPerUnit' | 'budget' | 'default';
+  readonly seed: number;
+  readonly description: string | null;
+}
+
+/** One reading, taken right after a forced full GC. Bytes. */
+export interface Sample {
+  /** Units done when sampled: steps (soak, batch) or cycles (churn). */
+  readonly at: number;
+  /** Milliseconds since measuring began. */
+  readonly ms: number;
+  readonly heapUsed: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+  readonly rss: number;
+  /** `space_used_size` per V8 heap space (old_space, code_space, large_object_space, …). */
+  readonly spaces: Readonly<Record<string, number>>;
+}
+
+export type ErrorKind = 'setup' | 'threw' | 'non-finite' | 'heap-exhausted' | 'hung' | 'crashed';
+
+export interface AuditError {
+  readonly kind: ErrorKind;
+  readonly message: string;
+  /** Units done when it happened, if known. */
+  readonly at?: number;
+}
+
+/** Why the measuring loop stopped. */
+export type StopReason = 'decided' | 'planned' | 'extension-cap' | 'heap-guard' | 'error';
+
+/** What the measured process reports: everything the verdict will be computed from, and nothing more. */
+export interface RawAuditRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly file: string;
+  readonly options: ResolvedAuditOptions;
+  readonly pid: number;
+  readonly node: string;
+  readonly heapCapBytes: number;
+  readonly samples: Sample[];
+  readonly stopReason: StopReason | null;
+  /** Churn: dropped instances registered after measuring, and how many were collected. */
+  readonly collection: { readonly probed: number; readonly collected: number } | null;
+  /** Churn: active handles by type, before the first cycle and after the last. */
+  readonly handles: { readonly before: Record<string, number>; readonly after: Record<string, number> } | null;
+  readonly error: AuditError | null;
+  /** Where the measured process spent its time, ms. */
+  readonly timings: { readonly setupMs: number; readonly loopMs: number; readonly samplingMs: number; readonly decisionMs: number };
+}

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIDENCE_Z, MIN_STEADY_SAMPLES, PLATEAU_MIN_RISE_BYTES } from '../src/analysis/constants.ts';
+import { judge } from '../src/analysis/judge.ts';
+import { leastSquares, theilSen } from '../src/analysis/regression.ts';
+import { analyseSeries } from '../src/analysis/series.ts';
+import { mserLinearCut } from '../src/analysis/warmup.ts';
+import type { RawAuditRecord, ResolvedAuditOptions, Sample } from '../src/types.ts';
+
+/** Deterministic noise: mulberry32. */
+function noise(seed: number, amplitude: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * amplitude;
+  };
+}
+
+/** x: a log-spaced warm-up part then 100 uniform windows of 10 000 steps, as the planner makes them. */
+const XS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, ...Array.from({ length: 100 }, (_, i) => (i + 1) * 10_000)];
+
+describe('regression', () => {
+  it('least squares and Theil–Sen recover an exact line', () => {
+    const ys = XS.map((x) => 5_000_000 + 273 * x);
+    expect(leastSquares(XS, ys).slope).toBeCloseTo(273, 9);
+    const ts = theilSen(XS, ys, CONFIDENCE_Z);
+    expect(ts.slope).toBeCloseTo(273, 9);
+    expect(ts.ci[0]).toBeCloseTo(273, 9);
+    expect(ts.ci[1]).toBeCloseTo(273, 9);
+  });
+
+  it('Theil–Sen ignores a few outliers that drag least squares', () => {
+    const ys = XS.map((x, i) => 1000 * x + (i % 25 === 24 ? 5e8 : 0));
+    expect(Math.abs(theilSen(XS, ys, CONFIDENCE_Z).slope - 1000)).toBeLessThan(1);
+    expect(Math.abs(leastSquares(XS, ys).slope - 1000)).toBeGreaterThan(5);
+  });
+
+  it('the interval covers the true slope of a noisy line and narrows with more data', () => {
+    const r = noise(1, 200_000);
+    const ys = XS.map((x) => 0.65 * x + r());
+    const all = theilSen(XS, ys, CONFIDENCE_Z);
+    expect(all.ci[0]).toBeLessThan(0.65);
+    expect(all.ci[1]).toBeGreaterThan(0.65);
+    const few = theilSen(XS.slice(-30), ys.slice(-30), CONFIDENCE_Z);
+    expect(few.ci[1] - few.ci[0]).toBeGreaterThan(all.ci[1] - all.ci[0]);
+  });
+});
+
+describe('warm-up (MSER on line residuals)', () => {
+  it('keeps (almost) every sample of a pure line', () => {
+    // MSER may drop a few points whose noise happens to be large; never the steady part.
+    const r = noise(2, 10);
+    expect(XS[mserLinearCut(XS, XS.map((x) => 3 * x + r())).index]).toBeLessThan(10_000);
+    expect(mserLinearCut(XS, XS.map((x) => 3 * x)).index).toBe(0);
+  });
+
+  it('cuts a one-time 20 MB rise in the first 1000 steps', () => {
+    const r = noise(3, 20_000);
+    const ys = XS.map((x) => 10e6 + Math.min(x, 1000) * 21_000 + r());
+    const cut = mserLinearCut(XS, ys).index;
+    expect(XS[cut]).toBeGreaterThanOrEqual(1000);
+    expect(XS[cut]).toBeLessThanOrEqual(10_000);
+  });
+
+  it('cuts a buffer that fills for 100 000 steps, then stays flat', () => {
+    const r = noise(4, 20_000);
+    const ys = XS.map((x) => 10e6 + Math.min(x, 100_000) * 90 + r());
+    const cut = mserLinearCut(XS, ys).index;
+    expect(XS[cut]).toBeGreaterThanOrEqual(100_000);
+    expect(XS[cut]).toBeLessThanOrEqual(120_000);
+  });
+
+  it('never cuts past half the samples', () => {
+    const ys = XS.map((x) => (x < 900_000 ? x * 10 : 9e6));
+    expect(mserLinearCut(XS, ys).index).toBeLessThanOrEqual(Math.floor(XS.length / 2));
+  });
+});
+
+describe('series verdicts', () => {
+  const budget = 0.373;
+
+  it('fails a steady leak above budget', () => {
+    const r = noise(5, 5_000);
+    const s = analyseSeries(XS, XS.map((x) => 8e6 + 0.655 * x + r()), budget);
+    expect(s.verdict).toBe('fail');
+    expect(s.slope.bytesPerUnit).toBeCloseTo(0.655, 1);
+  });
+
+  it('passes a flat series, and a rise that stops, reporting the plateau', () => {
+    const r = noise(6, 5_000);
+    const flat = analyseSeries(XS, XS.map(() => 8e6 + r()), budget);
+    expect(flat.verdict).toBe('pass');
+    expect(flat.plateau).toBeNull();
+    const filled = analyseSeries(XS, XS.map((x) => 8e6 + Math.min(x, 100_000) * 88 + r()), budget);
+    expect(filled.verdict).toBe('pass');
+    expect(filled.plateau).not.toBeNull();
+    expect(filled.plateau!.rise).toBeGreaterThan(PLATEAU_MIN_RISE_BYTES);
+    expect(filled.warmup.bytes).toBeGreaterThan(8.5e6);
+    expect(filled.warmup.bytes).toBeLessThan(9.1e6);
+  });
+
+  it('is inconclusive when the interval straddles the budget, or too few steady samples', () => {
+    const r = noise(7, 3_000_000);
+    expect(analyseSeries(XS, XS.map((x) => budget * x + r()), budget).verdict).toBe('inconclusive');
+    const short = XS.slice(0, MIN_STEADY_SAMPLES - 1);
+    expect(analyseSeries(short, short.map(() => 1), budget).verdict).toBe('inconclusive');
+  });
+});
+
+describe('judge', () => {
+  const base: ResolvedAuditOptions = {
+    workload: 'soak',
+    expect: 'clean',
+    units: 1_000_000,
+    maxUnits: 4_000_000,
+    instances: 1,
+    stepsPerCycle: null,
+    horizon: { units: 3_600_000, instances: 50 },
+    budgetPerUnit: 0.373,
+    budgetSource: 'default',
+    seed: 1,
+    description: null,
+  };
+  const sample = (at: number, heapUsed: number, external = 1000): Sample => ({
+    at,
+    ms: at / 1000,
+    heapUsed,
+    external,
+    arrayBuffers: external,
+    rss: heapUsed * 2,
+    spaces: {},
+  });
+  const record = (options: ResolvedAuditOptions, samples: Sample[], extra: Partial<RawAuditRecord> = {}): RawAuditRecord => ({
+    id: 'x',
+    name: 'x',
+    file: 'x.audit.ts',
+    options,
+    pid: 1,
+    node: process.version,
+    heapCapBytes: 1e9,
+    samples,
+    stopReason: 'planned',
+    collection: null,
+    handles: null,
+    error: null,
+    timings: { setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
+    ...extra,
+  });
+
+  it('judges off-heap growth separately and projects it to the horizon', () => {
+    const j = judge(record(base, XS.map((x) => sample(x, 5e6, 1000 + 48 * x))));
+    expect(j.heap.verdict).toBe('pass');
+    expect(j.offHeap.verdict).toBe('fail');
+    expect(j.verdict).toBe('fail');
+    expect(j.projection.offHeap.bytes).toBeCloseTo(48 * 3_600_000 * 50, -3);
+    expect(j.reasons.join()).toMatch(/off-heap grows 48\.0 B\/step/);
+  });
+
+  it('judges a batch per instance-step', () => {
+    // 50 instances growing 1 B/step each: 50 B per batch step, 1 B per instance-step.
+    const batch = { ...base, workload: 'batch' as const, instances: 50 };
+    const j = judge(record(batch, XS.map((x) => sample(x, 5e6 + 50 * x))));
+    expect(j.heap.slope.bytesPerUnit).toBeCloseTo(1, 6);
+    expect(j.verdict).toBe('fail');
+  });
+
+  it('fails a churn whose dropped instances survive or whose handles pile up', () => {
+    const churn = { ...base, workload: 'churn' as const, budgetPerUnit: 671 };
+    const flat = XS.map((x) => sample(x, 5e6));
+    expect(judge(record(churn, flat, { collection: { probed: 20, collected: 20 }, handles: { before: { Timeout: 1 }, after: { Timeout: 1 } } })).verdict).toBe('pass');
+    const uncollected = judge(record(churn, flat, { collection: { probed: 20, collected: 0 } }));
+    expect(uncollected.verdict).toBe('fail');
+    expect(uncollected.reasons.join()).toMatch(/only 0 of 20 dropped instances were collected/);
+    const timers = judge(record(churn, flat, { handles: { before: { Timeout: 1 }, after: { Timeout: 1_000_001 } } }));
+    expect(timers.verdict).toBe('fail');
+    expect(timers.handles?.leftBehind).toEqual({ Timeout: 1_000_000 });
+  });
+
+  it('an error wins over any memory verdict, and says why first', () => {
+    const j = judge(record(base, XS.map((x) => sample(x, 5e6)), { error: { kind: 'threw', message: 'boom' } }));
+    expect(j.verdict).toBe('error');
+    expect(j.reasons[0]).toBe('threw: boom');
+  });
+});
