@@ -23,7 +23,7 @@ export function mserLinearCut(
   let best = 0;
   let bestStat = Number.POSITIVE_INFINITY;
   // Differences below this are rounding, not signal: ties keep the earlier cut (more data).
-  const resolution = (1e-12 * residualSumOfSquares(xs, ys)) / (n * n);
+  const resolution = (1e-12 * totalSumOfSquares(ys)) / (n * n);
   for (let d = 0; d <= lastCandidate; d++) {
     const remaining = n - d;
     const stat = residualSumOfSquares(xs, ys, d) / (remaining * remaining);
@@ -40,4 +40,13 @@ export function warmupRise(xs: ArrayLike<number>, ys: ArrayLike<number>, cut: nu
   if (xs.length === 0) return 0;
   const { slope, intercept } = leastSquares(xs, ys, cut);
   return intercept + slope * xs[cut]! - ys[0]!;
+}
+
+function totalSumOfSquares(ys: ArrayLike<number>): number {
+  let mean = 0;
+  for (let i = 0; i < ys.length; i++) mean += ys[i]!;
+  mean /= ys.length || 1;
+  let sst = 0;
+  for (let i = 0; i < ys.length; i++) sst += (ys[i]! - mean) ** 2;
+  return sst;
 }
