@@ -15,7 +15,7 @@ export const DEFAULT_HORIZON_CYCLES = 100_000;
 /** Steps of a soak or batch audit unless the audit or `--steps` says otherwise. */
 export const DEFAULT_STEPS = 1_000_000;
 /** Cycles of a churn audit unless the audit says otherwise. */
-export const DEFAULT_CYCLES = 2_000;
+export const DEFAULT_CYCLES = 5_000;
 /** Instances alive at once in a batch audit unless the audit says otherwise. */
 export const DEFAULT_BATCH_INSTANCES = 50;
 
@@ -35,6 +35,16 @@ export const CONFIDENCE_Z = 2.5758293035489004;
 
 /** The warm-up cut is searched in the first half of the samples only (the MSER rule). */
 export const MAX_WARMUP_FRACTION = 0.5;
+
+/**
+ * A failing slope is held back (inconclusive, keep measuring) when the most recent part of the steady
+ * state, this fraction of its span in steps, is flat within budget: the growth may be a bound being
+ * reached. A third, because V8 grows arrays by 1.5x: a leaking array's heap is a staircase whose flat
+ * treads span less than a third of the run so far, so a real leak's last third always holds a riser.
+ */
+export const RECENT_FRACTION = 1 / 3;
+/** The recent part needs at least this many samples to vouch for a plateau. */
+export const MIN_RECENT_SAMPLES = 5;
 
 /**
  * A rise before the cut is reported as a plateau (bounded growth) when it is at least this large and

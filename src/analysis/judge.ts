@@ -35,25 +35,36 @@ export interface Judgement {
   readonly reasons: readonly string[];
 }
 
-/** The x axis of the analysis: steps, cycles, or instance-steps for a batch (judged per instance). */
-export function unitsOf(sample: Sample, options: ResolvedAuditOptions): number {
-  return options.workload === 'batch' ? sample.at * options.instances : sample.at;
-}
-
 export function unitName(options: ResolvedAuditOptions): string {
   return options.workload === 'churn' ? 'cycle' : options.workload === 'batch' ? 'instance-step' : 'step';
 }
 
-/** Heap and off-heap verdicts from samples alone: what the sequential rule needs while measuring. */
-export function analyseSamples(
-  samples: readonly Sample[],
+export interface MemoryColumns {
+  /** Units done at each sample. */
+  readonly at: ArrayLike<number>;
+  readonly heapUsed: ArrayLike<number>;
+  readonly external: ArrayLike<number>;
+}
+
+/** Heap and off-heap verdicts from the readings alone: what the sequential rule needs while measuring. */
+export function analyseColumns(
+  columns: MemoryColumns,
   options: ResolvedAuditOptions,
   minSteady = MIN_STEADY_SAMPLES,
 ): { heap: SeriesAnalysis; offHeap: SeriesAnalysis; verdict: SeriesVerdict } {
-  const xs = samples.map((s) => unitsOf(s, options));
-  const heap = analyseSeries(xs, samples.map((s) => s.heapUsed), options.budgetPerUnit, minSteady);
-  const offHeap = analyseSeries(xs, samples.map((s) => s.external), options.budgetPerUnit, minSteady);
+  const scale = options.workload === 'batch' ? options.instances : 1;
+  const xs = Float64Array.from(columns.at, (at) => at * scale);
+  const heap = analyseSeries(xs, columns.heapUsed, options.budgetPerUnit, minSteady);
+  const offHeap = analyseSeries(xs, columns.external, options.budgetPerUnit, minSteady);
   return { heap, offHeap, verdict: combine(heap.verdict, offHeap.verdict) };
+}
+
+export function analyseSamples(samples: readonly Sample[], options: ResolvedAuditOptions, minSteady = MIN_STEADY_SAMPLES) {
+  return analyseColumns(
+    { at: samples.map((s) => s.at), heapUsed: samples.map((s) => s.heapUsed), external: samples.map((s) => s.external) },
+    options,
+    minSteady,
+  );
 }
 
 function combine(a: SeriesVerdict, b: SeriesVerdict): SeriesVerdict {
@@ -100,9 +111,13 @@ export function judge(record: RawAuditRecord): Judgement {
     if (s.verdict === 'fail') reasons.push(`${label} grows ${range}, above the budget of ${bytes(s.budgetPerUnit)}/${unit}`);
     else if (s.verdict === 'inconclusive') {
       reasons.push(
-        s.steadySamples < MIN_STEADY_SAMPLES
-          ? `${label}: only ${s.steadySamples} steady-state samples (need ${MIN_STEADY_SAMPLES})`
-          : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}`,
+        !s.warmup.settled
+          ? `${label}: still warming up (the best warm-up cut is at the end of the searched half)`
+          : s.levelling
+            ? `${label} grew ${range} but its last third is flat: a bound being reached, or a pause`
+            : s.steadySamples < MIN_STEADY_SAMPLES
+              ? `${label}: only ${s.steadySamples} steady-state samples (need ${MIN_STEADY_SAMPLES})`
+              : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}`,
       );
     }
   }

@@ -1,4 +1,4 @@
-import { CONFIDENCE_Z, MIN_STEADY_SAMPLES, PLATEAU_MIN_RISE_BYTES } from './constants.ts';
+import { CONFIDENCE_Z, MIN_RECENT_SAMPLES, MIN_STEADY_SAMPLES, PLATEAU_MIN_RISE_BYTES, RECENT_FRACTION } from './constants.ts';
 import { theilSen } from './regression.ts';
 import { mserLinearCut, warmupRise } from './warmup.ts';
 
@@ -10,20 +10,23 @@ export interface SeriesAnalysis {
   readonly samples: number;
   readonly steadySamples: number;
   /** The one-time rise before the steady state: where it ends (x and sample index) and its size. */
-  readonly warmup: { readonly index: number; readonly until: number; readonly bytes: number };
+  readonly warmup: { readonly index: number; readonly until: number; readonly bytes: number; readonly settled: boolean };
   /** Steady-state growth per unit of x (step, cycle or instance-step), with its confidence interval. */
   readonly slope: { readonly bytesPerUnit: number; readonly ci: readonly [number, number] };
   /** Bounded growth: a rise that stopped. Null when there was no large rise or the slope did not pass. */
   readonly plateau: { readonly level: number; readonly rise: number } | null;
   readonly budgetPerUnit: number;
+  /** True when the slope failed but its recent part is flat: growth that may have reached a bound. */
+  readonly levelling: boolean;
   readonly verdict: SeriesVerdict;
 }
 
 /**
  * Judges one series: cut the warm-up (MSER), estimate the steady slope (Theil–Sen) with its interval,
  * and compare the interval with the budget: `fail` when even its lower end exceeds the budget, `pass`
- * when its upper end is within it, `inconclusive` otherwise or when the steady state has fewer than
- * `minSteady` samples.
+ * when its upper end is within it, `inconclusive` otherwise, while the warm-up is not over, when the
+ * steady state has fewer than `minSteady` samples, or when it grew but its last third is flat (a bound
+ * being reached: more samples will tell a plateau from a leak).
  */
 export function analyseSeries(
   xs: ArrayLike<number>,
@@ -32,14 +35,24 @@ export function analyseSeries(
   minSteady = MIN_STEADY_SAMPLES,
 ): SeriesAnalysis {
   const n = xs.length;
-  const { index } = mserLinearCut(xs, ys, minSteady);
+  const { index, settled } = mserLinearCut(xs, ys);
   const steadySamples = n - index;
   const estimate = theilSen(xs, ys, CONFIDENCE_Z, index);
   const [low, high] = estimate.ci;
   let verdict: SeriesVerdict = 'inconclusive';
-  if (steadySamples >= minSteady) {
+  let levelling = false;
+  if (settled && steadySamples >= minSteady) {
     if (low > budgetPerUnit) verdict = 'fail';
     else if (high <= budgetPerUnit) verdict = 'pass';
+  }
+  if (verdict === 'fail') {
+    const recentFrom = xs[n - 1]! - (xs[n - 1]! - xs[index]!) * RECENT_FRACTION;
+    let first = n - 1;
+    while (first > index && xs[first - 1]! >= recentFrom) first--;
+    if (n - first >= MIN_RECENT_SAMPLES && theilSen(xs, ys, CONFIDENCE_Z, first).ci[1] <= budgetPerUnit) {
+      levelling = true;
+      verdict = 'inconclusive';
+    }
   }
   const rise = n > 0 ? warmupRise(xs, ys, index) : 0;
   const plateau =
@@ -47,10 +60,11 @@ export function analyseSeries(
   return {
     samples: n,
     steadySamples,
-    warmup: { index, until: n > 0 ? xs[index]! : 0, bytes: rise },
+    warmup: { index, until: n > 0 ? xs[index]! : 0, bytes: rise, settled },
     slope: { bytesPerUnit: estimate.slope, ci: estimate.ci },
     plateau,
     budgetPerUnit,
+    levelling,
     verdict,
   };
 }

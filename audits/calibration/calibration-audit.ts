@@ -1,0 +1,31 @@
+import type { CalibrationSubject } from '../../fixtures/calibration/types.ts';
+import { audit } from '../../src/index.ts';
+
+/**
+ * Declares the audit of a calibration subject: its expectation and workload come from the subject, so
+ * the audit cannot drift from the documentation it checks.
+ */
+export function auditCalibration(subject: CalibrationSubject): void {
+  const options = {
+    workload: subject.workload,
+    expect: subject.expect,
+    description: subject.retains.derivation,
+    ...(subject.stepsPerCycle !== undefined ? { stepsPerCycle: subject.stepsPerCycle } : {}),
+  };
+  if (subject.workload === 'churn') {
+    const steps = subject.stepsPerCycle ?? 1;
+    audit(`calibration: ${subject.id}`, options, () => ({
+      cycle() {
+        const instance = subject.create();
+        for (let i = 0; i < steps; i++) instance.step();
+        instance.cleanup();
+        return instance;
+      },
+    }));
+    return;
+  }
+  audit(`calibration: ${subject.id}`, options, () => {
+    const instance = subject.create();
+    return { step: () => instance.step(), teardown: () => instance.cleanup() };
+  });
+}

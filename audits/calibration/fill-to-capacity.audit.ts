@@ -1,0 +1,4 @@
+import { fillToCapacity } from '../../fixtures/calibration/clean-tricky.ts';
+import { auditCalibration } from './calibration-audit.ts';
+
+auditCalibration(fillToCapacity);

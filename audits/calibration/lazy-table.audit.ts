@@ -1,0 +1,4 @@
+import { lazyTable } from '../../fixtures/calibration/clean-tricky.ts';
+import { auditCalibration } from './calibration-audit.ts';
+
+auditCalibration(lazyTable);

@@ -1,0 +1,4 @@
+import { registryLeak } from '../../fixtures/calibration/lifecycle.ts';
+import { auditCalibration } from './calibration-audit.ts';
+
+auditCalibration(registryLeak);

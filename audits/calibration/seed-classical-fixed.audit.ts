@@ -1,0 +1,4 @@
+import { seedClassicalFixed } from '../../fixtures/calibration/seed-classical.ts';
+import { auditCalibration } from './calibration-audit.ts';
+
+auditCalibration(seedClassicalFixed);

@@ -1,0 +1,3 @@
+import { auditControllerChurn } from './controller-audit.ts';
+
+auditControllerChurn('adaptive_smc');

@@ -1,0 +1,3 @@
+import { auditControllerSoak } from './controller-audit.ts';
+
+auditControllerSoak('classical_smc', 'legacy');

@@ -1,0 +1,3 @@
+import { auditControllerSoak } from './controller-audit.ts';
+
+auditControllerSoak('hybrid_adaptive_sta_smc', 'legacy');

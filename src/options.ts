@@ -1,0 +1,105 @@
+import {
+  DEFAULT_BATCH_INSTANCES,
+  DEFAULT_CYCLES,
+  DEFAULT_HORIZON_BUDGET_BYTES,
+  DEFAULT_HORIZON_CYCLES,
+  DEFAULT_HORIZON_INSTANCES,
+  DEFAULT_HORIZON_STEPS,
+  DEFAULT_STEPS,
+  MAX_EXTENSION_FACTOR,
+} from './analysis/constants.ts';
+import type { RunSettings } from './settings.ts';
+import type { AuditOptions, Horizon, ResolvedAuditOptions, Workload } from './types.ts';
+
+/** A mistake in an audit's options or the command line: the run stops with exit code 2. */
+export class AuditConfigError extends Error {
+  override name = 'AuditConfigError';
+}
+
+const WORKLOADS: readonly Workload[] = ['soak', 'churn', 'batch'];
+
+export const DEFAULT_SOAK_HORIZON: Horizon = Object.freeze({
+  units: DEFAULT_HORIZON_STEPS,
+  instances: DEFAULT_HORIZON_INSTANCES,
+  label: '10 h at 100 Hz x 50 instances',
+});
+export const DEFAULT_CHURN_HORIZON: Horizon = Object.freeze({
+  units: DEFAULT_HORIZON_CYCLES,
+  instances: 1,
+  label: '100 000 controller lifecycles',
+});
+
+function positiveInteger(where: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new AuditConfigError(`${where}: ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function positiveNumber(where: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new AuditConfigError(`${where}: ${name} must be a positive number of bytes, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * An audit's options with defaults filled in and command-line settings applied (`--steps` and `--horizon`
+ * win over the audit's own, for soak and batch). Throws `AuditConfigError` naming the audit and the option.
+ */
+export function resolveAuditOptions(name: string, options: AuditOptions, settings: Partial<RunSettings> = {}): ResolvedAuditOptions {
+  const where = `audit "${name}"`;
+  const workload = options.workload ?? 'soak';
+  if (!WORKLOADS.includes(workload)) {
+    throw new AuditConfigError(`${where}: workload must be one of ${WORKLOADS.join(', ')}, got ${String(workload)}`);
+  }
+  const expect = options.expect ?? 'clean';
+  if (expect !== 'leak' && expect !== 'clean') {
+    throw new AuditConfigError(`${where}: expect must be 'leak' or 'clean', got ${String(expect)}`);
+  }
+  const churn = workload === 'churn';
+  const units = churn
+    ? positiveInteger(where, 'cycles', options.cycles ?? DEFAULT_CYCLES)
+    : positiveInteger(where, settings.steps !== undefined ? '--steps' : 'steps', settings.steps ?? options.steps ?? DEFAULT_STEPS);
+  const instances = workload === 'batch' ? positiveInteger(where, 'instances', options.instances ?? DEFAULT_BATCH_INSTANCES) : 1;
+  const defaults = churn ? DEFAULT_CHURN_HORIZON : DEFAULT_SOAK_HORIZON;
+  const given = (!churn && settings.horizon) || options.horizon || {};
+  const horizon: Horizon = {
+    units: positiveInteger(where, 'horizon units', given.units ?? defaults.units),
+    instances: positiveInteger(where, 'horizon instances', given.instances ?? defaults.instances),
+    ...(given.units === undefined && given.instances === undefined ? { label: defaults.label } : given.label ? { label: given.label } : {}),
+  };
+  const horizonUnits = churn ? horizon.units : horizon.units * horizon.instances;
+  let budgetPerUnit: number;
+  let budgetSource: ResolvedAuditOptions['budgetSource'];
+  if (options.budgetPerUnit !== undefined) {
+    budgetPerUnit = positiveNumber(where, 'budgetPerUnit', options.budgetPerUnit);
+    budgetSource = 'budgetPerUnit';
+  } else {
+    budgetPerUnit = positiveNumber(where, 'budget', options.budget ?? DEFAULT_HORIZON_BUDGET_BYTES) / horizonUnits;
+    budgetSource = options.budget !== undefined ? 'budget' : 'default';
+  }
+  return {
+    workload,
+    expect,
+    units,
+    maxUnits: units * MAX_EXTENSION_FACTOR,
+    instances,
+    stepsPerCycle: churn && options.stepsPerCycle !== undefined ? positiveInteger(where, 'stepsPerCycle', options.stepsPerCycle) : null,
+    horizon,
+    budgetPerUnit,
+    budgetSource,
+    seed: settings.seed ?? 1,
+    description: options.description ?? null,
+  };
+}
+
+/** A stable id from an audit's name: lower case, words joined by dashes. */
+export function auditId(name: string): string {
+  const id = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (!id) throw new AuditConfigError(`audit name ${JSON.stringify(name)} has no letters or digits to make an id from`);
+  return id;
+}

@@ -1,0 +1,25 @@
+import type { Horizon, RawAuditRecord } from './types.ts';
+
+/** What the CLI hands every audit process (through vitest's `provide` / `inject`). */
+export interface RunSettings {
+  /** `--steps`: planned steps for every soak and batch audit. */
+  readonly steps?: number;
+  /** `--horizon`: the horizon for every soak and batch audit. */
+  readonly horizon?: Horizon;
+  /** `--seed`. */
+  readonly seed: number;
+  /** Where each audit streams its samples as NDJSON, one file per audit file. */
+  readonly streamDir?: string;
+}
+
+export const SETTINGS_KEY = 'leakAudit';
+export const DEFAULT_SEED = 1;
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    leakAudit: RunSettings;
+  }
+  interface TaskMeta {
+    leakAudit?: RawAuditRecord;
+  }
+}
