@@ -1,9 +1,112 @@
 /**
- * `npm run audit`. The measurement engine (issue 3) is not built yet, so this does not audit memory and
- * does not claim to: it runs the closed loops the audits will drive and reports how they behave.
+ * `npm run audit -- [paths] [options]`: runs every audit in its own process, judges it, prints the summary
+ * and writes reports/audit-report.json. Exit codes: 0 all verdicts as expected; 1 not; 2 usage or config.
  */
-import { closedLoopOutcomes, formatOutcomes, SUMMARY_DURATION_S } from './closed-loop-summary.ts';
+import { join, relative, resolve } from 'node:path';
+import { judge } from './analysis/judge.ts';
+import { parseCli, USAGE, type CliOptions } from './cli/args.ts';
+import { discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/discover.ts';
+import { runAudits, type AuditRun } from './cli/run-audits.ts';
+import { AuditConfigError } from './options.ts';
+import { auditEntry, expectationMet, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditEntry, type AuditReport, type NoiseFloor } from './report/json.ts';
+import { renderSummary, terminalChalk } from './report/terminal.ts';
+import type { Verdict } from './types.ts';
 
-console.log(`leak-audit: closed-loop check of the four controllers (${SUMMARY_DURATION_S} s at dt = 0.01, config initial state)\n`);
-console.log(formatOutcomes(closedLoopOutcomes()));
-console.log('\nNo memory verdicts yet: the measurement engine is not built. See README.md.');
+const EXIT_OK = 0;
+const EXIT_UNMET = 1;
+const EXIT_CONFIG = 2;
+
+function noiseFloorOf(entries: readonly AuditEntry[], noiseFloorFile: string): NoiseFloor | null {
+  const noop = entries.find((e) => e.file === noiseFloorFile);
+  if (!noop || noop.verdict === 'error' || noop.samples.length < 2) return null;
+  const [low, high] = noop.slope.ci;
+  const [offLow, offHigh] = noop.offHeap.ci;
+  return {
+    auditId: noop.id,
+    heapBytesPerStep: Math.max(Math.abs(low), Math.abs(high)),
+    offHeapBytesPerStep: Math.max(Math.abs(offLow), Math.abs(offHigh)),
+    heapCi: noop.slope.ci,
+  };
+}
+
+/** Budgets that the measurement cannot resolve on this machine: refused, as a configuration error. */
+function budgetErrors(entries: readonly AuditEntry[], floor: NoiseFloor | null): string[] {
+  if (!floor) return [];
+  return entries
+    .filter((e) => e.workload !== 'churn' && e.budget.bytesPerUnit <= floor.heapBytesPerStep)
+    .map((e) => `audit "${e.name}": budget ${e.budget.bytesPerUnit.toPrecision(3)} B/${e.slope.unit} is at or below the noise floor measured on this machine (${floor.heapBytesPerStep.toPrecision(3)} B/step); raise it or lengthen the horizon`);
+}
+
+export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
+  const entries = run.records.map((record) => auditEntry(record, judge(record)));
+  const noiseFloor = noiseFloorOf(entries, NOISE_FLOOR_AUDIT);
+  const ids = new Map<string, string>();
+  const configErrors = run.loadErrors.map((e) => `${relative(process.cwd(), e.file)}: ${e.message}`);
+  for (const e of entries) {
+    const other = ids.get(e.id);
+    if (other) configErrors.push(`audit id "${e.id}" is declared twice (${relative(process.cwd(), other)}, ${relative(process.cwd(), e.file)})`);
+    ids.set(e.id, e.file);
+  }
+  configErrors.push(...budgetErrors(entries, noiseFloor));
+  const byVerdict: Record<Verdict, number> = { pass: 0, fail: 0, inconclusive: 0, error: 0 };
+  for (const e of entries) byVerdict[e.verdict]++;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    generatedAt: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    machine: machineFacts(),
+    run: {
+      seed: cli.seed,
+      stepsOverride: cli.steps ?? null,
+      horizonOverride: cli.horizon?.label ?? null,
+      jobs: cli.jobs,
+      heapCapMb: cli.heapCapMb,
+      wallMs: run.wallMs,
+    },
+    constants: reportConstants(),
+    noiseFloor,
+    summary: {
+      audits: entries.length,
+      expectationsMet: entries.filter((e) => expectationMet(e.expect, e.verdict)).length,
+      byVerdict,
+      configErrors,
+    },
+    audits: entries,
+  };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let cli: CliOptions;
+  let files: string[];
+  try {
+    cli = parseCli(argv);
+    if (cli.help) {
+      console.log(USAGE);
+      return EXIT_OK;
+    }
+    files = discoverAuditFiles(cli.paths, cli.calibration);
+  } catch (e) {
+    if (e instanceof AuditConfigError) {
+      console.error(`leak-audit: ${e.message} (see --help)`);
+      return EXIT_CONFIG;
+    }
+    throw e;
+  }
+  const outDir = resolve(cli.out);
+  const run = await runAudits(files, cli, join(outDir, '.samples'));
+  const report = buildReport(run, cli);
+  const path = writeJsonReport(report, outDir);
+  if (cli.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    console.log(renderSummary(report, terminalChalk()));
+    console.log(`Report: ${relative(process.cwd(), path)}`);
+  }
+  if (report.summary.configErrors.length > 0) {
+    for (const message of report.summary.configErrors) console.error(`leak-audit: ${message}`);
+    return EXIT_CONFIG;
+  }
+  return report.summary.expectationsMet === report.summary.audits ? EXIT_OK : EXIT_UNMET;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -19,6 +19,9 @@ declare module 'vitest' {
   interface ProvidedContext {
     leakAudit: RunSettings;
   }
+}
+
+declare module '@vitest/runner' {
   interface TaskMeta {
     leakAudit?: RawAuditRecord;
   }

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { inject, test } from 'vitest';
 import { auditId, resolveAuditOptions } from '../options.ts';
 import { SETTINGS_KEY, type RunSettings } from '../settings.ts';
+import { streamPath } from '../stream-files.ts';
 import type { AuditOptions, Setup } from '../types.ts';
 import { measure } from './measure.ts';
 import { SampleStream } from './stream.ts';
@@ -17,11 +17,6 @@ function runSettings(): Partial<RunSettings> {
   } catch {
     return {};
   }
-}
-
-/** The stream file for an audit file: its path made into one safe file name. */
-export function streamFileName(file: string): string {
-  return `${file.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+/, '')}.ndjson`;
 }
 
 /**
@@ -52,7 +47,7 @@ export function audit(name: string, optionsOrSetup: AuditOptions | Setup, maybeS
   const resolved = resolveAuditOptions(name, options, settings);
   test(name, { timeout: NO_TIMEOUT_MS }, async (context) => {
     const file = context.task.file.filepath;
-    const stream = new SampleStream(settings.streamDir ? join(settings.streamDir, streamFileName(file)) : undefined);
+    const stream = new SampleStream(settings.streamDir ? streamPath(settings.streamDir, file) : undefined);
     const record = await measure({ id, name, file, options: resolved, setup, stream });
     context.task.meta.leakAudit = record;
   });

@@ -1,7 +1,7 @@
 /**
  * The closed-loop behaviour of the four controllers with the original parameters: whether each balances
  * the pendulum, with u_eq = 0 (the original's effective behaviour) and with u_eq from the plant's M, C, G
- * (the original's intent). Used by the README's findings and printed by the CLI.
+ * (the original's intent). The README's table is this script's output. `npm run closed-loop`
  */
 import { CONTROLLER_KINDS, createController, type ControllerKind } from '../fixtures/controllers/index.ts';
 import { simulate, type ClosedLoopHealth } from '../fixtures/loop/closed-loop.ts';
@@ -49,3 +49,6 @@ export function formatOutcomes(outcomes: readonly ClosedLoopOutcome[]): string {
   const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c]!.length)));
   return [header, ...rows].map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n');
 }
+
+console.log(`Closed loop of the four controllers (${SUMMARY_DURATION_S} s at dt = 0.01, config initial state)\n`);
+console.log(formatOutcomes(closedLoopOutcomes()));

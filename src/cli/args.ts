@@ -1,0 +1,110 @@
+import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_HANG_TIMEOUT_MS, DEFAULT_HEAP_CAP_MB } from '../analysis/constants.ts';
+import { AuditConfigError } from '../options.ts';
+import { DEFAULT_SEED } from '../settings.ts';
+import type { Horizon } from '../types.ts';
+
+export interface CliOptions {
+  readonly paths: readonly string[];
+  readonly steps: number | undefined;
+  readonly horizon: Horizon | undefined;
+  readonly out: string;
+  readonly json: boolean;
+  readonly seed: number;
+  readonly jobs: number;
+  readonly heapCapMb: number;
+  readonly hangTimeoutMs: number;
+  readonly calibration: boolean;
+  readonly help: boolean;
+}
+
+export const USAGE = `Usage: npm run audit -- [paths...] [options]
+
+Runs every audit (*.audit.ts) under the given files or folders (default: audits/), each in its own
+--expose-gc process, and writes reports/audit-report.json. The no-op noise-floor audit always runs.
+
+Options:
+  --steps N          planned steps of every soak and batch audit (default: each audit's own, 1e6)
+                     accepts 1e6, 36e6, 1_000_000
+  --horizon S[xN]    horizon to project growth to: S steps x N instances (default 3.6e6x50)
+  --out DIR          where reports go (default: reports)
+  --json             print the JSON report to stdout instead of the table
+  --seed N           seed handed to every audit's setup (default ${DEFAULT_SEED})
+  --jobs N           audits run in parallel, at most the core count (default: the core count)
+  --heap-cap MB      --max-old-space-size of each audit process (default ${DEFAULT_HEAP_CAP_MB})
+  --hang-timeout S   kill an audit that takes no reading for S seconds (default ${DEFAULT_HANG_TIMEOUT_MS / 1000})
+  --no-calibration   with explicit paths, skip the calibration audits (audits/calibration)
+  -h, --help         show this help
+
+Exit codes: 0 every verdict matches its expectation; 1 some do not (or an audit errored);
+2 a usage or configuration error (bad option, an audit file that fails to load, an invalid budget).`;
+
+function number(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text.replaceAll('_', ''));
+  if (!Number.isFinite(value)) throw new AuditConfigError(`--${name}: expected a number, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function positiveInteger(name: string, text: string | undefined): number | undefined {
+  const value = number(name, text);
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+    throw new AuditConfigError(`--${name}: expected a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+export function parseHorizon(text: string): Horizon {
+  const match = /^([^x]+)(?:x(.+))?$/i.exec(text.trim());
+  const units = positiveInteger('horizon', match?.[1]);
+  const instances = match?.[2] !== undefined ? positiveInteger('horizon', match[2]) : 1;
+  if (units === undefined || instances === undefined) {
+    throw new AuditConfigError(`--horizon: expected STEPS or STEPSxINSTANCES (e.g. 3.6e6x50), got ${JSON.stringify(text)}`);
+  }
+  return { units, instances, label: `${units.toLocaleString('en')} steps x ${instances} instance${instances === 1 ? '' : 's'}` };
+}
+
+/** Parses the command line; throws `AuditConfigError` (exit 2) with one line saying what is wrong. */
+export function parseCli(argv: readonly string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        steps: { type: 'string' },
+        horizon: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+        seed: { type: 'string' },
+        jobs: { type: 'string' },
+        'heap-cap': { type: 'string' },
+        'hang-timeout': { type: 'string' },
+        'no-calibration': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new AuditConfigError((e as Error).message);
+  }
+  const v = parsed.values;
+  const cores = availableParallelism();
+  const jobs = positiveInteger('jobs', v.jobs) ?? cores;
+  if (jobs > cores) throw new AuditConfigError(`--jobs: at most the core count (${cores}), got ${jobs}`);
+  const seed = number('seed', v.seed) ?? DEFAULT_SEED;
+  if (!Number.isSafeInteger(seed)) throw new AuditConfigError(`--seed: expected an integer, got ${JSON.stringify(v.seed)}`);
+  return {
+    paths: parsed.positionals,
+    steps: positiveInteger('steps', v.steps),
+    horizon: v.horizon !== undefined ? parseHorizon(v.horizon) : undefined,
+    out: v.out ?? 'reports',
+    json: v.json ?? false,
+    seed,
+    jobs,
+    heapCapMb: positiveInteger('heap-cap', v['heap-cap']) ?? DEFAULT_HEAP_CAP_MB,
+    hangTimeoutMs: (number('hang-timeout', v['hang-timeout']) ?? DEFAULT_HANG_TIMEOUT_MS / 1000) * 1000,
+    calibration: !v['no-calibration'],
+    help: v.help ?? false,
+  };
+}

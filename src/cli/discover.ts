@@ -1,0 +1,45 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AuditConfigError } from '../options.ts';
+
+export const AUDIT_SUFFIX = '.audit.ts';
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DEFAULT_AUDIT_DIR = join(PROJECT_ROOT, 'audits');
+export const CALIBRATION_DIR = join(DEFAULT_AUDIT_DIR, 'calibration');
+/** Always run: the harness measuring itself gives the noise floor. */
+export const NOISE_FLOOR_AUDIT = join(PROJECT_ROOT, 'src', 'builtin', 'noise-floor.audit.ts');
+
+function walk(dir: string, out: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) walk(path, out);
+    else if (entry.name.endsWith(AUDIT_SUFFIX)) out.push(path);
+  }
+}
+
+/**
+ * The audit files to run, absolute and sorted: every `*.audit.ts` under the given files or folders
+ * (default `audits/`), plus the calibration audits and the noise floor.
+ */
+export function discoverAuditFiles(paths: readonly string[], includeCalibration: boolean): string[] {
+  const found = new Set<string>();
+  const roots = paths.length > 0 ? paths.map((p) => resolve(p)) : [DEFAULT_AUDIT_DIR];
+  if (includeCalibration && paths.length > 0) roots.push(CALIBRATION_DIR);
+  for (const root of roots) {
+    if (!existsSync(root)) throw new AuditConfigError(`no such file or folder: ${root}`);
+    if (statSync(root).isDirectory()) {
+      const files: string[] = [];
+      walk(root, files);
+      files.forEach((f) => found.add(f));
+    } else if (root.endsWith(AUDIT_SUFFIX)) {
+      found.add(root);
+    } else {
+      throw new AuditConfigError(`not an audit file (expected *${AUDIT_SUFFIX}): ${root}`);
+    }
+  }
+  if (paths.length > 0 && found.size === 0) throw new AuditConfigError(`no *${AUDIT_SUFFIX} files under ${paths.join(', ')}`);
+  found.add(NOISE_FLOOR_AUDIT);
+  return [...found].sort();
+}

@@ -1,0 +1,192 @@
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { createVitest, type Reporter, type TestCase, type TestModule } from 'vitest/node';
+import type { RunSettings } from '../settings.ts';
+import { SETTINGS_KEY } from '../settings.ts';
+import { readStream, streamPath, type StreamContents } from '../stream-files.ts';
+import type { AuditError, RawAuditRecord } from '../types.ts';
+import type { CliOptions } from './args.ts';
+
+/** An audit file that could not be loaded (bad options, a syntax error): a configuration error. */
+export interface LoadError {
+  readonly file: string;
+  readonly message: string;
+}
+
+export interface AuditRun {
+  readonly records: RawAuditRecord[];
+  readonly loadErrors: LoadError[];
+  readonly wallMs: number;
+}
+
+/** How often the hang watchdog looks at the sample streams, ms. */
+const WATCHDOG_INTERVAL_MS = 1000;
+
+/**
+ * Watches each running audit's sample stream; one that has written nothing for `timeoutMs` (and has not
+ * ended) is killed, so a subject stuck in a synchronous loop ends as `hung` instead of stalling the run.
+ */
+function startHangWatchdog(files: readonly string[], streamDir: string, timeoutMs: number): { stop(): Set<string> } {
+  const killed = new Set<string>();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const file of files) {
+      const path = streamPath(streamDir, file);
+      if (killed.has(file) || !existsSync(path)) continue;
+      if (now - statSync(path).mtimeMs < timeoutMs) continue;
+      const stream = readStream(path);
+      if (stream.ended || !stream.start) continue;
+      try {
+        process.kill(stream.start.pid, 'SIGKILL');
+        killed.add(file);
+      } catch {
+        // Already gone: the crash path reports it.
+      }
+    }
+  }, WATCHDOG_INTERVAL_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      return killed;
+    },
+  };
+}
+
+/**
+ * Notes the pids of audit processes that V8 aborted for lack of heap. Their stderr reaches this process
+ * through vitest; V8 prints `[pid:0x…]` in its "Last few GCs" block before "heap out of memory". The text
+ * still goes to the terminal.
+ */
+function tapHeapExhaustion(): { stop(): Set<number> } {
+  const pids = new Set<number>();
+  const original = process.stderr.write;
+  process.stderr.write = function (this: typeof process.stderr, chunk: unknown, ...rest: unknown[]) {
+    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
+    if (text.includes('Last few GCs') || text.includes('heap out of memory')) {
+      for (const match of text.matchAll(/\[(\d+):0x[0-9a-f]+\]/g)) pids.add(Number(match[1]));
+    }
+    return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof process.stderr.write;
+  return {
+    stop() {
+      process.stderr.write = original;
+      return pids;
+    },
+  };
+}
+
+/** Rebuilds the record of an audit whose process never reported: from what it had streamed to disk. */
+function recordFromStream(file: string, stream: StreamContents, cause: AuditError): RawAuditRecord | null {
+  if (!stream.start) return null;
+  return {
+    id: stream.start.id,
+    name: stream.start.name,
+    file,
+    options: stream.start.options,
+    pid: stream.start.pid,
+    node: process.version,
+    heapCapBytes: stream.start.heapCapBytes,
+    samples: stream.samples,
+    stopReason: 'error',
+    collection: stream.end?.collection ?? null,
+    handles: stream.end?.handles ?? null,
+    error: cause,
+    timings: stream.end?.timings ?? { setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
+  };
+}
+
+function causeOfDeath(stream: StreamContents, hung: boolean, outOfHeap: boolean, hangTimeoutMs: number): AuditError {
+  const at = stream.lastWindow?.from ?? stream.samples.at(-1)?.at;
+  const where = stream.lastWindow ? ` during units ${stream.lastWindow.from}–${stream.lastWindow.to}` : ' before its first reading';
+  if (hung) {
+    return { kind: 'hung', message: `no reading for ${hangTimeoutMs / 1000} s${where}; the process was killed`, ...(at !== undefined ? { at } : {}) };
+  }
+  const cap = stream.start ? `${Math.round(stream.start.heapCapBytes / 2 ** 20)} MB` : 'its';
+  if (outOfHeap) {
+    return { kind: 'heap-exhausted', message: `V8 ran out of heap (cap ${cap})${where}`, ...(at !== undefined ? { at } : {}) };
+  }
+  return { kind: 'crashed', message: `the audit process died${where} without reporting`, ...(at !== undefined ? { at } : {}) };
+}
+
+function errorMessages(errors: readonly { message?: string; name?: string }[]): string {
+  return errors.map((e) => `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(e)}`).join('; ');
+}
+
+/**
+ * Runs the audit files through vitest's Node API: forks pool, one process per file, `--expose-gc` and a
+ * heap cap. Collects each audit's record (test meta), and for audits that never reported (killed, out of
+ * heap, crashed) rebuilds it from the sample stream they left on disk.
+ */
+export async function runAudits(files: readonly string[], cli: CliOptions, streamDir: string): Promise<AuditRun> {
+  rmSync(streamDir, { recursive: true, force: true });
+  const start = Date.now();
+  const reported = new Map<string, RawAuditRecord>();
+  const testErrors = new Map<string, string>();
+  let modules: readonly TestModule[] = [];
+  const collector: Reporter = {
+    onTestCaseResult(testCase: TestCase) {
+      const record = testCase.meta().leakAudit;
+      if (record) reported.set(testCase.module.moduleId, record);
+      const errors = testCase.result().errors;
+      if (errors?.length) testErrors.set(testCase.module.moduleId, errorMessages(errors));
+    },
+    onTestRunEnd(testModules) {
+      modules = testModules;
+    },
+  };
+  const settings: RunSettings = {
+    seed: cli.seed,
+    streamDir,
+    ...(cli.steps !== undefined ? { steps: cli.steps } : {}),
+    ...(cli.horizon ? { horizon: cli.horizon } : {}),
+  };
+  const watchdog = startHangWatchdog(files, streamDir, cli.hangTimeoutMs);
+  const heapTap = tapHeapExhaustion();
+  let killed = new Set<string>();
+  let outOfHeap = new Set<number>();
+  try {
+    const vitest = await createVitest('test', {
+      watch: false,
+      config: false,
+      include: ['**/*.audit.ts'],
+      pool: 'forks',
+      isolate: true,
+      fileParallelism: true,
+      maxWorkers: cli.jobs,
+      execArgv: ['--expose-gc', `--max-old-space-size=${cli.heapCapMb}`],
+      reporters: [collector],
+      provide: { [SETTINGS_KEY]: settings },
+      passWithNoTests: true,
+    });
+    const project = vitest.getRootProject();
+    await vitest.runTestSpecifications(files.map((file) => project.createSpecification(file)));
+    await vitest.close();
+  } finally {
+    killed = watchdog.stop();
+    outOfHeap = heapTap.stop();
+  }
+
+  const records: RawAuditRecord[] = [];
+  const loadErrors: LoadError[] = [];
+  for (const file of files) {
+    const record = reported.get(file);
+    if (record) {
+      records.push(record);
+      continue;
+    }
+    const stream = readStream(streamPath(streamDir, file));
+    const module = modules.find((m) => m.moduleId === file);
+    const moduleErrors = module ? errorMessages(module.errors()) : '';
+    if (!stream.start) {
+      // Never reached its measurement: it failed to load, or declared no audit.
+      const message = moduleErrors || testErrors.get(file) || (module && [...module.children.allTests()].length === 0 ? 'declares no audit' : 'the audit process died before its audit started');
+      loadErrors.push({ file, message });
+      continue;
+    }
+    const testError = testErrors.get(file);
+    const cause: AuditError = testError && !stream.ended
+      ? { kind: 'crashed', message: testError }
+      : causeOfDeath(stream, killed.has(file), outOfHeap.has(stream.start.pid), cli.hangTimeoutMs);
+    records.push(recordFromStream(file, stream, cause)!);
+  }
+  return { records, loadErrors, wallMs: Date.now() - start };
+}

@@ -1,0 +1,166 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import * as constants from '../analysis/constants.ts';
+import { unitName, type Judgement } from '../analysis/judge.ts';
+import type { AuditError, Expectation, RawAuditRecord, Sample, Verdict, Workload } from '../types.ts';
+
+/** Bump on any change that breaks a reader of the report. */
+export const SCHEMA_VERSION = 1;
+export const JSON_REPORT_FILE = 'audit-report.json';
+
+export interface SlopeEntry {
+  /** Steady-state growth per unit (`unit`): per step, per instance-step (batch) or per cycle (churn). */
+  readonly bytesPerUnit: number;
+  /** The same for soak and batch audits; null for churn, which is judged per cycle. */
+  readonly bytesPerStep: number | null;
+  readonly ci: readonly [number, number];
+  readonly unit: string;
+  readonly verdict: string;
+}
+
+export interface AuditEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly file: string;
+  readonly workload: Workload;
+  readonly expect: Expectation;
+  readonly verdict: Verdict;
+  readonly expectationMet: boolean;
+  /** Units done: steps (soak, batch) or cycles (churn). */
+  readonly steps: number;
+  readonly instances: number;
+  readonly stopReason: string | null;
+  readonly budget: { readonly bytesPerUnit: number; readonly source: string };
+  readonly warmup: { readonly steps: number; readonly bytes: number; readonly settled: boolean };
+  readonly plateau: { readonly level: number; readonly rise: number } | null;
+  /** Heap (heapUsed) slope. */
+  readonly slope: SlopeEntry;
+  /** Off-heap (external, which includes arrayBuffers) slope. */
+  readonly offHeap: SlopeEntry & { readonly warmupBytes: number };
+  readonly projection: {
+    readonly horizon: string;
+    readonly units: number;
+    readonly heapBytes: number;
+    readonly heapCi: readonly [number, number];
+    readonly offHeapBytes: number;
+    readonly offHeapCi: readonly [number, number];
+  };
+  readonly collection: Judgement['collection'];
+  readonly handles: Judgement['handles'];
+  readonly reasons: readonly string[];
+  readonly error: AuditError | null;
+  readonly description: string | null;
+  readonly pid: number;
+  readonly heapCapBytes: number;
+  readonly timings: RawAuditRecord['timings'];
+  readonly samples: readonly Sample[];
+}
+
+export interface NoiseFloor {
+  readonly auditId: string;
+  /** The largest heap growth per step the no-op's interval allows: budgets at or below it are refused. */
+  readonly heapBytesPerStep: number;
+  readonly offHeapBytesPerStep: number;
+  readonly heapCi: readonly [number, number];
+}
+
+export interface AuditReport {
+  readonly schemaVersion: number;
+  readonly generatedAt: string;
+  readonly node: string;
+  readonly v8: string;
+  readonly machine: { readonly platform: string; readonly arch: string; readonly cpus: number; readonly cpuModel: string; readonly memoryBytes: number };
+  readonly run: {
+    readonly seed: number;
+    readonly stepsOverride: number | null;
+    readonly horizonOverride: string | null;
+    readonly jobs: number;
+    readonly heapCapMb: number;
+    readonly wallMs: number;
+  };
+  readonly constants: Readonly<Record<string, number>>;
+  readonly noiseFloor: NoiseFloor | null;
+  readonly summary: {
+    readonly audits: number;
+    readonly expectationsMet: number;
+    readonly byVerdict: Readonly<Record<Verdict, number>>;
+    readonly configErrors: readonly string[];
+  };
+  readonly audits: readonly AuditEntry[];
+}
+
+export function expectationMet(expect: Expectation, verdict: Verdict): boolean {
+  return expect === 'leak' ? verdict === 'fail' : verdict === 'pass';
+}
+
+export function auditEntry(record: RawAuditRecord, j: Judgement): AuditEntry {
+  const { options } = record;
+  const unit = unitName(options);
+  const slope = (s: Judgement['heap']): SlopeEntry => ({
+    bytesPerUnit: s.slope.bytesPerUnit,
+    bytesPerStep: options.workload === 'churn' ? null : s.slope.bytesPerUnit,
+    ci: s.slope.ci,
+    unit,
+    verdict: s.verdict,
+  });
+  const scale = options.workload === 'batch' ? options.instances : 1;
+  return {
+    id: record.id,
+    name: record.name,
+    file: record.file,
+    workload: options.workload,
+    expect: options.expect,
+    verdict: j.verdict,
+    expectationMet: expectationMet(options.expect, j.verdict),
+    steps: record.samples.at(-1)?.at ?? 0,
+    instances: options.instances,
+    stopReason: record.stopReason,
+    budget: { bytesPerUnit: options.budgetPerUnit, source: options.budgetSource },
+    warmup: { steps: j.heap.warmup.until / scale, bytes: j.heap.warmup.bytes, settled: j.heap.warmup.settled },
+    plateau: j.heap.plateau,
+    slope: slope(j.heap),
+    offHeap: { ...slope(j.offHeap), warmupBytes: j.offHeap.warmup.bytes },
+    projection: {
+      horizon: j.projection.heap.label,
+      units: j.projection.heap.units,
+      heapBytes: j.projection.heap.bytes,
+      heapCi: j.projection.heap.ci,
+      offHeapBytes: j.projection.offHeap.bytes,
+      offHeapCi: j.projection.offHeap.ci,
+    },
+    collection: j.collection,
+    handles: j.handles,
+    reasons: j.reasons,
+    error: record.error,
+    description: options.description,
+    pid: record.pid,
+    heapCapBytes: record.heapCapBytes,
+    timings: record.timings,
+    samples: record.samples,
+  };
+}
+
+export function machineFacts(): AuditReport['machine'] {
+  return {
+    platform: process.platform,
+    arch: process.arch,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryBytes: totalmem(),
+  };
+}
+
+export function reportConstants(): Record<string, number> {
+  return Object.fromEntries(Object.entries(constants).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+}
+
+/** Writes the report atomically (temporary file, then rename): a reader never sees half a report. */
+export function writeJsonReport(report: AuditReport, outDir: string): string {
+  mkdirSync(outDir, { recursive: true });
+  const path = join(outDir, JSON_REPORT_FILE);
+  const temporary = `${path}.tmp-${process.pid}`;
+  writeFileSync(temporary, `${JSON.stringify(report, null, 2)}\n`);
+  renameSync(temporary, path);
+  return path;
+}

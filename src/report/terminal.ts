@@ -1,0 +1,57 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import { table } from 'table';
+import type { AuditEntry, AuditReport } from './json.ts';
+import { formatBytes, formatCount, formatRateWithCi } from './format.ts';
+
+/** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function terminalChalk(stream: NodeJS.WriteStream = process.stdout): ChalkInstance {
+  const enabled = stream.isTTY === true && !process.env['NO_COLOR'];
+  return new Chalk({ level: enabled ? 1 : 0 });
+}
+
+function verdictCell(entry: AuditEntry, c: ChalkInstance): string {
+  const text = entry.verdict.toUpperCase();
+  return entry.verdict === 'pass' ? c.green(text) : entry.verdict === 'fail' ? c.red(text) : c.yellow(text);
+}
+
+function projectionCell(entry: AuditEntry): string {
+  if (entry.verdict === 'error' && entry.samples.length < 2) return '-';
+  const heap = formatBytes(entry.projection.heapBytes, true);
+  const off = Math.abs(entry.projection.offHeapBytes) >= 1 ? ` (+off-heap ${formatBytes(entry.projection.offHeapBytes)})` : '';
+  return `${heap}${off}`;
+}
+
+/** The summary table: one row per audit, then the noise floor and the calibration tally. */
+export function renderSummary(report: AuditReport, c: ChalkInstance): string {
+  const rows = [
+    ['audit', 'workload', 'steps', 'warm-up', 'heap slope B/unit [99% CI]', 'off-heap B/unit', 'at horizon', 'verdict', 'expected'].map((h) => c.bold(h)),
+  ];
+  for (const e of report.audits) {
+    const unit = e.slope.unit === 'step' ? '' : ` /${e.slope.unit}`;
+    rows.push([
+      e.id,
+      e.workload === 'batch' ? `batch x${e.instances}` : e.workload,
+      `${formatCount(e.steps)}${e.workload === 'churn' ? ' cyc' : ''}`,
+      e.samples.length > 1 ? `${formatBytes(e.warmup.bytes)} @ ${formatCount(Math.round(e.warmup.steps))}${e.plateau ? ' (plateau)' : ''}` : '-',
+      e.samples.length > 1 ? `${formatRateWithCi(e.slope.bytesPerUnit, e.slope.ci)}${unit}` : '-',
+      e.samples.length > 1 ? formatRateWithCi(e.offHeap.bytesPerUnit, e.offHeap.ci) : '-',
+      projectionCell(e),
+      verdictCell(e, c),
+      `${e.expect} ${e.expectationMet ? c.green('✓') : c.red('✗')}`,
+    ]);
+  }
+  const lines = [table(rows, { drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n })];
+  const nf = report.noiseFloor;
+  lines.push(
+    nf
+      ? `Noise floor (no-op audit): ${formatRateWithCi(0, nf.heapCi).replace(/^0 /, '')} B/step heap; budgets at or below ${nf.heapBytesPerStep.toPrecision(2)} B/step are refused.`
+      : c.yellow('Noise floor: unknown (the no-op audit did not produce a slope).'),
+  );
+  for (const e of report.audits.filter((a) => !a.expectationMet)) {
+    lines.push(c.red(`✗ ${e.id}: expected ${e.expect}, got ${e.verdict}. ${e.reasons.join('; ')}`));
+  }
+  for (const message of report.summary.configErrors) lines.push(c.red(`config error: ${message}`));
+  const { audits, expectationsMet } = report.summary;
+  lines.push(`${expectationsMet}/${audits} audits gave the verdict expected of them, in ${(report.run.wallMs / 1000).toFixed(1)} s.`);
+  return lines.join('\n');
+}
