@@ -33,8 +33,8 @@ function noiseFloorOf(entries: readonly AuditEntry[], noiseFloorFile: string): N
 function budgetErrors(entries: readonly AuditEntry[], floor: NoiseFloor | null): string[] {
   if (!floor) return [];
   return entries
-    .filter((e) => e.workload !== 'churn' && e.budget.bytesPerUnit <= floor.heapBytesPerStep)
-    .map((e) => `audit "${e.name}": budget ${e.budget.bytesPerUnit.toPrecision(3)} B/${e.slope.unit} is at or below the noise floor measured on this machine (${floor.heapBytesPerStep.toPrecision(3)} B/step); raise it or lengthen the horizon`);
+    .filter((e) => e.id !== floor.auditId && e.workload !== 'churn' && e.budget.bytesPerUnit <= floor.heapBytesPerStep)
+    .map((e) => `audit "${e.name}": budget ${e.budget.bytesPerUnit.toPrecision(3)} B/${e.slope.unit} is at or below the noise floor measured in this run (${floor.heapBytesPerStep.toPrecision(3)} B/step); raise the budget, or run more steps (--steps) so the floor drops`);
 }
 
 export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {

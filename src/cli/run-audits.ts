@@ -94,15 +94,15 @@ function recordFromStream(file: string, stream: StreamContents, cause: AuditErro
   };
 }
 
-function causeOfDeath(stream: StreamContents, hung: boolean, outOfHeap: boolean, hangTimeoutMs: number): AuditError {
+function causeOfDeath(stream: StreamContents, hung: boolean, outOfHeap: boolean, cli: CliOptions): AuditError {
   const at = stream.lastWindow?.from ?? stream.samples.at(-1)?.at;
   const where = stream.lastWindow ? ` during units ${stream.lastWindow.from}–${stream.lastWindow.to}` : ' before its first reading';
   if (hung) {
-    return { kind: 'hung', message: `no reading for ${hangTimeoutMs / 1000} s${where}; the process was killed`, ...(at !== undefined ? { at } : {}) };
+    return { kind: 'hung', message: `no reading for ${cli.hangTimeoutMs / 1000} s${where}; the process was killed`, ...(at !== undefined ? { at } : {}) };
   }
-  const cap = stream.start ? `${Math.round(stream.start.heapCapBytes / 2 ** 20)} MB` : 'its';
   if (outOfHeap) {
-    return { kind: 'heap-exhausted', message: `V8 ran out of heap (cap ${cap})${where}`, ...(at !== undefined ? { at } : {}) };
+    const limit = stream.start ? `, V8 heap limit ${Math.round(stream.start.heapCapBytes / 2 ** 20)} MB` : '';
+    return { kind: 'heap-exhausted', message: `V8 ran out of heap (--heap-cap ${cli.heapCapMb} MB${limit})${where}`, ...(at !== undefined ? { at } : {}) };
   }
   return { kind: 'crashed', message: `the audit process died${where} without reporting`, ...(at !== undefined ? { at } : {}) };
 }
@@ -185,7 +185,7 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
     const testError = testErrors.get(file);
     const cause: AuditError = testError && !stream.ended
       ? { kind: 'crashed', message: testError }
-      : causeOfDeath(stream, killed.has(file), outOfHeap.has(stream.start.pid), cli.hangTimeoutMs);
+      : causeOfDeath(stream, killed.has(file), outOfHeap.has(stream.start.pid), cli);
     records.push(recordFromStream(file, stream, cause)!);
   }
   return { records, loadErrors, wallMs: Date.now() - start };

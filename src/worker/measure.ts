@@ -133,12 +133,18 @@ async function proveCollection(subject: CycleSubject, gc: () => void): Promise<{
 
 /** Readings the rehearsal takes; enough for the decision code to reach its optimised tiers. */
 const REHEARSAL_SAMPLES = 150;
+const REHEARSAL_SHAPES: readonly ((x: number) => number)[] = [
+  () => 1e6, // flat: pass
+  (x) => 1e6 + 50 * x, // a leak: fail, with the recent-third check
+  (x) => 1e6 + 100 * Math.min(x, 30_000), // a bound reached: pass with a plateau
+];
 
 /**
- * Runs the harness's own per-sample work (reading, streaming, deciding) on throwaway data before the
- * first real reading. Its bytecode, feedback vectors and optimised code are then already on the heap;
- * otherwise they appear during the steady state, ~50 KB over the first dozens of samples, which a short
- * run reads as a slope of ~0.3 B/step on a subject that does nothing.
+ * Runs the harness's own per-sample work (reading, streaming, and every path of the decision) on
+ * throwaway data before the first real reading. Its bytecode, feedback vectors and optimised code are
+ * then already on the heap; otherwise they appear during the steady state (~50 KB over the first dozens
+ * of samples, then a few KB whenever a new path is first taken), which a short run reads as growth of
+ * the subject.
  */
 function rehearse(options: ResolvedAuditOptions): void {
   const store = new SampleStore(REHEARSAL_SAMPLES);
@@ -147,7 +153,14 @@ function rehearse(options: ResolvedAuditOptions): void {
   for (let i = 0; i < REHEARSAL_SAMPLES; i++) {
     const k = store.record(noGc, i * 1000, 0);
     sink.write({ type: 'sample', ...store.sample(k) });
-    if (i >= 35) analyseColumns(store, options);
+  }
+  const at = Float64Array.from({ length: REHEARSAL_SAMPLES }, (_, i) => i * 1000);
+  for (let n = 35; n <= REHEARSAL_SAMPLES; n += 5) {
+    for (const shape of REHEARSAL_SHAPES) {
+      const heapUsed = at.subarray(0, n).map(shape);
+      analyseColumns({ at: at.subarray(0, n), heapUsed, external: heapUsed }, options);
+    }
+    analyseColumns(store, options);
   }
 }
 

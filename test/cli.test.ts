@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AuditReport } from '../src/report/json.ts';
+
+/** Runs the CLI as a user would, in its own process (each audit then forks its own). */
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string; report: () => AuditReport } {
+  const out = mkdtempSync(join(tmpdir(), 'leak-audit-'));
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--out', out, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 240_000,
+  });
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    report: () => JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport,
+  };
+}
+
+describe('npm run audit: faults end as errors, and the rest of the run completes', () => {
+  // One run for all four faults, beside a healthy audit: their processes must not take the run down.
+  const run = cli([
+    'test/faults/throws.audit.ts',
+    'test/faults/returns-nan.audit.ts',
+    'test/faults/hangs.audit.ts',
+    'test/faults/exhausts-heap.audit.ts',
+    'audits/calibration/garbage.audit.ts',
+    '--no-calibration',
+    '--steps', '300000',
+    '--heap-cap', '64',
+    '--hang-timeout', '4',
+  ]);
+  const report = run.report();
+  const byId = Object.fromEntries(report.audits.map((a) => [a.id, a]));
+
+  it('exits 1 (expectations unmet), with every audit in the JSON', () => {
+    expect(run.status).toBe(1);
+    expect(Object.keys(byId).sort()).toEqual([
+      'calibration-garbage',
+      'fault-exhausts-heap',
+      'fault-hangs',
+      'fault-returns-nan',
+      'fault-throws',
+      'noise-floor-no-op',
+    ]);
+  });
+
+  it.each([
+    ['fault-throws', 'threw', /RangeError: gain matrix became singular/],
+    ['fault-returns-nan', 'non-finite', /step 7777 returned NaN/],
+    ['fault-hangs', 'hung', /no reading for 4 s during units 2000–3000; the process was killed/],
+    ['fault-exhausts-heap', 'heap-exhausted', /V8 ran out of heap \(--heap-cap 64 MB, V8 heap limit \d+ MB\) during units \d+–\d+/],
+  ])('%s ends as error (%s) with its cause and the samples it had', (id, kind, message) => {
+    const audit = byId[id]!;
+    expect(audit.verdict).toBe('error');
+    expect(audit.error?.kind).toBe(kind);
+    expect(audit.error?.message).toMatch(message);
+    expect(audit.samples.length).toBeGreaterThan(1);
+    expect(audit.reasons[0]).toContain(kind);
+  });
+
+  it('the healthy audit and the noise floor still get their verdicts', () => {
+    expect(byId['calibration-garbage']!.verdict).toBe('pass');
+    expect(byId['noise-floor-no-op']!.verdict).toBe('pass');
+    expect(report.noiseFloor?.auditId).toBe('noise-floor-no-op');
+    expect(run.stdout).toMatch(/2\/6 audits gave the verdict expected of them/);
+  });
+});
+
+describe('npm run audit: configuration errors exit 2 with one clear line', () => {
+  it('rejects a bad option', () => {
+    const run = cli(['--steps', 'many']);
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe('leak-audit: --steps: expected a number, got "many" (see --help)');
+  });
+
+  it('rejects an unknown option and a missing path', () => {
+    expect(cli(['--stpes', '5']).stderr).toMatch(/Unknown option '--stpes'/);
+    const missing = cli(['no/such/dir']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/no such file or folder: .*no\/such\/dir/);
+  });
+
+  it('names the audit file and option when an audit fails to load, and still writes the report', () => {
+    const run = cli(['test/faults/bad-options.audit.ts', '--no-calibration']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/test\/faults\/bad-options\.audit\.ts: .*audit "fault: bad options": steps must be a positive integer, got -5/);
+    expect(run.report().summary.configErrors).toHaveLength(1);
+  });
+
+  it('prints help', () => {
+    const run = cli(['--help']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: npm run audit -- \[paths...\] \[options\]/);
+  });
+});
