@@ -38,7 +38,9 @@ function budgetErrors(entries: readonly AuditEntry[], floor: NoiseFloor | null):
 }
 
 export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
+  const analysisStart = performance.now();
   const entries = run.records.map((record) => auditEntry(record, judge(record)));
+  const analysisMs = performance.now() - analysisStart;
   const noiseFloor = noiseFloorOf(entries, NOISE_FLOOR_AUDIT);
   const ids = new Map<string, string>();
   const configErrors = run.loadErrors.map((e) => `${relative(process.cwd(), e.file)}: ${e.message}`);
@@ -63,6 +65,7 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
       jobs: cli.jobs,
       heapCapMb: cli.heapCapMb,
       wallMs: run.wallMs,
+      analysisMs,
     },
     constants: reportConstants(),
     noiseFloor,

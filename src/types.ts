@@ -135,6 +135,16 @@ export interface RawAuditRecord {
   /** Churn: active handles by type, before the first cycle and after the last. */
   readonly handles: { readonly before: Record<string, number>; readonly after: Record<string, number> } | null;
   readonly error: AuditError | null;
-  /** Where the measured process spent its time, ms. */
-  readonly timings: { readonly setupMs: number; readonly loopMs: number; readonly samplingMs: number; readonly decisionMs: number };
+  /**
+   * Where the measured process spent its time, ms: `startupMs` from process start to the audit (Node,
+   * the vitest worker, module loading), `setupMs` building the subject and rehearsing, `loopMs` in the
+   * measured windows, `samplingMs` in forced GCs and readings, `decisionMs` in the sequential rule.
+   */
+  readonly timings: {
+    readonly startupMs: number;
+    readonly setupMs: number;
+    readonly loopMs: number;
+    readonly samplingMs: number;
+    readonly decisionMs: number;
+  };
 }

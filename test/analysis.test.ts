@@ -157,7 +157,7 @@ describe('judge', () => {
     collection: null,
     handles: null,
     error: null,
-    timings: { setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
+    timings: { startupMs: 0, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
     ...extra,
   });
 

@@ -18,6 +18,9 @@ export interface AuditRun {
   readonly wallMs: number;
 }
 
+/** Modules vitest should not transform: all but the audit files themselves. */
+const NOT_AN_AUDIT_FILE = /^(?!.*\.audit\.[cm]?[jt]s$)/;
+
 /** How often the hang watchdog looks at the sample streams, ms. */
 const WATCHDOG_INTERVAL_MS = 1000;
 
@@ -90,7 +93,7 @@ function recordFromStream(file: string, stream: StreamContents, cause: AuditErro
     collection: stream.end?.collection ?? null,
     handles: stream.end?.handles ?? null,
     error: cause,
-    timings: stream.end?.timings ?? { setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
+    timings: stream.end?.timings ?? { startupMs: 0, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
   };
 }
 
@@ -152,7 +155,10 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
       isolate: true,
       fileParallelism: true,
       maxWorkers: cli.jobs,
-      execArgv: ['--expose-gc', `--max-old-space-size=${cli.heapCapMb}`],
+      // Everything but the audit files loads natively (TypeScript through tsx): vite's transform routes
+      // each imported binding through a getter, which made controller hot loops ~45 % slower.
+      execArgv: ['--expose-gc', `--max-old-space-size=${cli.heapCapMb}`, '--import', 'tsx'],
+      server: { deps: { external: [NOT_AN_AUDIT_FILE] } },
       reporters: [collector],
       provide: { [SETTINGS_KEY]: settings },
       passWithNoTests: true,

@@ -78,6 +78,8 @@ export interface AuditReport {
     readonly jobs: number;
     readonly heapCapMb: number;
     readonly wallMs: number;
+    /** Parent-side time to judge every audit from its samples. */
+    readonly analysisMs: number;
   };
   readonly constants: Readonly<Record<string, number>>;
   readonly noiseFloor: NoiseFloor | null;

@@ -176,7 +176,7 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
   const heapCapBytes = getHeapStatistics().heap_size_limit;
   const window = windowSize(options.units);
   const store = new SampleStore(maxSamples(window, options.maxUnits));
-  const timings = { setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 };
+  const timings = { startupMs: process.uptime() * 1000, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 };
   let stopReason: StopReason | null = null;
   let error: AuditError | null = null;
   let collection: RawAuditRecord['collection'] = null;

@@ -1,6 +1,6 @@
 /**
  * Steps per second of each controller + plant in a plain loop (no harness), and of the plant alone.
- * Prints numbers, asserts nothing. `npm run bench`
+ * Prints numbers, asserts nothing. `npm run bench:controllers`
  *
  * With the original gains every loop diverges and the plant freezes within ~270 steps (README), after
  * which a step costs only the controller and the plant's state check. Both cases are measured: `live`
