@@ -5,17 +5,12 @@ import { leastSquares, theilSen } from '../src/analysis/regression.ts';
 import { analyseSeries } from '../src/analysis/series.ts';
 import { mserLinearCut } from '../src/analysis/warmup.ts';
 import type { RawAuditRecord, ResolvedAuditOptions, Sample } from '../src/types.ts';
+import { prng } from '../src/worker/random.ts';
 
-/** Deterministic noise: mulberry32. */
+/** Deterministic noise, uniform in [−amplitude, amplitude]. */
 function noise(seed: number, amplitude: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * amplitude;
-  };
+  const random = prng(seed);
+  return () => (random() * 2 - 1) * amplitude;
 }
 
 /** x: a log-spaced warm-up part then 100 uniform windows of 10 000 steps, as the planner makes them. */

@@ -1,3 +1,4 @@
+import { formatRate } from '../format.ts';
 import type { RawAuditRecord, ResolvedAuditOptions, Sample, Verdict } from '../types.ts';
 import { HANDLE_LEAK_FRACTION, MIN_STEADY_SAMPLES } from './constants.ts';
 import { analyseSeries, type SeriesAnalysis, type SeriesVerdict } from './series.ts';
@@ -94,7 +95,7 @@ function leftBehind(handles: NonNullable<RawAuditRecord['handles']>): Record<str
   return out;
 }
 
-const bytes = (b: number) => `${b.toFixed(b !== 0 && Math.abs(b) < 10 ? 3 : 1)} B`;
+const bytes = (b: number) => `${formatRate(b)} B`;
 
 /**
  * The verdict of one audit from its raw record: heap and off-heap slopes against the budget, plus, for

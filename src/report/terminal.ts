@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { table } from 'table';
 import type { AuditEntry, AuditReport } from './json.ts';
-import { formatBytes, formatCount, formatRateWithCi } from './format.ts';
+import { formatBytes, formatCount, formatRateWithCi } from '../format.ts';
 
 /** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function terminalChalk(stream: NodeJS.WriteStream = process.stdout): ChalkInstance {

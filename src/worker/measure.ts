@@ -15,6 +15,7 @@ import type {
 import { maxSamples, samplePoints, windowSize } from './plan.ts';
 import { SampleStore } from './sample-store.ts';
 import { activeResources, requireGc } from './sampler.ts';
+import { hash, prng } from './random.ts';
 import { SampleStream } from './stream.ts';
 
 /** A step returned NaN or ±Infinity. */
@@ -37,24 +38,6 @@ export interface MeasureInput {
   readonly options: ResolvedAuditOptions;
   readonly setup: Setup;
   readonly stream: SampleStream;
-}
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function hash(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
 }
 
 function describeError(error: unknown): string {
