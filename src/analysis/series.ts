@@ -1,6 +1,6 @@
 import { CONFIDENCE_Z, MIN_RECENT_SAMPLES, MIN_STEADY_SAMPLES, PLATEAU_MIN_RISE_BYTES, RECENT_FRACTION } from './constants.ts';
 import { theilSen } from './regression.ts';
-import { mserLinearCut, warmupRise } from './warmup.ts';
+import { medianOfThree, mserLinearCut, warmupRise } from './warmup.ts';
 
 /** `pass`: growth is under budget; `fail`: over it; `inconclusive`: the data cannot tell yet. */
 export type SeriesVerdict = 'pass' | 'fail' | 'inconclusive';
@@ -49,7 +49,8 @@ export function analyseSeries(
     const recentFrom = xs[n - 1]! - (xs[n - 1]! - xs[index]!) * RECENT_FRACTION;
     let first = n - 1;
     while (first > index && xs[first - 1]! >= recentFrom) first--;
-    if (n - first >= MIN_RECENT_SAMPLES && theilSen(xs, ys, CONFIDENCE_Z, first).ci[1] <= budgetPerUnit) {
+    // Smoothed like the warm-up search: one transient reading in a handful must not decide flatness.
+    if (n - first >= MIN_RECENT_SAMPLES && theilSen(xs, medianOfThree(ys), CONFIDENCE_Z, first).ci[1] <= budgetPerUnit) {
       levelling = true;
       verdict = 'inconclusive';
     }
