@@ -1,5 +1,6 @@
 import { createController, type ControllerKind, type HistoryPolicy } from '../../fixtures/controllers/index.ts';
 import { ClosedLoop } from '../../fixtures/loop/closed-loop.ts';
+import { DIPPlant } from '../../fixtures/plant/dip-plant.ts';
 import { audit } from '../../src/index.ts';
 
 /**
@@ -33,5 +34,20 @@ export function auditControllerChurn(kind: ControllerKind): void {
         return controller;
       },
     };
+  });
+}
+
+/** Steps of the Monte Carlo batch: 50 instances make each step 50 controller steps. */
+export const MONTE_CARLO_STEPS = 100_000;
+
+/**
+ * A Monte Carlo batch: 50 closed loops alive at once, each from its own random initial state (seeded),
+ * judged per step per instance. Expected clean under the `bounded` policy.
+ */
+export function auditControllerBatch(kind: ControllerKind, instances = 50): void {
+  audit(`${kind} monte carlo x${instances}`, { workload: 'batch', instances, steps: MONTE_CARLO_STEPS, expect: 'clean' }, ({ random }) => {
+    const initialState = [0, 0.1 * (random() - 0.5), 0.1 * (random() - 0.5), 0, 0, 0];
+    const loop = new ClosedLoop(createController(kind, { historyPolicy: 'bounded' }), new DIPPlant(), { initialState });
+    return { step: () => loop.step() };
   });
 }

@@ -1,0 +1,3 @@
+import { auditControllerBatch } from './controller-audit.ts';
+
+auditControllerBatch('sta_smc');
