@@ -1,7 +1,7 @@
 /**
  * What the harness costs, measured (prints numbers, asserts nothing). `npm run bench`
- *  1. hot-loop overhead: steps/s of a controller inside an audit's measured windows vs the same
- *     controller in a bare loop, cold, for the same number of steps (each in a fresh process);
+ *  1. hot-loop overhead: steps/s of a controller inside the harness's measured windows vs the same
+ *     controller in a bare loop for the same number of steps, alternating in one process;
  *  2. wall time of the default `npm run audit`, and where the audits' time goes;
  *  3. time to a `fail` verdict for the seed v0.1 leak.
  */
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditReport } from '../src/report/json.ts';
 
-const REPEATS = 5;
+const REPEATS = 9;
 
 function runCli(args: string[]): { wallMs: number; report: AuditReport } {
   const out = mkdtempSync(join(tmpdir(), 'leak-audit-bench-'));
@@ -21,31 +21,22 @@ function runCli(args: string[]): { wallMs: number; report: AuditReport } {
   return { wallMs, report: JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport };
 }
 
-function bareLoop(kind: string, policy: string, steps: number): number {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/bare-loop.ts', kind, policy, String(steps)], { encoding: 'utf8' });
-  return (JSON.parse(out) as { stepsPerSecond: number }).stepsPerSecond;
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 console.log(`node ${process.version}\n`);
-console.log('1. Hot-loop overhead (median of 5 fresh processes each; same steps, cold)');
-for (const [kind, policy, file] of [
-  ['classical_smc', 'bounded', 'audits/controllers/classical-bounded.audit.ts'],
-  ['hybrid_adaptive_sta_smc', 'bounded', 'audits/controllers/hybrid-bounded.audit.ts'],
-  ['sta_smc', 'legacy', 'audits/controllers/sta-legacy.audit.ts'],
+console.log(`1. Hot-loop overhead (one process per controller; harness windows and a bare loop alternate, ${REPEATS} pairs; median)`);
+for (const [kind, policy] of [
+  ['classical_smc', 'bounded'],
+  ['hybrid_adaptive_sta_smc', 'bounded'],
+  ['sta_smc', 'legacy'],
 ] as const) {
-  const harness: number[] = [];
-  const bare: number[] = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const { report } = runCli([file, '--no-calibration']);
-    const audit = report.audits.find((a) => a.file.endsWith(file))!;
-    harness.push(audit.steps / (audit.timings.loopMs / 1000));
-    bare.push(bareLoop(kind, policy, audit.steps));
-  }
-  const h = median(harness), b = median(bare);
-  console.log(`   ${`${kind} (${policy})`.padEnd(36)} harness ${(h / 1e6).toFixed(2)} M steps/s, bare ${(b / 1e6).toFixed(2)} M steps/s: overhead ${(((b - h) / b) * 100).toFixed(1)} %`);
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/bare-loop.ts', kind, policy, String(REPEATS)], { encoding: 'utf8' });
+  const pairs = JSON.parse(out) as { harness: number; bare: number }[];
+  const h = median(pairs.map((p) => p.harness));
+  const b = median(pairs.map((p) => p.bare));
+  const ratios = pairs.map((p) => ((p.bare - p.harness) / p.bare) * 100);
+  console.log(`   ${`${kind} (${policy})`.padEnd(36)} harness ${(h / 1e6).toFixed(2)} M steps/s, bare ${(b / 1e6).toFixed(2)} M steps/s: overhead ${median(ratios).toFixed(1)} % (pairs: ${ratios.map((r) => r.toFixed(0)).join(', ')} %)`);
 }
 
 console.log('\n2. Default npm run audit');
