@@ -21,7 +21,7 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
   };
 }
 
-describe('npm run audit: faults end as errors, and the rest of the run completes', () => {
+describe('npm run audit: faults end as errors, and the rest of the run completes', { timeout: 120_000 }, () => {
   // One run for all four faults, beside a healthy audit: their processes must not take the run down.
   const run = cli([
     'test/faults/throws.audit.ts',
@@ -71,7 +71,8 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
   });
 });
 
-describe('npm run audit: configuration errors exit 2 with one clear line', () => {
+// Each test spawns the CLI, which starts vitest: seconds, not milliseconds, on a cold machine.
+describe('npm run audit: configuration errors exit 2 with one clear line', { timeout: 120_000 }, () => {
   it('rejects a bad option', () => {
     const run = cli(['--steps', 'many']);
     expect(run.status).toBe(2);
