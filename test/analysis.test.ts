@@ -188,6 +188,12 @@ describe('judge', () => {
     expect(timers.handles?.leftBehind).toEqual({ Timeout: 1_000_000 });
   });
 
+  it('a run the heap cap ended fails on fewer steady samples; an uncapped one stays inconclusive', () => {
+    const samples = XS.slice(0, 25).map((x) => sample(x, 5e6 + 273 * x));
+    expect(judge(record(base, samples, { stopReason: 'heap-guard' })).verdict).toBe('fail');
+    expect(judge(record(base, samples, { stopReason: 'planned' })).verdict).toBe('inconclusive');
+  });
+
   it('an error wins over any memory verdict, and says why first', () => {
     const j = judge(record(base, XS.map((x) => sample(x, 5e6)), { error: { kind: 'threw', message: 'boom' } }));
     expect(j.verdict).toBe('error');

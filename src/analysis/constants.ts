@@ -60,6 +60,11 @@ export const COLLECTION_PROBE_CYCLES = 20;
 /** Churn: handles left behind at or above this fraction of the cycles mean one per cycle: a leak. */
 export const HANDLE_LEAK_FRACTION = 0.5;
 
+/**
+ * When the heap cap ends a run early, a `fail` may rest on this many steady samples: the growth that
+ * filled the heap is the evidence, and no more samples can be had.
+ */
+export const MIN_GUARD_STEADY_SAMPLES = 10;
 /** A post-GC heap above this fraction of the heap cap ends the run before V8 aborts it. */
 export const HEAP_CAP_GUARD_FRACTION = 0.85;
 /** Default `--max-old-space-size` for each audit process, MiB. */

@@ -1,6 +1,6 @@
 import { formatRate } from '../format.ts';
 import type { RawAuditRecord, ResolvedAuditOptions, Sample, Verdict } from '../types.ts';
-import { HANDLE_LEAK_FRACTION, MIN_STEADY_SAMPLES } from './constants.ts';
+import { HANDLE_LEAK_FRACTION, MIN_GUARD_STEADY_SAMPLES, MIN_STEADY_SAMPLES } from './constants.ts';
 import { analyseSeries, type SeriesAnalysis, type SeriesVerdict } from './series.ts';
 
 export interface Projection {
@@ -95,6 +95,14 @@ function leftBehind(handles: NonNullable<RawAuditRecord['handles']>): Record<str
   return out;
 }
 
+/**
+ * Samples a steady state needs for a verdict: fewer when the heap cap ended the run, which is then the
+ * only way a `fail` can still be reached (the worker stops there with that decision or an error).
+ */
+export function minSteadyFor(record: Pick<RawAuditRecord, 'stopReason' | 'error'>): number {
+  return record.stopReason === 'heap-guard' && !record.error ? MIN_GUARD_STEADY_SAMPLES : MIN_STEADY_SAMPLES;
+}
+
 const bytes = (b: number) => `${formatRate(b)} B`;
 
 /**
@@ -103,7 +111,7 @@ const bytes = (b: number) => `${formatRate(b)} B`;
  */
 export function judge(record: RawAuditRecord): Judgement {
   const { options } = record;
-  const { heap, offHeap, verdict: memoryVerdict } = analyseSamples(record.samples, options);
+  const { heap, offHeap, verdict: memoryVerdict } = analyseSamples(record.samples, options, minSteadyFor(record));
   const unit = unitName(options);
   const reasons: string[] = [];
   for (const [label, s] of [['heap', heap], ['off-heap', offHeap]] as const) {
@@ -116,8 +124,8 @@ export function judge(record: RawAuditRecord): Judgement {
           ? `${label}: still warming up (the best warm-up cut is at the end of the searched half)`
           : s.levelling
             ? `${label} grew ${range} but its last third is flat: a bound being reached, or a pause`
-            : s.steadySamples < MIN_STEADY_SAMPLES
-              ? `${label}: only ${s.steadySamples} steady-state samples (need ${MIN_STEADY_SAMPLES})`
+            : s.steadySamples < minSteadyFor(record)
+              ? `${label}: only ${s.steadySamples} steady-state samples (need ${minSteadyFor(record)})`
               : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}`,
       );
     }

@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { COLLECTION_PROBE_CYCLES, HEAP_CAP_GUARD_FRACTION, SEQUENTIAL_CONFIRMATIONS } from '../analysis/constants.ts';
+import { COLLECTION_PROBE_CYCLES, HEAP_CAP_GUARD_FRACTION, MIN_GUARD_STEADY_SAMPLES, SEQUENTIAL_CONFIRMATIONS } from '../analysis/constants.ts';
 import { analyseColumns } from '../analysis/judge.ts';
 import type {
   AuditContext,
@@ -219,9 +219,10 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
       lastDecision = decision;
       if (heapUsed > HEAP_CAP_GUARD_FRACTION * heapCapBytes) {
         stopReason = 'heap-guard';
-        if (decision !== 'fail') {
+        // No more samples can be had: judge the growth that filled the heap on what there is.
+        if (analyseColumns(store, options, MIN_GUARD_STEADY_SAMPLES).verdict !== 'fail') {
           const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
-          error = { kind: 'heap-exhausted', message: `heap reached ${mb(heapUsed)} of its ${mb(heapCapBytes)} cap after ${done} units, before the verdict was certain`, at: done };
+          error = { kind: 'heap-exhausted', message: `heap reached ${mb(heapUsed)} of its ${mb(heapCapBytes)} limit after ${done} units, before the verdict was certain`, at: done };
         }
         break;
       }
