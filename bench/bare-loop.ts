@@ -1,36 +1,43 @@
 /**
- * Hot-loop overhead, in one fresh process per controller: the same closed loop stepped inside the
- * harness's measured windows (`measure()`, as an audit process runs it) and in a bare `for` loop, for the
- * same number of steps, alternating, several times. Prints JSON. Used by bench/harness.ts.
- *   node --expose-gc --import tsx bench/bare-loop.ts <kind> <policy> <repeats>
+ * Hot-loop overhead, in one fresh process per controller, as a paired comparison at window granularity:
+ * a window of the harness (two forced GCs and a reading, then `runUnits`, the audit's hot loop, timed)
+ * alternates with a window of a bare `for` loop over the same number of steps on another instance of the
+ * same closed loop. Fine interleaving cancels the slow drifts of a shared machine's speed that made
+ * whole-run comparisons useless. Prints JSON. Used by bench/harness.ts.
+ *   node --expose-gc --import tsx bench/bare-loop.ts <kind> <policy> <pairs> [window]
  */
 import { createController, type ControllerKind, type HistoryPolicy } from '../fixtures/controllers/index.ts';
 import { ClosedLoop } from '../fixtures/loop/closed-loop.ts';
-import { resolveAuditOptions } from '../src/options.ts';
-import { measure } from '../src/worker/measure.ts';
-import { SampleStream } from '../src/worker/stream.ts';
+import { runUnits } from '../src/worker/measure.ts';
+import { requireGc } from '../src/worker/sampler.ts';
+import { SampleStore } from '../src/worker/sample-store.ts';
 
-const [kind, policy, repeatsText] = process.argv.slice(2) as [ControllerKind, HistoryPolicy, string];
-const newLoop = () => new ClosedLoop(createController(kind, { historyPolicy: policy }));
-const pairs: { harness: number; bare: number }[] = [];
-for (let r = 0; r < Number(repeatsText); r++) {
-  const options = resolveAuditOptions('overhead', {});
-  const record = await measure({
-    id: 'overhead',
-    name: 'overhead',
-    file: 'bench',
-    options,
-    setup: () => {
-      const loop = newLoop();
-      return { step: () => loop.step() };
-    },
-    stream: new SampleStream(undefined),
-  });
-  const steps = record.samples.at(-1)!.at;
-  const loop = newLoop();
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) loop.step();
-  const bareMs = performance.now() - start;
-  pairs.push({ harness: steps / (record.timings.loopMs / 1000), bare: steps / (bareMs / 1000) });
+const [kind, policy, pairsText, windowText] = process.argv.slice(2) as [ControllerKind, HistoryPolicy, string, string?];
+const pairs = Number(pairsText);
+const window = Number(windowText ?? 10_000);
+const gc = requireGc();
+const harnessLoop = new ClosedLoop(createController(kind, { historyPolicy: policy }));
+// As the controller audits do: the loop itself is the subject.
+const subjects = [harnessLoop];
+const bareLoop = new ClosedLoop(createController(kind, { historyPolicy: policy }));
+const store = new SampleStore(pairs + 1);
+let harnessMs = 0;
+let bareMs = 0;
+const perPair: number[] = [];
+for (let p = 0; p < pairs; p++) {
+  store.record(gc, p * window, 0);
+  let t = performance.now();
+  runUnits(subjects, 'soak', p * window, window);
+  const h = performance.now() - t;
+  t = performance.now();
+  for (let i = 0; i < window; i++) bareLoop.step();
+  const b = performance.now() - t;
+  // The first pairs are JIT warm-up for both loops.
+  if (p >= pairs / 10) {
+    harnessMs += h;
+    bareMs += b;
+    perPair.push(((h - b) / b) * 100);
+  }
 }
-console.log(JSON.stringify(pairs));
+const steps = window * perPair.length;
+console.log(JSON.stringify({ window, pairs: perPair.length, harness: steps / (harnessMs / 1000), bare: steps / (bareMs / 1000), overheadPercent: ((harnessMs - bareMs) / bareMs) * 100, perPair }));

@@ -1,7 +1,7 @@
 /**
  * What the harness costs, measured (prints numbers, asserts nothing). `npm run bench`
  *  1. hot-loop overhead: steps/s of a controller inside the harness's measured windows vs the same
- *     controller in a bare loop for the same number of steps, alternating in one process;
+ *     controller in a bare loop, window against window, interleaved in one process;
  *  2. wall time of the default `npm run audit`, and where the audits' time goes;
  *  3. time to a `fail` verdict for the seed v0.1 leak.
  */
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditReport } from '../src/report/json.ts';
 
-const REPEATS = 9;
+const OVERHEAD_PAIRS = 200;
 
 function runCli(args: string[]): { wallMs: number; report: AuditReport } {
   const out = mkdtempSync(join(tmpdir(), 'leak-audit-bench-'));
@@ -25,18 +25,16 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 console.log(`node ${process.version}\n`);
-console.log(`1. Hot-loop overhead (one process per controller; harness windows and a bare loop alternate, ${REPEATS} pairs; median)`);
+console.log('1. Hot-loop overhead (one process per controller; 200 harness windows of 10 000 steps, each after the');
+console.log('   two forced GCs and a reading, interleaved with bare-loop windows of the same length; first 10 % dropped)');
 for (const [kind, policy] of [
   ['classical_smc', 'bounded'],
   ['hybrid_adaptive_sta_smc', 'bounded'],
   ['sta_smc', 'legacy'],
 ] as const) {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/bare-loop.ts', kind, policy, String(REPEATS)], { encoding: 'utf8' });
-  const pairs = JSON.parse(out) as { harness: number; bare: number }[];
-  const h = median(pairs.map((p) => p.harness));
-  const b = median(pairs.map((p) => p.bare));
-  const ratios = pairs.map((p) => ((p.bare - p.harness) / p.bare) * 100);
-  console.log(`   ${`${kind} (${policy})`.padEnd(36)} harness ${(h / 1e6).toFixed(2)} M steps/s, bare ${(b / 1e6).toFixed(2)} M steps/s: overhead ${median(ratios).toFixed(1)} % (pairs: ${ratios.map((r) => r.toFixed(0)).join(', ')} %)`);
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/bare-loop.ts', kind, policy, String(OVERHEAD_PAIRS)], { encoding: 'utf8' });
+  const r = JSON.parse(out) as { harness: number; bare: number; overheadPercent: number; perPair: number[] };
+  console.log(`   ${`${kind} (${policy})`.padEnd(36)} harness ${(r.harness / 1e6).toFixed(2)} M steps/s, bare ${(r.bare / 1e6).toFixed(2)} M steps/s: overhead ${r.overheadPercent.toFixed(1)} % (median window pair ${median(r.perPair).toFixed(1)} %)`);
 }
 
 console.log('\n2. Default npm run audit');

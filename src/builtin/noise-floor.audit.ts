@@ -7,7 +7,4 @@ import { audit } from '../index.ts';
 
 export const NOISE_FLOOR_AUDIT_NAME = 'noise floor (no-op)';
 
-audit(NOISE_FLOOR_AUDIT_NAME, { expect: 'clean', description: noop.retains.derivation }, () => {
-  const instance = noop.create();
-  return { step: () => instance.step() };
-});
+audit(NOISE_FLOOR_AUDIT_NAME, { expect: 'clean', description: noop.retains.derivation }, () => noop.create());

@@ -63,8 +63,8 @@ function buildSubjects(input: MeasureInput): Subject[] {
   });
 }
 
-/** Runs `n` more units synchronously: the measured hot loop. */
-function runUnits(subjects: readonly Subject[], workload: ResolvedAuditOptions['workload'], done: number, n: number): void {
+/** Runs `n` more units synchronously: the measured hot loop (exported for the overhead benchmark). */
+export function runUnits(subjects: readonly Subject[], workload: ResolvedAuditOptions['workload'], done: number, n: number): void {
   if (workload === 'churn') {
     const subject = subjects[0] as CycleSubject;
     for (let i = 0; i < n; i++) subject.cycle();
