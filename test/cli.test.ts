@@ -28,6 +28,7 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     'test/faults/returns-nan.audit.ts',
     'test/faults/hangs.audit.ts',
     'test/faults/exhausts-heap.audit.ts',
+    'test/faults/setup-throws.audit.ts',
     'audits/calibration/garbage.audit.ts',
     '--no-calibration',
     '--steps', '300000',
@@ -44,6 +45,7 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
       'fault-exhausts-heap',
       'fault-hangs',
       'fault-returns-nan',
+      'fault-setup-throws',
       'fault-throws',
       'noise-floor-no-op',
     ]);
@@ -67,7 +69,15 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     expect(byId['calibration-garbage']!.verdict).toBe('pass');
     expect(byId['noise-floor-no-op']!.verdict).toBe('pass');
     expect(report.noiseFloor?.auditId).toBe('noise-floor-no-op');
-    expect(run.stdout).toMatch(/2\/6 audits gave the verdict expected of them/);
+    expect(run.stdout).toMatch(/2\/7 audits gave the verdict expected of them/);
+  });
+
+  it('a setup that throws is an error naming its cause, with no samples to judge', () => {
+    const audit = byId['fault-setup-throws']!;
+    expect(audit.verdict).toBe('error');
+    expect(audit.error?.kind).toBe('setup');
+    expect(audit.error?.message).toMatch(/ClassicalSMC: expected exactly 6 gains, got 3/);
+    expect(audit.stopReason).toBe('error');
   });
 });
 

@@ -172,6 +172,7 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
     subjects = buildSubjects(input);
   } catch (e) {
     error = { kind: 'setup', message: describeError(e) };
+    stopReason = 'error';
     subjects = [];
   }
   timings.setupMs = performance.now() - setupStart;
@@ -270,6 +271,5 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
   };
   stream.write({ type: 'end', stopReason, collection, handles, error, timings });
   stream.close();
-  void measuredSubjects;
   return result;
 }
