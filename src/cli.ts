@@ -2,13 +2,15 @@
  * `npm run audit -- [paths] [options]`: runs every audit in its own process, judges it, prints the summary
  * and writes reports/audit-report.json. Exit codes: 0 all verdicts as expected; 1 not; 2 usage or config.
  */
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { judge } from './analysis/judge.ts';
 import { parseCli, USAGE, type CliOptions } from './cli/args.ts';
-import { discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/discover.ts';
+import { execFileSync } from 'node:child_process';
+import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/discover.ts';
 import { runAudits, type AuditRun } from './cli/run-audits.ts';
 import { AuditConfigError } from './options.ts';
-import { auditEntry, expectationMet, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditEntry, type AuditReport, type NoiseFloor } from './report/json.ts';
+import { auditEntry, type AuditRole, expectationMet, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditEntry, type AuditReport, type NoiseFloor } from './report/json.ts';
+import { writeMarkdownReport } from './report/markdown.ts';
 import { renderSummary, terminalChalk } from './report/terminal.ts';
 import type { Verdict } from './types.ts';
 
@@ -16,8 +18,8 @@ const EXIT_OK = 0;
 const EXIT_UNMET = 1;
 const EXIT_CONFIG = 2;
 
-function noiseFloorOf(entries: readonly AuditEntry[], noiseFloorFile: string): NoiseFloor | null {
-  const noop = entries.find((e) => e.file === noiseFloorFile);
+function noiseFloorOf(entries: readonly AuditEntry[]): NoiseFloor | null {
+  const noop = entries.find((e) => e.role === 'noise-floor');
   if (!noop || noop.verdict === 'error' || noop.samples.length < 2) return null;
   const [low, high] = noop.slope.ci;
   const [offLow, offHigh] = noop.offHeap.ci;
@@ -37,11 +39,24 @@ function budgetErrors(entries: readonly AuditEntry[], floor: NoiseFloor | null):
     .map((e) => `audit "${e.name}": budget ${e.budget.bytesPerUnit.toPrecision(3)} B/${e.slope.unit} is at or below the noise floor measured in this run (${floor.heapBytesPerStep.toPrecision(3)} B/step); raise the budget, or run more steps (--steps) so the floor drops`);
 }
 
+function roleOf(file: string): AuditRole {
+  if (file === NOISE_FLOOR_AUDIT) return 'noise-floor';
+  return file.startsWith(CALIBRATION_DIR + sep) ? 'calibration' : 'subject';
+}
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
 export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
   const analysisStart = performance.now();
-  const entries = run.records.map((record) => auditEntry(record, judge(record)));
+  const entries = run.records.map((record) => auditEntry(record, judge(record), roleOf(record.file)));
   const analysisMs = performance.now() - analysisStart;
-  const noiseFloor = noiseFloorOf(entries, NOISE_FLOOR_AUDIT);
+  const noiseFloor = noiseFloorOf(entries);
   const ids = new Map<string, string>();
   const configErrors = run.loadErrors.map((e) => `${relative(process.cwd(), e.file)}: ${e.message}`);
   for (const e of entries) {
@@ -59,6 +74,7 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
     v8: process.versions.v8,
     machine: machineFacts(),
     run: {
+      commit: gitCommit(),
       seed: cli.seed,
       stepsOverride: cli.steps ?? null,
       horizonOverride: cli.horizon?.label ?? null,
@@ -100,10 +116,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const run = await runAudits(files, cli, join(outDir, '.samples'));
   const report = buildReport(run, cli);
   const path = writeJsonReport(report, outDir);
+  const markdownPath = writeMarkdownReport(report, outDir);
   if (cli.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     console.log(renderSummary(report, terminalChalk()));
-    console.log(`Report: ${relative(process.cwd(), path)}`);
+    console.log(`Reports: ${relative(process.cwd(), markdownPath)}, ${relative(process.cwd(), path)}`);
   }
   if (report.summary.configErrors.length > 0) {
     for (const message of report.summary.configErrors) console.error(`leak-audit: ${message}`);

@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatRate } from '../src/format.ts';
 import type { AuditReport } from '../src/report/json.ts';
 
 /** Runs the CLI as a user would, in its own process (each audit then forks its own). */
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string; report: () => AuditReport } {
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string; report: () => AuditReport; markdown: () => string } {
   const out = mkdtempSync(join(tmpdir(), 'leak-audit-'));
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--out', out, ...args], {
     encoding: 'utf8',
@@ -18,6 +19,7 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
     stdout: result.stdout,
     stderr: result.stderr,
     report: () => JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport,
+    markdown: () => readFileSync(join(out, 'audit-report.md'), 'utf8'),
   };
 }
 
@@ -70,6 +72,19 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     expect(byId['noise-floor-no-op']!.verdict).toBe('pass');
     expect(report.noiseFloor?.auditId).toBe('noise-floor-no-op');
     expect(run.stdout).toMatch(/2\/7 audits gave the verdict expected of them/);
+  });
+
+  it('writes a Markdown report that carries the same verdicts and numbers as the JSON', () => {
+    const markdown = run.markdown();
+    for (const audit of report.audits) {
+      const line = markdown.split('\n').find((l) => l.startsWith(`| ${audit.id} |`));
+      expect(line, audit.id).toBeDefined();
+      expect(line).toContain(`| ${audit.verdict.toUpperCase()} |`);
+      expect(line).toContain(`| ${audit.expect} ${audit.expectationMet ? '✓' : '✗'} |`);
+      if (audit.samples.length > 1) expect(line).toContain(formatRate(audit.slope.bytesPerUnit));
+    }
+    expect(markdown).toMatch(/\*\*Overall: ERROR\.\*\*/);
+    expect(markdown).toMatch(/\*\*Score: \d+\.\d\/100\.\*\*/);
   });
 
   it('a setup that throws is an error naming its cause, with no samples to judge', () => {

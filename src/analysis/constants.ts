@@ -52,6 +52,9 @@ export const MIN_RECENT_SAMPLES = 5;
  */
 export const PLATEAU_MIN_RISE_BYTES = 1 * 2 ** 20;
 
+/** Growth within budget is reported (P1) only when it projects to at least this much over the horizon. */
+export const MIN_REPORTED_GROWTH_BYTES = 1 * 2 ** 20;
+
 /** Warm-up bigger than this is worth a warning in reports (P2). */
 export const LARGE_WARMUP_BYTES = 16 * 2 ** 20;
 

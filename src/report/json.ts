@@ -19,8 +19,12 @@ export interface SlopeEntry {
   readonly verdict: string;
 }
 
+/** What an audit is for: a real subject, a planted calibration subject, or the no-op noise floor. */
+export type AuditRole = 'subject' | 'calibration' | 'noise-floor';
+
 export interface AuditEntry {
   readonly id: string;
+  readonly role: AuditRole;
   readonly name: string;
   readonly file: string;
   readonly workload: Workload;
@@ -72,6 +76,8 @@ export interface AuditReport {
   readonly v8: string;
   readonly machine: { readonly platform: string; readonly arch: string; readonly cpus: number; readonly cpuModel: string; readonly memoryBytes: number };
   readonly run: {
+    /** `git rev-parse --short HEAD` where the run started, or null outside a git checkout. */
+    readonly commit: string | null;
     readonly seed: number;
     readonly stepsOverride: number | null;
     readonly horizonOverride: string | null;
@@ -96,7 +102,7 @@ export function expectationMet(expect: Expectation, verdict: Verdict): boolean {
   return expect === 'leak' ? verdict === 'fail' : verdict === 'pass';
 }
 
-export function auditEntry(record: RawAuditRecord, j: Judgement): AuditEntry {
+export function auditEntry(record: RawAuditRecord, j: Judgement, role: AuditRole): AuditEntry {
   const { options } = record;
   const unit = unitName(options);
   const slope = (s: Judgement['heap']): SlopeEntry => ({
@@ -109,6 +115,7 @@ export function auditEntry(record: RawAuditRecord, j: Judgement): AuditEntry {
   const scale = options.workload === 'batch' ? options.instances : 1;
   return {
     id: record.id,
+    role,
     name: record.name,
     file: record.file,
     workload: options.workload,

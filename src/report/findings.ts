@@ -1,0 +1,108 @@
+import { LARGE_WARMUP_BYTES, MIN_REPORTED_GROWTH_BYTES } from '../analysis/constants.ts';
+import { formatBytes, formatRate } from '../format.ts';
+import type { AuditEntry } from './json.ts';
+
+/** P0: fails its budget. P1: grows but within budget, or a handle left behind. P2: worth a look. */
+export type Priority = 'P0' | 'P1' | 'P2';
+
+export interface Finding {
+  readonly priority: Priority;
+  readonly auditId: string;
+  /** What grows, in one line, with the measured rate. */
+  readonly what: string;
+  /** Where it is retained; the diagnosis run (heap snapshots) is what names the path. */
+  readonly retainedBy: string;
+  readonly suggestion: string;
+}
+
+const NO_PATH = 'not diagnosed yet: run a heap-snapshot diagnosis of this audit to name the retaining path';
+
+/**
+ * Findings as small rules over one audit's measured facts, each naming what grows and what to do. The
+ * rules only read the report; adding one does not touch the engine.
+ */
+const RULES: readonly ((e: AuditEntry) => Finding | null)[] = [
+  (e) =>
+    e.slope.verdict === 'fail'
+      ? {
+          priority: 'P0',
+          auditId: e.id,
+          what: `heap grows ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit} [${formatRate(e.slope.ci[0])}, ${formatRate(e.slope.ci[1])}], ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}`,
+          retainedBy: NO_PATH,
+          suggestion:
+            e.workload === 'churn'
+              ? 'something global keeps every instance: remove it from registries, listeners and caches in cleanup(), or hold it through a WeakMap / WeakRef'
+              : 'a per-step record is kept without bound: keep a fixed window (a RingBuffer, historyPolicy "bounded"), or evict from the cache',
+        }
+      : null,
+  (e) =>
+    e.offHeap.verdict === 'fail'
+      ? {
+          priority: 'P0',
+          auditId: e.id,
+          what: `off-heap memory (Buffers, typed arrays) grows ${formatRate(e.offHeap.bytesPerUnit)} B/${e.offHeap.unit}, ${formatBytes(e.projection.offHeapBytes, true)} over ${e.projection.horizon}`,
+          retainedBy: NO_PATH,
+          suggestion: 'buffers are kept after use: reuse a fixed set, or drop the references so their ArrayBuffers can be freed',
+        }
+      : null,
+  (e) =>
+    e.collection && !e.collection.ok
+      ? {
+          priority: 'P0',
+          auditId: e.id,
+          what: `only ${e.collection.collected} of ${e.collection.probed} dropped instances were collected after cleanup()`,
+          retainedBy: NO_PATH,
+          suggestion: 'cleanup() must release what holds the instance: listeners (emitter.off), timers (clearInterval), registries',
+        }
+      : null,
+  (e) =>
+    e.handles && e.handles.total > 0
+      ? {
+          priority: e.handles.ok ? 'P1' : 'P0',
+          auditId: e.id,
+          what: `${e.handles.total} handles left behind (${Object.entries(e.handles.leftBehind).map(([t, n]) => `${n} ${t}`).join(', ')})`,
+          retainedBy: 'the event loop (active handles keep their callbacks, and what those close over, alive)',
+          suggestion: 'clear timers and close sockets and watchers in cleanup()',
+        }
+      : null,
+  (e) =>
+    e.verdict !== 'fail' && e.verdict !== 'error' && e.slope.ci[0] > 0 && !e.plateau && e.projection.heapBytes >= MIN_REPORTED_GROWTH_BYTES
+      ? {
+          priority: 'P1',
+          auditId: e.id,
+          what: `heap grows ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit}, within the budget of ${formatRate(e.budget.bytesPerUnit)} B/${e.slope.unit}: ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}`,
+          retainedBy: NO_PATH,
+          suggestion: 'within budget, but not flat: check it is bounded before longer or larger runs',
+        }
+      : null,
+  (e) =>
+    e.warmup.bytes >= LARGE_WARMUP_BYTES
+      ? {
+          priority: 'P2',
+          auditId: e.id,
+          what: `large one-time warm-up: ${formatBytes(e.warmup.bytes)} by step ${Math.round(e.warmup.steps).toLocaleString('en')}${e.plateau ? ', then flat' : ''}`,
+          retainedBy: 'built once (tables, caches filled to a bound, JIT): not a leak',
+          suggestion: 'fine for one instance; multiply by instances alive at once before a Monte Carlo batch',
+        }
+      : null,
+  (e) =>
+    e.verdict === 'inconclusive'
+      ? {
+          priority: 'P2',
+          auditId: e.id,
+          what: `no verdict: ${e.reasons.join('; ')}`,
+          retainedBy: '-',
+          suggestion: 'run more steps (--steps) so the interval narrows, or set a budget the run can resolve',
+        }
+      : null,
+];
+
+const ORDER: Record<Priority, number> = { P0: 0, P1: 1, P2: 2 };
+
+/** Findings for the audited subjects (not the calibration or noise-floor audits), most urgent first. */
+export function findings(entries: readonly AuditEntry[]): Finding[] {
+  return entries
+    .filter((e) => e.role === 'subject' && e.verdict !== 'error')
+    .flatMap((e) => RULES.map((rule) => rule(e)).filter((f): f is Finding => f !== null))
+    .sort((a, b) => ORDER[a.priority] - ORDER[b.priority] || a.auditId.localeCompare(b.auditId));
+}

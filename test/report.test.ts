@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { findings } from '../src/report/findings.ts';
+import type { AuditEntry } from '../src/report/json.ts';
+import { renderMarkdown } from '../src/report/markdown.ts';
+import { score } from '../src/report/score.ts';
+
+function entry(id: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
+  const slope = { bytesPerUnit: 0, bytesPerStep: 0, ci: [0, 0] as const, unit: 'step', verdict: 'pass' };
+  return {
+    id,
+    role: 'subject',
+    name: id,
+    file: `${id}.audit.ts`,
+    workload: 'soak',
+    expect: 'clean',
+    verdict: 'pass',
+    expectationMet: true,
+    steps: 1_000_000,
+    instances: 1,
+    stopReason: 'decided',
+    budget: { bytesPerUnit: 0.373, source: 'default' },
+    warmup: { steps: 0, bytes: 0, settled: true },
+    plateau: null,
+    slope,
+    offHeap: { ...slope, warmupBytes: 0 },
+    projection: { horizon: '10 h at 100 Hz x 50 instances', units: 1.8e8, heapBytes: 0, heapCi: [0, 0], offHeapBytes: 0, offHeapCi: [0, 0] },
+    collection: null,
+    handles: null,
+    reasons: [],
+    error: null,
+    description: null,
+    pid: 1,
+    heapCapBytes: 1e9,
+    timings: { startupMs: 0, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
+    samples: [
+      { at: 0, ms: 0, heapUsed: 1000, external: 0, arrayBuffers: 0, rss: 0, spaces: {} },
+      { at: 1_000_000, ms: 1, heapUsed: 1000, external: 0, arrayBuffers: 0, rss: 0, spaces: {} },
+    ],
+    ...overrides,
+  };
+}
+
+const leaking = entry('legacy', {
+  verdict: 'fail',
+  slope: { bytesPerUnit: 61, bytesPerStep: 61, ci: [55, 68], unit: 'step', verdict: 'fail' },
+  projection: { horizon: '10 h', units: 1.8e8, heapBytes: 61 * 1.8e8, heapCi: [0, 0], offHeapBytes: 0, offHeapCi: [0, 0] },
+});
+
+describe('score', () => {
+  it('is a weighted share of measured facts whose rows add up to the total', () => {
+    const s = score([entry('bounded'), leaking, entry('cal', { role: 'calibration', expect: 'leak', verdict: 'fail' })]);
+    const steady = s.categories.find((c) => c.name === 'Steady state')!;
+    expect(steady).toMatchObject({ applicable: 2, passed: 1, points: 17.5 });
+    // No churn audits: those categories are left out and the total is scaled to the weights counted.
+    expect(s.weightCounted).toBe(70);
+    const points = s.categories.reduce((sum, c) => sum + c.points, 0);
+    expect(s.total).toBeCloseTo((100 * points) / 70, 10);
+    expect(s.total).toBeCloseTo((100 * (17.5 + 15 + 20)) / 70, 10);
+  });
+});
+
+describe('findings', () => {
+  it('ranks a failing budget P0 with a fix, and ignores calibration subjects', () => {
+    const list = findings([entry('bounded'), leaking, entry('cal', { role: 'calibration', verdict: 'fail' })]);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ priority: 'P0', auditId: 'legacy' });
+    expect(list[0]!.what).toMatch(/heap grows 61\.0 B\/step \[55\.0, 68\.0\]/);
+    expect(list[0]!.suggestion).toMatch(/RingBuffer/);
+  });
+
+  it('reports handles left behind and large warm-ups', () => {
+    const churn = entry('churn', {
+      workload: 'churn',
+      handles: { leftBehind: { Timeout: 3 }, total: 3, ok: true },
+      warmup: { steps: 1000, bytes: 20 * 2 ** 20, settled: true },
+    });
+    expect(findings([churn]).map((f) => f.priority)).toEqual(['P1', 'P2']);
+  });
+});
+
+describe('markdown', () => {
+  it('renders the CA-02 sections, and says so when calibration failed', () => {
+    const md = renderMarkdown({
+      schemaVersion: 1,
+      generatedAt: '2026-11-25T00:00:00.000Z',
+      node: 'v20',
+      v8: '11',
+      machine: { platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'cpu', memoryBytes: 2 ** 34 },
+      run: { commit: null, seed: 1, stepsOverride: null, horizonOverride: null, jobs: 2, heapCapMb: 1536, wallMs: 1, analysisMs: 1 },
+      constants: { CONFIDENCE: 0.99 },
+      noiseFloor: null,
+      summary: { audits: 2, expectationsMet: 1, byVerdict: { pass: 1, fail: 1, inconclusive: 0, error: 0 }, configErrors: [] },
+      audits: [leaking, entry('cal', { role: 'calibration', expect: 'leak', expectationMet: false })],
+    });
+    for (const heading of ['# Memory audit report', '## Executive summary', '## Score', '## Subjects', '## Findings', '## Calibration', '## Method']) {
+      expect(md).toContain(heading);
+    }
+    expect(md).toMatch(/\*\*Calibration failed\*\*: cal did not get the verdict/);
+    expect(md).toContain('| cal | leak | PASS | **missed** |');
+  });
+});
