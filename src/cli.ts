@@ -10,6 +10,7 @@ import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/di
 import { runAudits, type AuditRun } from './cli/run-audits.ts';
 import { AuditConfigError } from './options.ts';
 import { auditEntry, type AuditRole, expectationMet, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditEntry, type AuditReport, type NoiseFloor } from './report/json.ts';
+import { writeJunitReport } from './report/junit.ts';
 import { writeMarkdownReport } from './report/markdown.ts';
 import { renderSummary, terminalChalk } from './report/terminal.ts';
 import type { Verdict } from './types.ts';
@@ -117,10 +118,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const report = buildReport(run, cli);
   const path = writeJsonReport(report, outDir);
   const markdownPath = writeMarkdownReport(report, outDir);
+  const junitPath = writeJunitReport(report, outDir);
   if (cli.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     console.log(renderSummary(report, terminalChalk()));
-    console.log(`Reports: ${relative(process.cwd(), markdownPath)}, ${relative(process.cwd(), path)}`);
+    console.log(`Reports: ${[markdownPath, path, junitPath].map((p) => relative(process.cwd(), p)).join(', ')}`);
   }
   if (report.summary.configErrors.length > 0) {
     for (const message of report.summary.configErrors) console.error(`leak-audit: ${message}`);

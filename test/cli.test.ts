@@ -7,7 +7,7 @@ import { formatRate } from '../src/format.ts';
 import type { AuditReport } from '../src/report/json.ts';
 
 /** Runs the CLI as a user would, in its own process (each audit then forks its own). */
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string; report: () => AuditReport; markdown: () => string } {
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string; report: () => AuditReport; markdown: () => string; junit: () => string } {
   const out = mkdtempSync(join(tmpdir(), 'leak-audit-'));
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--out', out, ...args], {
     encoding: 'utf8',
@@ -20,6 +20,7 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
     stderr: result.stderr,
     report: () => JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport,
     markdown: () => readFileSync(join(out, 'audit-report.md'), 'utf8'),
+    junit: () => readFileSync(join(out, 'junit.xml'), 'utf8'),
   };
 }
 
@@ -85,6 +86,14 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     }
     expect(markdown).toMatch(/\*\*Overall: ERROR\.\*\*/);
     expect(markdown).toMatch(/\*\*Score: \d+\.\d\/100\.\*\*/);
+  });
+
+  it('writes JUnit XML: a test case per audit, errors and unmet expectations marked with the verdict line', () => {
+    const xml = run.junit();
+    expect(xml.match(/<testcase /g)).toHaveLength(report.audits.length);
+    expect(xml).toMatch(/<testsuites name="leak-audit" tests="7" failures="0" errors="5"/);
+    expect(xml).toMatch(/name="fault-returns-nan"[^>]*>\s*<error type="non-finite" message="expected clean, got ERROR[^"]*step 7777 returned NaN/);
+    expect(xml).toMatch(/name="calibration-garbage"[^>]*>\s*<system-out>expected clean, got PASS/);
   });
 
   it('a setup that throws is an error naming its cause, with no samples to judge', () => {

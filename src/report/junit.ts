@@ -1,0 +1,48 @@
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { formatRate } from '../format.ts';
+import type { AuditEntry, AuditReport } from './json.ts';
+
+export const JUNIT_REPORT_FILE = 'junit.xml';
+
+const escape = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&apos;');
+
+/** The verdict in one line, as a CI system shows it next to the test case. */
+export function verdictLine(e: AuditEntry): string {
+  const slope = e.samples.length > 1 ? `, heap ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit} [${formatRate(e.slope.ci[0])}, ${formatRate(e.slope.ci[1])}]` : '';
+  return `expected ${e.expect}, got ${e.verdict.toUpperCase()}${slope}${e.reasons.length ? `: ${e.reasons.join('; ')}` : ''}`;
+}
+
+function testCase(e: AuditEntry, cwd: string): string {
+  const seconds = (e.samples.at(-1)?.ms ?? 0) / 1000;
+  const open = `  <testcase classname="${escape(relative(cwd, e.file))}" name="${escape(e.id)}" time="${seconds.toFixed(3)}">`;
+  if (e.verdict === 'error') {
+    return `${open}\n    <error type="${escape(e.error?.kind ?? 'error')}" message="${escape(verdictLine(e))}"/>\n  </testcase>`;
+  }
+  if (!e.expectationMet) {
+    return `${open}\n    <failure type="${e.verdict}" message="${escape(verdictLine(e))}"/>\n  </testcase>`;
+  }
+  return `${open}\n    <system-out>${escape(verdictLine(e))}</system-out>\n  </testcase>`;
+}
+
+/** JUnit XML: one test case per audit; a failure when the verdict is not the expected one, an error on errors. */
+export function renderJunit(report: AuditReport, cwd = process.cwd()): string {
+  const failures = report.audits.filter((e) => e.verdict !== 'error' && !e.expectationMet).length;
+  const errors = report.audits.filter((e) => e.verdict === 'error').length;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="leak-audit" tests="${report.audits.length}" failures="${failures}" errors="${errors}" time="${(report.run.wallMs / 1000).toFixed(3)}">`,
+    `<testsuite name="leak-audit" tests="${report.audits.length}" failures="${failures}" errors="${errors}" timestamp="${report.generatedAt}">`,
+    ...report.audits.map((e) => testCase(e, cwd)),
+    '</testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+export function writeJunitReport(report: AuditReport, outDir: string): string {
+  const path = join(outDir, JUNIT_REPORT_FILE);
+  writeFileSync(path, renderJunit(report));
+  return path;
+}
