@@ -1,3 +1,4 @@
+import { Ajv } from 'ajv';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     'test/faults/exhausts-heap.audit.ts',
     'test/faults/setup-throws.audit.ts',
     'audits/calibration/garbage.audit.ts',
+    'audits/calibration/lifecycle-registry.audit.ts',
     '--no-calibration',
     '--steps', '300000',
     '--heap-cap', '64',
@@ -45,6 +47,7 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     expect(run.status).toBe(1);
     expect(Object.keys(byId).sort()).toEqual([
       'calibration-garbage',
+      'calibration-lifecycle-registry',
       'fault-exhausts-heap',
       'fault-hangs',
       'fault-returns-nan',
@@ -68,11 +71,23 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     expect(audit.reasons[0]).toContain(kind);
   });
 
-  it('the healthy audit and the noise floor still get their verdicts', () => {
+  it('the healthy audits and the noise floor still get their verdicts', () => {
     expect(byId['calibration-garbage']!.verdict).toBe('pass');
+    expect(byId['calibration-lifecycle-registry']!.verdict).toBe('fail');
     expect(byId['noise-floor-no-op']!.verdict).toBe('pass');
     expect(report.noiseFloor?.auditId).toBe('noise-floor-no-op');
-    expect(run.stdout).toMatch(/2\/7 audits gave the verdict expected of them/);
+    expect(run.stdout).toMatch(/3\/8 audits gave the verdict expected of them/);
+  });
+
+  it('writes a JSON report valid against schema/audit-report.schema.json', () => {
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    const validate = ajv.compile(JSON.parse(readFileSync('schema/audit-report.schema.json', 'utf8')) as object);
+    const valid = validate(report);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    // It covers soak, churn (collection and handles) and every kind of error.
+    expect(new Set(report.audits.map((a) => a.workload))).toEqual(new Set(['soak', 'churn']));
   });
 
   it('writes a Markdown report that carries the same verdicts and numbers as the JSON', () => {
@@ -91,7 +106,7 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
   it('writes JUnit XML: a test case per audit, errors and unmet expectations marked with the verdict line', () => {
     const xml = run.junit();
     expect(xml.match(/<testcase /g)).toHaveLength(report.audits.length);
-    expect(xml).toMatch(/<testsuites name="leak-audit" tests="7" failures="0" errors="5"/);
+    expect(xml).toMatch(/<testsuites name="leak-audit" tests="8" failures="0" errors="5"/);
     expect(xml).toMatch(/name="fault-returns-nan"[^>]*>\s*<error type="non-finite" message="expected clean, got ERROR[^"]*step 7777 returned NaN/);
     expect(xml).toMatch(/name="calibration-garbage"[^>]*>\s*<system-out>expected clean, got PASS/);
   });
