@@ -1,11 +1,12 @@
 /**
  * `npm run audit -- [paths] [options]`: runs every audit in its own process, judges it, prints the summary
- * and writes reports/audit-report.json. Exit codes: 0 all verdicts as expected; 1 not; 2 usage or config.
+ * and writes the reports (Markdown, JSON, JUnit) to reports/. Exit codes: 0 all verdicts as expected;
+ * 1 not; 2 usage or configuration error.
  */
+import { execFileSync } from 'node:child_process';
 import { join, relative, resolve, sep } from 'node:path';
 import { judge } from './analysis/judge.ts';
 import { parseCli, USAGE, type CliOptions } from './cli/args.ts';
-import { execFileSync } from 'node:child_process';
 import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/discover.ts';
 import { runAudits, type AuditRun } from './cli/run-audits.ts';
 import { AuditConfigError } from './options.ts';
