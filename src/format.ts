@@ -26,9 +26,14 @@ export function formatRate(bytesPerUnit: number): string {
   return Math.round(bytesPerUnit).toLocaleString('en');
 }
 
+/** `[0.654, 0.707]` */
+export function formatInterval(ci: readonly [number, number]): string {
+  return `[${formatRate(ci[0])}, ${formatRate(ci[1])}]`;
+}
+
 /** `0.655 [0.654, 0.707]` */
 export function formatRateWithCi(rate: number, ci: readonly [number, number]): string {
-  return `${formatRate(rate)} [${formatRate(ci[0])}, ${formatRate(ci[1])}]`;
+  return `${formatRate(rate)} ${formatInterval(ci)}`;
 }
 
 /** 1000000 → `1 M`, 250000 → `250 k`. */

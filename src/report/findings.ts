@@ -1,5 +1,5 @@
 import { LARGE_WARMUP_BYTES, MIN_REPORTED_GROWTH_BYTES } from '../analysis/constants.ts';
-import { formatBytes, formatRate } from '../format.ts';
+import { formatBytes, formatInterval, formatRate } from '../format.ts';
 import type { AuditEntry } from './json.ts';
 
 /** P0: fails its budget. P1: grows but within budget, or a handle left behind. P2: worth a look. */
@@ -27,7 +27,7 @@ const RULES: readonly ((e: AuditEntry) => Finding | null)[] = [
       ? {
           priority: 'P0',
           auditId: e.id,
-          what: `heap grows ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit} [${formatRate(e.slope.ci[0])}, ${formatRate(e.slope.ci[1])}], ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}`,
+          what: `heap grows ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit} ${formatInterval(e.slope.ci)}, ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}`,
           retainedBy: NO_PATH,
           suggestion:
             e.workload === 'churn'

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { formatRate } from '../format.ts';
+import { formatInterval, formatRate } from '../format.ts';
 import type { AuditEntry, AuditReport } from './json.ts';
 
 export const JUNIT_REPORT_FILE = 'junit.xml';
@@ -10,7 +10,7 @@ const escape = (text: string) =>
 
 /** The verdict in one line, as a CI system shows it next to the test case. */
 export function verdictLine(e: AuditEntry): string {
-  const slope = e.samples.length > 1 ? `, heap ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit} [${formatRate(e.slope.ci[0])}, ${formatRate(e.slope.ci[1])}]` : '';
+  const slope = e.samples.length > 1 ? `, heap ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit} ${formatInterval(e.slope.ci)}` : '';
   return `expected ${e.expect}, got ${e.verdict.toUpperCase()}${slope}${e.reasons.length ? `: ${e.reasons.join('; ')}` : ''}`;
 }
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatBytes, formatCount, formatRate } from '../format.ts';
+import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
 import { findings, type Finding } from './findings.ts';
 import type { AuditEntry, AuditReport } from './json.ts';
 import { score } from './score.ts';
@@ -21,9 +21,7 @@ export function totalGrowth(e: AuditEntry): number {
 }
 
 function rate(e: AuditEntry): string {
-  if (e.samples.length < 2) return '-';
-  const [low, high] = e.slope.ci;
-  return `${formatRate(e.slope.bytesPerUnit)} [${formatRate(low)}, ${formatRate(high)}]`;
+  return e.samples.length < 2 ? '-' : formatRateWithCi(e.slope.bytesPerUnit, e.slope.ci);
 }
 
 function verdictWord(e: AuditEntry): string {
@@ -77,7 +75,7 @@ export function renderMarkdown(report: AuditReport): string {
         ['Machine', `${m.platform} ${m.arch}, ${m.cpus} cores (${m.cpuModel}), ${formatBytes(m.memoryBytes)}`],
         ['Steps', report.run.stepsOverride !== null ? `${formatCount(report.run.stepsOverride)} planned per soak (--steps)` : 'each audit its own (1 M planned by default); the sequential rule stops a run once its verdict is certain'],
         ['Horizon', report.run.horizonOverride ?? '10 h at 100 Hz x 50 instances (soak, batch); 100 000 lifecycles (churn)'],
-        ['Noise floor', nf ? `${formatRate(nf.heapBytesPerStep)} B/step (no-op audit, 99 % interval [${formatRate(nf.heapCi[0])}, ${formatRate(nf.heapCi[1])}])` : 'unknown: the no-op audit gave no slope'],
+        ['Noise floor', nf ? `${formatRate(nf.heapBytesPerStep)} B/step (no-op audit, 99 % interval ${formatInterval(nf.heapCi)})` : 'unknown: the no-op audit gave no slope'],
       ],
     ),
     '',

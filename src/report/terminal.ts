@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { table } from 'table';
 import type { AuditEntry, AuditReport } from './json.ts';
-import { formatBytes, formatCount, formatRateWithCi } from '../format.ts';
+import { formatBytes, formatCount, formatInterval, formatRateWithCi } from '../format.ts';
 
 /** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function terminalChalk(stream: NodeJS.WriteStream = process.stdout): ChalkInstance {
@@ -44,7 +44,7 @@ export function renderSummary(report: AuditReport, c: ChalkInstance): string {
   const nf = report.noiseFloor;
   lines.push(
     nf
-      ? `Noise floor (no-op audit): ${formatRateWithCi(0, nf.heapCi).replace(/^0 /, '')} B/step heap; budgets at or below ${nf.heapBytesPerStep.toPrecision(2)} B/step are refused.`
+      ? `Noise floor (no-op audit): ${formatInterval(nf.heapCi)} B/step heap; budgets at or below ${nf.heapBytesPerStep.toPrecision(2)} B/step are refused.`
       : c.yellow('Noise floor: unknown (the no-op audit did not produce a slope).'),
   );
   for (const e of report.audits.filter((a) => !a.expectationMet)) {
