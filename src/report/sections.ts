@@ -1,0 +1,124 @@
+import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
+import { findings, type Finding } from './findings.ts';
+import type { AuditEntry, AuditReport } from './json.ts';
+import { score, type Score } from './score.ts';
+
+/**
+ * What every human-readable report says, as plain text in rows: the Markdown and HTML renderers only
+ * lay it out, so the two cannot disagree.
+ */
+export interface ReportContent {
+  readonly header: readonly (readonly [string, string])[];
+  readonly overall: 'PASS' | 'FAIL' | 'ERROR';
+  readonly subjectsWithinBudget: number;
+  readonly subjects: readonly AuditEntry[];
+  readonly planted: readonly AuditEntry[];
+  readonly trusted: boolean;
+  readonly score: Score;
+  readonly scoreTable: Table;
+  readonly subjectTable: Table;
+  readonly findings: readonly Finding[];
+  readonly calibrationTable: Table;
+}
+
+export interface Table {
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+export const PRIORITY_TITLES = [
+  ['P0', 'P0: fails its budget'],
+  ['P1', 'P1: grows within budget, or leaves a handle behind'],
+  ['P2', 'P2: worth a look'],
+] as const;
+
+/** The measured growth from the first reading to the last, bytes. */
+export function totalGrowth(e: AuditEntry): number {
+  const first = e.samples[0];
+  const last = e.samples.at(-1);
+  return first && last ? last.heapUsed - first.heapUsed : 0;
+}
+
+/** One line per audited subject for the executive summary. */
+export function summaryLine(e: AuditEntry): string {
+  if (e.verdict === 'error') return `${e.id}: ERROR, ${e.error?.kind}: ${e.error?.message}`;
+  const unit = e.slope.unit;
+  const extra = e.offHeap.verdict === 'fail' ? `; off-heap ${formatRate(e.offHeap.bytesPerUnit)} B/${unit}` : '';
+  return `${e.id}: ${e.verdict.toUpperCase()}, heap ${formatRate(e.slope.bytesPerUnit)} B/${unit}, ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}${extra}`;
+}
+
+function subjectRow(e: AuditEntry): string[] {
+  const measured = e.samples.length > 1;
+  return [
+    e.id,
+    e.workload === 'batch' ? `batch x${e.instances}` : e.workload,
+    `${formatCount(e.steps)}${e.workload === 'churn' ? ' cycles' : ''}`,
+    measured ? `${formatBytes(e.warmup.bytes)} by ${formatCount(Math.round(e.warmup.steps))}${e.plateau ? ' (plateau)' : ''}` : '-',
+    measured ? `${formatRateWithCi(e.slope.bytesPerUnit, e.slope.ci)}${e.slope.unit === 'step' ? '' : ` per ${e.slope.unit}`}` : '-',
+    measured ? (e.slope.bytesPerUnit / 1024).toFixed(4) : '-',
+    formatBytes(totalGrowth(e), true),
+    measured ? `${formatBytes(e.projection.heapBytes, true)} (${e.projection.horizon})` : '-',
+    measured ? formatRate(e.offHeap.bytesPerUnit) : '-',
+    e.verdict.toUpperCase(),
+    `${e.expect} ${e.expectationMet ? '✓' : '✗'}`,
+  ];
+}
+
+export function reportContent(report: AuditReport): ReportContent {
+  const subjects = report.audits.filter((e) => e.role === 'subject');
+  const planted = report.audits.filter((e) => e.role !== 'subject');
+  const s = score(report.audits);
+  const within = subjects.filter((e) => e.verdict === 'pass').length;
+  const overall = report.audits.some((e) => e.verdict === 'error') ? 'ERROR' : within === subjects.length ? 'PASS' : 'FAIL';
+  const nf = report.noiseFloor;
+  const m = report.machine;
+  return {
+    header: [
+      ['Date', report.generatedAt],
+      ['Commit', report.run.commit ?? 'not a git checkout'],
+      ['Node / V8', `${report.node} / ${report.v8}`],
+      ['Machine', `${m.platform} ${m.arch}, ${m.cpus} cores (${m.cpuModel}), ${formatBytes(m.memoryBytes)}`],
+      ['Steps', report.run.stepsOverride !== null ? `${formatCount(report.run.stepsOverride)} planned per soak (--steps)` : 'each audit its own (1 M planned by default); the sequential rule stops a run once its verdict is certain'],
+      ['Horizon', report.run.horizonOverride ?? '10 h at 100 Hz x 50 instances (soak, batch); 100 000 lifecycles (churn)'],
+      ['Noise floor', nf ? `${formatRate(nf.heapBytesPerStep)} B/step (no-op audit, 99 % interval ${formatInterval(nf.heapCi)})` : 'unknown: the no-op audit gave no slope'],
+    ],
+    overall,
+    subjectsWithinBudget: within,
+    subjects,
+    planted,
+    trusted: planted.every((e) => e.expectationMet),
+    score: s,
+    scoreTable: {
+      header: ['category', 'weight', 'measured', 'points'],
+      rows: [
+        ...s.categories.map((c) => [
+          c.name,
+          String(c.weight),
+          c.applicable ? `${c.passed}/${c.applicable} ${c.basis}` : `n/a (no ${c.basis}); weight not counted`,
+          c.applicable ? c.points.toFixed(1) : '-',
+        ]),
+        ['total', String(s.weightCounted), `points x 100 / ${s.weightCounted}`, s.total.toFixed(1)],
+      ],
+    },
+    subjectTable: {
+      header: ['audit', 'workload', 'steps', 'warm-up', 'slope B/unit [99% CI]', 'KB/unit', 'total growth', 'at horizon', 'off-heap B/unit', 'verdict', 'expected'],
+      rows: report.audits.map(subjectRow),
+    },
+    findings: findings(report.audits),
+    calibrationTable: {
+      header: ['planted subject', 'truth', 'verdict', 'result'],
+      rows: planted.map((e) => [
+        e.id,
+        e.expect,
+        e.verdict.toUpperCase(),
+        e.expectationMet ? (e.expect === 'leak' ? 'caught' : 'passed (no false alarm)') : e.expect === 'leak' ? 'missed' : 'false alarm',
+      ]),
+    },
+  };
+}
+
+export const METHOD_TEXT =
+  'Each audit ran in its own --expose-gc process; after every window of steps, two forced GCs and a reading of ' +
+  'process.memoryUsage(). The warm-up is cut by MSER on line residuals; the steady slope is Theil–Sen with a 99 % ' +
+  'distribution-free interval, judged against the budget for heap and off-heap separately. AUDIT.md has the ' +
+  'method and every threshold.';
