@@ -1,6 +1,6 @@
 /**
  * `npm run audit -- [paths] [options]`: runs every audit in its own process, judges it, prints the summary
- * and writes the reports (Markdown, JSON, JUnit) to reports/. Exit codes: 0 all verdicts as expected;
+ * and writes the reports (Markdown, HTML, JSON, JUnit) to reports/. Exit codes: 0 all verdicts as expected;
  * 1 not; 2 usage or configuration error.
  */
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/di
 import { runAudits, type AuditRun } from './cli/run-audits.ts';
 import { AuditConfigError } from './options.ts';
 import { auditEntry, type AuditRole, expectationMet, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditEntry, type AuditReport, type NoiseFloor } from './report/json.ts';
+import { writeHtmlReport } from './report/html.ts';
 import { writeJunitReport } from './report/junit.ts';
 import { writeMarkdownReport } from './report/markdown.ts';
 import { renderSummary, terminalChalk } from './report/terminal.ts';
@@ -120,10 +121,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const path = writeJsonReport(report, outDir);
   const markdownPath = writeMarkdownReport(report, outDir);
   const junitPath = writeJunitReport(report, outDir);
+  const htmlPath = writeHtmlReport(report, outDir);
   if (cli.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     console.log(renderSummary(report, terminalChalk()));
-    console.log(`Reports: ${[markdownPath, path, junitPath].map((p) => relative(process.cwd(), p)).join(', ')}`);
+    console.log(`Reports: ${[markdownPath, htmlPath, path, junitPath].map((p) => relative(process.cwd(), p)).join(', ')}`);
   }
   if (report.summary.configErrors.length > 0) {
     for (const message of report.summary.configErrors) console.error(`leak-audit: ${message}`);

@@ -99,3 +99,26 @@ describe('markdown', () => {
     expect(md).toContain('| cal | leak | PASS | **missed** |');
   });
 });
+
+describe('html', () => {
+  it('is one self-contained page with a plot per audit and the verdicts', async () => {
+    const { renderHtml } = await import('../src/report/html.ts');
+    const html = renderHtml({
+      schemaVersion: 1,
+      generatedAt: '2026-11-25T00:00:00.000Z',
+      node: 'v20',
+      v8: '11',
+      machine: { platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'cpu', memoryBytes: 2 ** 34 },
+      run: { commit: 'abc1234', seed: 1, stepsOverride: null, horizonOverride: null, jobs: 2, heapCapMb: 1536, wallMs: 1, analysisMs: 1 },
+      constants: {},
+      noiseFloor: null,
+      summary: { audits: 2, expectationsMet: 2, byVerdict: { pass: 1, fail: 1, inconclusive: 0, error: 0 }, configErrors: [] },
+      audits: [leaking, entry('bounded')],
+    });
+    expect(html.match(/<svg class="plot"/g)).toHaveLength(2);
+    expect(html).toContain('data-audit="legacy"');
+    expect(html).toMatch(/<strong id="overall" class="verdict-FAIL">Overall: FAIL\.<\/strong>/);
+    // Self-contained: no scripts, no external resources.
+    expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+});

@@ -1,0 +1,94 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AuditReport } from './json.ts';
+import { memoryPlot } from './plot.ts';
+import { METHOD_TEXT, PRIORITY_TITLES, reportContent, summaryLine, type Table } from './sections.ts';
+
+export const HTML_REPORT_FILE = 'audit-report.html';
+
+const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+
+function table({ header, rows }: Table, className: string, boldLastRow = false): string {
+  const head = `<thead><tr>${header.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead>`;
+  const body = rows
+    .map((r, i) => `<tr${boldLastRow && i === rows.length - 1 ? ' class="total"' : ''}>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<div class="scroll"><table class="${className}">${head}<tbody>\n${body}\n</tbody></table></div>`;
+}
+
+/** Small, readable on a phone (tables scroll sideways, plots scale) and in print (no colour needed). */
+const STYLE = `
+body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 72rem; color: #111; }
+h1 { font-size: 1.5rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #ddd; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.85rem; } th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
+tr.total { font-weight: bold; }
+.verdict-PASS { color: #15803d; } .verdict-FAIL, .verdict-ERROR { color: #b91c1c; }
+.plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr)); gap: 1rem; }
+figure { margin: 0; } svg.plot { width: 100%; height: auto; border: 1px solid #eee; }
+@media print { .plots { display: block; } figure { break-inside: avoid; margin-bottom: 1rem; } }
+`;
+
+/**
+ * The report as one self-contained HTML page: no scripts, no network, inline CSS and SVG plots of
+ * memory against steps for every audit, with the same tables as the Markdown report.
+ */
+export function renderHtml(report: AuditReport): string {
+  const c = reportContent(report);
+  const summary = c.subjects
+    .map((e) => `<li class="verdict-${e.verdict.toUpperCase()}">${escape(summaryLine(e))}</li>`)
+    .join('\n');
+  const findings = PRIORITY_TITLES.map(([priority, title]) => {
+    const list = c.findings.filter((f) => f.priority === priority);
+    const items = list.length
+      ? `<ul>${list.map((f) => `<li><strong>${escape(f.auditId)}</strong>: ${escape(f.what)}.<br>retained by: ${escape(f.retainedBy)}<br>fix: ${escape(f.suggestion)}</li>`).join('\n')}</ul>`
+      : '<p>None.</p>';
+    return `<h3>${escape(title)}</h3>\n${items}`;
+  }).join('\n');
+  const plots = report.audits
+    .map((e) => `<figure>${memoryPlot(e)}<figcaption>${escape(e.id)}: <span class="verdict-${e.verdict.toUpperCase()}">${e.verdict.toUpperCase()}</span></figcaption></figure>`)
+    .join('\n');
+  const calibration = c.trusted
+    ? `Calibration: all ${c.planted.length} planted subjects got the verdict their truth predicts, so these verdicts can be trusted on this machine.`
+    : `Calibration failed: ${c.planted.filter((e) => !e.expectationMet).map((e) => e.id).join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Memory audit report</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>Memory audit report</h1>
+${table({ header: ['', ''], rows: c.header }, 'header')}
+<h2>Executive summary</h2>
+<p><strong id="overall" class="verdict-${c.overall}">Overall: ${c.overall}.</strong> ${c.subjectsWithinBudget} of ${c.subjects.length} audited subjects stay within budget. <strong id="score">Score: ${c.score.total.toFixed(1)}/100.</strong> ${escape(calibration)}</p>
+<ul class="summary">
+${summary}
+</ul>
+<h2>Score</h2>
+${table(c.scoreTable, 'score', true)}
+<h2>Subjects</h2>
+${table(c.subjectTable, 'subjects')}
+<h2>Memory over steps</h2>
+<p>After each window: heapUsed, external and rss following two forced GCs. Shaded: the warm-up; dashed: the fitted steady-state heap slope.</p>
+<div class="plots">
+${plots}
+</div>
+<h2>Findings</h2>
+${findings}
+<h2>Calibration</h2>
+${table(c.calibrationTable, 'calibration')}
+<h2>Method</h2>
+<p>${escape(METHOD_TEXT)}</p>
+</body>
+</html>
+`;
+}
+
+export function writeHtmlReport(report: AuditReport, outDir: string): string {
+  const path = join(outDir, HTML_REPORT_FILE);
+  writeFileSync(path, renderHtml(report));
+  return path;
+}
