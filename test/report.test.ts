@@ -122,3 +122,35 @@ describe('html', () => {
     expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   });
 });
+
+describe('progress', () => {
+  const audit = { id: 'a', done: 500_000, planned: 1_000_000, unit: 'steps' as const, rate: 250_000 };
+
+  it('redraws a block in place on a terminal', async () => {
+    const { progressReporter } = await import('../src/report/progress.ts');
+    const written: string[] = [];
+    const p = progressReporter({ isTTY: true, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream);
+    p.update([audit, { ...audit, id: 'b', done: 10 }]);
+    p.update([audit]);
+    p.done();
+    expect(written[0]).toBe('  running a: 500 k/1 M steps (250 k steps/s, at most 2 s to plan)\n  running b: warming up\n');
+    expect(written[1]).toBe('\x1b[2A\x1b[0J');
+    expect(written.at(-1)).toBe('\x1b[1A\x1b[0J');
+  });
+
+  it('writes plain lines, at most every ten seconds, without a terminal', async () => {
+    const { progressReporter } = await import('../src/report/progress.ts');
+    const written: string[] = [];
+    let now = 0;
+    const p = progressReporter({ isTTY: false, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream, () => now);
+    p.update([audit]);
+    now = 9_000;
+    p.update([audit]);
+    expect(written).toEqual([]);
+    now = 11_000;
+    p.update([audit]);
+    now = 12_000;
+    p.update([audit]);
+    expect(written).toEqual(['[leak-audit 11 s] running: a: 500 k/1 M steps (250 k steps/s, at most 2 s to plan)\n']);
+  });
+});

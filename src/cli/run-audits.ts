@@ -1,10 +1,12 @@
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createVitest, type Reporter, type TestCase, type TestModule } from 'vitest/node';
 import type { RunSettings } from '../settings.ts';
 import { SETTINGS_KEY } from '../settings.ts';
 import { readStream, streamPath, type StreamContents } from '../stream-files.ts';
 import type { AuditError, RawAuditRecord } from '../types.ts';
+import { progressReporter } from '../report/progress.ts';
 import type { CliOptions } from './args.ts';
+import { startMonitor } from './monitor.ts';
 
 /** An audit file that could not be loaded (bad options, a syntax error): a configuration error. */
 export interface LoadError {
@@ -20,39 +22,6 @@ export interface AuditRun {
 
 /** Modules vitest should not transform: all but the audit files themselves. */
 const NOT_AN_AUDIT_FILE = /^(?!.*\.audit\.[cm]?[jt]s$)/;
-
-/** How often the hang watchdog looks at the sample streams, ms. */
-const WATCHDOG_INTERVAL_MS = 1000;
-
-/**
- * Watches each running audit's sample stream; one that has written nothing for `timeoutMs` (and has not
- * ended) is killed, so a subject stuck in a synchronous loop ends as `hung` instead of stalling the run.
- */
-function startHangWatchdog(files: readonly string[], streamDir: string, timeoutMs: number): { stop(): Set<string> } {
-  const killed = new Set<string>();
-  const timer = setInterval(() => {
-    const now = Date.now();
-    for (const file of files) {
-      const path = streamPath(streamDir, file);
-      if (killed.has(file) || !existsSync(path)) continue;
-      if (now - statSync(path).mtimeMs < timeoutMs) continue;
-      const stream = readStream(path);
-      if (stream.ended || !stream.start) continue;
-      try {
-        process.kill(stream.start.pid, 'SIGKILL');
-        killed.add(file);
-      } catch {
-        // Already gone: the crash path reports it.
-      }
-    }
-  }, WATCHDOG_INTERVAL_MS);
-  return {
-    stop() {
-      clearInterval(timer);
-      return killed;
-    },
-  };
-}
 
 /**
  * Notes the pids of audit processes that V8 aborted for lack of heap. Their stderr reaches this process
@@ -142,7 +111,8 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
     ...(cli.steps !== undefined ? { steps: cli.steps } : {}),
     ...(cli.horizon ? { horizon: cli.horizon } : {}),
   };
-  const watchdog = startHangWatchdog(files, streamDir, cli.hangTimeoutMs);
+  const progress = progressReporter();
+  const monitor = startMonitor(files, streamDir, cli.hangTimeoutMs, progress.update);
   const heapTap = tapHeapExhaustion();
   let killed = new Set<string>();
   let outOfHeap = new Set<number>();
@@ -167,7 +137,8 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
     await vitest.runTestSpecifications(files.map((file) => project.createSpecification(file)));
     await vitest.close();
   } finally {
-    killed = watchdog.stop();
+    killed = monitor.stop();
+    progress.done();
     outOfHeap = heapTap.stop();
   }
 

@@ -1,0 +1,72 @@
+import { existsSync, statSync } from 'node:fs';
+import { readStream, streamPath, type StreamContents } from '../stream-files.ts';
+
+/** How often the monitor looks at the sample streams, ms. */
+const MONITOR_INTERVAL_MS = 1000;
+
+/** One running audit, as its sample stream shows it. */
+export interface RunningAudit {
+  readonly id: string;
+  /** Units done at the last reading, and planned. */
+  readonly done: number;
+  readonly planned: number;
+  readonly unit: 'steps' | 'cycles';
+  /** Units per second so far, readings included. */
+  readonly rate: number;
+}
+
+/**
+ * Watches every audit's sample stream once a second, for two jobs: an audit that has written nothing for
+ * `hangTimeoutMs` (and has not ended) is killed, so a subject stuck in a synchronous loop ends as `hung`
+ * instead of stalling the run; and the audits still running are handed to `onProgress`.
+ */
+export function startMonitor(
+  files: readonly string[],
+  streamDir: string,
+  hangTimeoutMs: number,
+  onProgress: (running: readonly RunningAudit[]) => void,
+): { stop(): Set<string> } {
+  const killed = new Set<string>();
+  const parsed = new Map<string, { mtimeMs: number; stream: StreamContents }>();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const running: RunningAudit[] = [];
+    for (const file of files) {
+      const path = streamPath(streamDir, file);
+      if (killed.has(file) || !existsSync(path)) continue;
+      const { mtimeMs } = statSync(path);
+      let entry = parsed.get(file);
+      if (!entry || entry.mtimeMs !== mtimeMs) {
+        entry = { mtimeMs, stream: readStream(path) };
+        parsed.set(file, entry);
+      }
+      const { stream } = entry;
+      if (stream.ended || !stream.start) continue;
+      if (now - mtimeMs >= hangTimeoutMs) {
+        try {
+          process.kill(stream.start.pid, 'SIGKILL');
+          killed.add(file);
+        } catch {
+          // Already gone: the crash path reports it.
+        }
+        continue;
+      }
+      const last = stream.samples.at(-1);
+      const { options } = stream.start;
+      running.push({
+        id: stream.start.id,
+        done: last?.at ?? 0,
+        planned: options.units,
+        unit: options.workload === 'churn' ? 'cycles' : 'steps',
+        rate: last && last.ms > 0 ? last.at / (last.ms / 1000) : 0,
+      });
+    }
+    onProgress(running);
+  }, MONITOR_INTERVAL_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      return killed;
+    },
+  };
+}
