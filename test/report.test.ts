@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findings } from '../src/report/findings.ts';
-import type { AuditEntry } from '../src/report/json.ts';
+import type { AuditEntry, AuditReport } from '../src/report/json.ts';
 import { renderMarkdown } from '../src/report/markdown.ts';
 import { score } from '../src/report/score.ts';
 
@@ -78,20 +78,25 @@ describe('findings', () => {
   });
 });
 
+/** A report around the given audits; the run facts are placeholders the renderers only print. */
+function reportOf(audits: AuditEntry[]): AuditReport {
+  return {
+    schemaVersion: 1,
+    generatedAt: '2026-11-25T00:00:00.000Z',
+    node: 'v20',
+    v8: '11',
+    machine: { platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'cpu', memoryBytes: 2 ** 34 },
+    run: { commit: 'abc1234', seed: 1, stepsOverride: null, horizonOverride: null, jobs: 2, heapCapMb: 1536, wallMs: 1, analysisMs: 1 },
+    constants: { CONFIDENCE: 0.99 },
+    noiseFloor: null,
+    summary: { audits: audits.length, expectationsMet: audits.filter((a) => a.expectationMet).length, byVerdict: { pass: 0, fail: 0, inconclusive: 0, error: 0 }, configErrors: [] },
+    audits,
+  };
+}
+
 describe('markdown', () => {
   it('renders the CA-02 sections, and says so when calibration failed', () => {
-    const md = renderMarkdown({
-      schemaVersion: 1,
-      generatedAt: '2026-11-25T00:00:00.000Z',
-      node: 'v20',
-      v8: '11',
-      machine: { platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'cpu', memoryBytes: 2 ** 34 },
-      run: { commit: null, seed: 1, stepsOverride: null, horizonOverride: null, jobs: 2, heapCapMb: 1536, wallMs: 1, analysisMs: 1 },
-      constants: { CONFIDENCE: 0.99 },
-      noiseFloor: null,
-      summary: { audits: 2, expectationsMet: 1, byVerdict: { pass: 1, fail: 1, inconclusive: 0, error: 0 }, configErrors: [] },
-      audits: [leaking, entry('cal', { role: 'calibration', expect: 'leak', expectationMet: false })],
-    });
+    const md = renderMarkdown(reportOf([leaking, entry('cal', { role: 'calibration', expect: 'leak', expectationMet: false })]));
     for (const heading of ['# Memory audit report', '## Executive summary', '## Score', '## Subjects', '## Findings', '## Calibration', '## Method']) {
       expect(md).toContain(heading);
     }
@@ -103,18 +108,7 @@ describe('markdown', () => {
 describe('html', () => {
   it('is one self-contained page with a plot per audit and the verdicts', async () => {
     const { renderHtml } = await import('../src/report/html.ts');
-    const html = renderHtml({
-      schemaVersion: 1,
-      generatedAt: '2026-11-25T00:00:00.000Z',
-      node: 'v20',
-      v8: '11',
-      machine: { platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'cpu', memoryBytes: 2 ** 34 },
-      run: { commit: 'abc1234', seed: 1, stepsOverride: null, horizonOverride: null, jobs: 2, heapCapMb: 1536, wallMs: 1, analysisMs: 1 },
-      constants: {},
-      noiseFloor: null,
-      summary: { audits: 2, expectationsMet: 2, byVerdict: { pass: 1, fail: 1, inconclusive: 0, error: 0 }, configErrors: [] },
-      audits: [leaking, entry('bounded')],
-    });
+    const html = renderHtml(reportOf([leaking, entry('bounded')]));
     expect(html.match(/<svg class="plot"/g)).toHaveLength(2);
     expect(html).toContain('data-audit="legacy"');
     expect(html).toMatch(/<strong id="overall" class="verdict-FAIL">Overall: FAIL\.<\/strong>/);
