@@ -25,7 +25,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 console.log(`node ${process.version}\n`);
-console.log('1. Hot-loop overhead (one process per controller; 200 harness windows of 10 000 steps, each after the');
+console.log('1. Hot-loop overhead (one process per controller; 200 harness windows as long as an audit uses, each after the');
 console.log('   two forced GCs and a reading, interleaved with bare-loop windows of the same length; first 10 % dropped)');
 for (const [kind, policy] of [
   ['classical_smc', 'bounded'],
@@ -33,8 +33,8 @@ for (const [kind, policy] of [
   ['sta_smc', 'legacy'],
 ] as const) {
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/bare-loop.ts', kind, policy, String(OVERHEAD_PAIRS)], { encoding: 'utf8' });
-  const r = JSON.parse(out) as { harness: number; bare: number; overheadPercent: number; perPair: number[] };
-  console.log(`   ${`${kind} (${policy})`.padEnd(36)} harness ${(r.harness / 1e6).toFixed(2)} M steps/s, bare ${(r.bare / 1e6).toFixed(2)} M steps/s: overhead ${r.overheadPercent.toFixed(1)} % (median window pair ${median(r.perPair).toFixed(1)} %)`);
+  const r = JSON.parse(out) as { window: number; harness: number; bare: number; overheadPercent: number; perPair: number[] };
+  console.log(`   ${`${kind} (${policy}, windows of ${r.window})`.padEnd(50)} harness ${(r.harness / 1e6).toFixed(2)} M steps/s, bare ${(r.bare / 1e6).toFixed(2)} M steps/s: overhead ${r.overheadPercent.toFixed(1)} % (median window pair ${median(r.perPair).toFixed(1)} %)`);
 }
 
 console.log('\n2. Default npm run audit');

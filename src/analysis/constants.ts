@@ -21,6 +21,11 @@ export const DEFAULT_BATCH_INSTANCES = 50;
 
 /** Uniform windows across the planned run; the steady state gets up to this many samples. */
 export const UNIFORM_WINDOWS = 100;
+/**
+ * A uniform window shorter than this (in time) is widened: each window pays ~1–2 ms of slower stepping
+ * after the forced GCs: 15–20 % of a 1.3 ms window, ~6 % of a 10 ms one, a few % of a 30 ms one.
+ */
+export const MIN_WINDOW_MS = 30;
 /** A slope needs at least this many samples after the warm-up cut. */
 export const MIN_STEADY_SAMPLES = 30;
 /** An uncertain run is extended up to this multiple of its planned length, then called inconclusive. */

@@ -12,7 +12,7 @@ import type {
   StopReason,
   Subject,
 } from '../types.ts';
-import { maxSamples, samplePoints, windowSize } from './plan.ts';
+import { SamplePlan } from './plan.ts';
 import { SampleStore } from './sample-store.ts';
 import { activeResources, requireGc } from './sampler.ts';
 import { hash, prng } from './random.ts';
@@ -157,8 +157,8 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
   const { options, stream } = input;
   const gc = requireGc();
   const heapCapBytes = getHeapStatistics().heap_size_limit;
-  const window = windowSize(options.units);
-  const store = new SampleStore(maxSamples(window, options.maxUnits));
+  const plan = new SamplePlan(options.units, options.maxUnits);
+  const store = new SampleStore(SamplePlan.maxSamples(options.units));
   const timings = { startupMs: process.uptime() * 1000, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 };
   let stopReason: StopReason | null = null;
   let error: AuditError | null = null;
@@ -195,7 +195,8 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
     let done = 0;
     let lastDecision: string | null = null;
     let confirmations = 0;
-    for (const at of samplePoints(window, options.maxUnits)) {
+    for (let at = plan.next(done); at !== null; at = plan.next(done)) {
+      const from = done;
       stream.write({ type: 'window', from: done, to: at });
       const t = performance.now();
       try {
@@ -208,10 +209,12 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
         stopReason = 'error';
         break;
       }
-      timings.loopMs += performance.now() - t;
+      const windowMs = performance.now() - t;
+      timings.loopMs += windowMs;
       done = at;
       const heapUsed = record(done);
-      if (at < window) continue;
+      if (!plan.isUniform(at)) continue;
+      if (at === plan.firstUniform) plan.widen(windowMs, at - from);
 
       const d = performance.now();
       const decision = analyseColumns(store, options).verdict;

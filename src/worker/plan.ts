@@ -1,31 +1,79 @@
-import { MAX_EXTENSION_FACTOR, UNIFORM_WINDOWS } from '../analysis/constants.ts';
+import { MAX_EXTENSION_FACTOR, MIN_WINDOW_MS, UNIFORM_WINDOWS } from '../analysis/constants.ts';
 
-/**
- * Where to sample: a log-spaced part (1, 2, 5, 10, 20, 50, … units) that shows the warm-up in detail,
- * then every `window` units up to the cap. With the default 100 uniform windows the steady state has far
- * more than the 30 samples a slope needs.
- */
+/** A soak of N units samples every N / UNIFORM_WINDOWS units once past the warm-up, at first. */
 export function windowSize(plannedUnits: number): number {
   return Math.max(1, Math.round(plannedUnits / UNIFORM_WINDOWS));
 }
 
-export function maxUnits(plannedUnits: number): number {
-  return plannedUnits * MAX_EXTENSION_FACTOR;
-}
-
-export function* samplePoints(window: number, cap: number): Generator<number> {
+function logPoints(window: number): number[] {
+  const points: number[] = [];
   for (let decade = 1; decade < window; decade *= 10) {
-    for (const m of [1, 2, 5]) {
-      const at = m * decade;
-      if (at < window && at < cap) yield at;
-    }
+    for (const m of [1, 2, 5]) if (m * decade < window) points.push(m * decade);
   }
-  for (let at = window; at <= cap; at += window) yield at;
+  return points;
 }
 
-/** How many readings a run can take: the one at 0, the log-spaced ones, and one per window to the cap. */
-export function maxSamples(window: number, cap: number): number {
-  let n = 1;
-  for (const _ of samplePoints(window, cap)) n++;
-  return n;
+/**
+ * Where to sample: a log-spaced part (1, 2, 5, 10, 20, 50, … units) that shows the warm-up in detail,
+ * then uniform windows up to the cap (the planned units x MAX_EXTENSION_FACTOR).
+ *
+ * The uniform windows start at planned / UNIFORM_WINDOWS units, but each window pays a fixed cost: the
+ * subject runs slower for a millisecond or two after the forced GCs. A window that took less than
+ * MIN_WINDOW_MS is therefore widened (`widen`), and the cap with it, so that the number of windows, not
+ * the number of units, stays what the plan promised.
+ */
+export class SamplePlan {
+  private readonly points: number[];
+  private index = 0;
+  private step: number;
+  private cap: number;
+  /** The first uniform sample point. */
+  readonly firstUniform: number;
+
+  constructor(plannedUnits: number, maxUnits: number) {
+    this.step = windowSize(plannedUnits);
+    this.cap = maxUnits;
+    this.points = logPoints(this.step).filter((at) => at < maxUnits);
+    this.firstUniform = this.step;
+  }
+
+  /** Readings a run can take: the one at 0, the log-spaced ones, and one per uniform window. */
+  static maxSamples(plannedUnits: number): number {
+    return 1 + logPoints(windowSize(plannedUnits)).length + UNIFORM_WINDOWS * MAX_EXTENSION_FACTOR;
+  }
+
+  get windowUnits(): number {
+    return this.step;
+  }
+
+  get capUnits(): number {
+    return this.cap;
+  }
+
+  /** The next sample point after `done` units, or null past the cap. */
+  next(done: number): number | null {
+    if (this.index < this.points.length) return this.points[this.index++]!;
+    const at = done < this.firstUniform ? this.firstUniform : done + this.step;
+    return at <= this.cap ? at : null;
+  }
+
+  isUniform(at: number): boolean {
+    return at >= this.firstUniform;
+  }
+
+  /**
+   * After `units` took `ms`: widen the windows (and the cap) so that one window of the current size
+   * lasts at least MIN_WINDOW_MS at that speed.
+   */
+  widen(ms: number, units: number): void {
+    const windowMs = (ms / units) * this.step;
+    if (windowMs >= MIN_WINDOW_MS) return;
+    const factor = windowMs > 0 ? Math.ceil(MIN_WINDOW_MS / windowMs) : MAX_WIDEN_FACTOR;
+    const f = Math.min(factor, MAX_WIDEN_FACTOR);
+    this.step *= f;
+    this.cap *= f;
+  }
 }
+
+/** A subject that does nothing in a step (the no-op) would otherwise ask for unbounded windows. */
+const MAX_WIDEN_FACTOR = 100;
