@@ -10,7 +10,7 @@ import { parseCli, USAGE, type CliOptions } from './cli/args.ts';
 import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/discover.ts';
 import { runAudits, type AuditRun } from './cli/run-audits.ts';
 import { AuditConfigError } from './options.ts';
-import { auditEntry, type AuditRole, expectationMet, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditEntry, type AuditReport, type NoiseFloor } from './report/json.ts';
+import { auditEntry, type AuditRole, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditEntry, type AuditReport, type NoiseFloor } from './report/json.ts';
 import { writeHtmlReport } from './report/html.ts';
 import { writeJunitReport } from './report/junit.ts';
 import { writeMarkdownReport } from './report/markdown.ts';
@@ -90,7 +90,7 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
     noiseFloor,
     summary: {
       audits: entries.length,
-      expectationsMet: entries.filter((e) => expectationMet(e.expect, e.verdict)).length,
+      expectationsMet: entries.filter((e) => e.expectationMet).length,
       byVerdict,
       configErrors,
     },

@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import type { AuditReport } from './json.ts';
 import { memoryPlot } from './plot.ts';
 import { METHOD_TEXT, PRIORITY_TITLES, reportContent, summaryLine, type Table } from './sections.ts';
+import { escapeMarkup } from './escape.ts';
 
 export const HTML_REPORT_FILE = 'audit-report.html';
 
-const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 function table({ header, rows }: Table, className: string, boldLastRow = false): string {
-  const head = `<thead><tr>${header.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead>`;
+  const head = `<thead><tr>${header.map((h) => `<th>${escapeMarkup(h)}</th>`).join('')}</tr></thead>`;
   const body = rows
-    .map((r, i) => `<tr${boldLastRow && i === rows.length - 1 ? ' class="total"' : ''}>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`)
+    .map((r, i) => `<tr${boldLastRow && i === rows.length - 1 ? ' class="total"' : ''}>${r.map((c) => `<td>${escapeMarkup(c)}</td>`).join('')}</tr>`)
     .join('\n');
   return `<div class="scroll"><table class="${className}">${head}<tbody>\n${body}\n</tbody></table></div>`;
 }
@@ -36,17 +36,17 @@ figure { margin: 0; } svg.plot { width: 100%; height: auto; border: 1px solid #e
 export function renderHtml(report: AuditReport): string {
   const c = reportContent(report);
   const summary = c.subjects
-    .map((e) => `<li class="verdict-${e.verdict.toUpperCase()}">${escape(summaryLine(e))}</li>`)
+    .map((e) => `<li class="verdict-${e.verdict.toUpperCase()}">${escapeMarkup(summaryLine(e))}</li>`)
     .join('\n');
   const findings = PRIORITY_TITLES.map(([priority, title]) => {
     const list = c.findings.filter((f) => f.priority === priority);
     const items = list.length
-      ? `<ul>${list.map((f) => `<li><strong>${escape(f.auditId)}</strong>: ${escape(f.what)}.<br>retained by: ${escape(f.retainedBy)}<br>fix: ${escape(f.suggestion)}</li>`).join('\n')}</ul>`
+      ? `<ul>${list.map((f) => `<li><strong>${escapeMarkup(f.auditId)}</strong>: ${escapeMarkup(f.what)}.<br>retained by: ${escapeMarkup(f.retainedBy)}<br>fix: ${escapeMarkup(f.suggestion)}</li>`).join('\n')}</ul>`
       : '<p>None.</p>';
-    return `<h3>${escape(title)}</h3>\n${items}`;
+    return `<h3>${escapeMarkup(title)}</h3>\n${items}`;
   }).join('\n');
   const plots = report.audits
-    .map((e) => `<figure>${memoryPlot(e)}<figcaption>${escape(e.id)}: <span class="verdict-${e.verdict.toUpperCase()}">${e.verdict.toUpperCase()}</span></figcaption></figure>`)
+    .map((e) => `<figure>${memoryPlot(e)}<figcaption>${escapeMarkup(e.id)}: <span class="verdict-${e.verdict.toUpperCase()}">${e.verdict.toUpperCase()}</span></figcaption></figure>`)
     .join('\n');
   const calibration = c.trusted
     ? `Calibration: all ${c.planted.length} planted subjects got the verdict their truth predicts, so these verdicts can be trusted on this machine.`
@@ -63,7 +63,7 @@ export function renderHtml(report: AuditReport): string {
 <h1>Memory audit report</h1>
 ${table({ header: ['', ''], rows: c.header }, 'header')}
 <h2>Executive summary</h2>
-<p><strong id="overall" class="verdict-${c.overall}">Overall: ${c.overall}.</strong> ${c.subjectsWithinBudget} of ${c.subjects.length} audited subjects stay within budget. <strong id="score">Score: ${c.score.total.toFixed(1)}/100.</strong> ${escape(calibration)}</p>
+<p><strong id="overall" class="verdict-${c.overall}">Overall: ${c.overall}.</strong> ${c.subjectsWithinBudget} of ${c.subjects.length} audited subjects stay within budget. <strong id="score">Score: ${c.score.total.toFixed(1)}/100.</strong> ${escapeMarkup(calibration)}</p>
 <ul class="summary">
 ${summary}
 </ul>
@@ -81,7 +81,7 @@ ${findings}
 <h2>Calibration</h2>
 ${table(c.calibrationTable, 'calibration')}
 <h2>Method</h2>
-<p>${escape(METHOD_TEXT)}</p>
+<p>${escapeMarkup(METHOD_TEXT)}</p>
 </body>
 </html>
 `;

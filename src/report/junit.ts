@@ -2,11 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { formatInterval, formatRate } from '../format.ts';
 import type { AuditEntry, AuditReport } from './json.ts';
+import { escapeMarkup } from './escape.ts';
 
 export const JUNIT_REPORT_FILE = 'junit.xml';
 
-const escape = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&apos;');
 
 /** The verdict in one line, as a CI system shows it next to the test case. */
 export function verdictLine(e: AuditEntry): string {
@@ -16,14 +15,14 @@ export function verdictLine(e: AuditEntry): string {
 
 function testCase(e: AuditEntry, cwd: string): string {
   const seconds = (e.samples.at(-1)?.ms ?? 0) / 1000;
-  const open = `  <testcase classname="${escape(relative(cwd, e.file))}" name="${escape(e.id)}" time="${seconds.toFixed(3)}">`;
+  const open = `  <testcase classname="${escapeMarkup(relative(cwd, e.file))}" name="${escapeMarkup(e.id)}" time="${seconds.toFixed(3)}">`;
   if (e.verdict === 'error') {
-    return `${open}\n    <error type="${escape(e.error?.kind ?? 'error')}" message="${escape(verdictLine(e))}"/>\n  </testcase>`;
+    return `${open}\n    <error type="${escapeMarkup(e.error?.kind ?? 'error')}" message="${escapeMarkup(verdictLine(e))}"/>\n  </testcase>`;
   }
   if (!e.expectationMet) {
-    return `${open}\n    <failure type="${e.verdict}" message="${escape(verdictLine(e))}"/>\n  </testcase>`;
+    return `${open}\n    <failure type="${e.verdict}" message="${escapeMarkup(verdictLine(e))}"/>\n  </testcase>`;
   }
-  return `${open}\n    <system-out>${escape(verdictLine(e))}</system-out>\n  </testcase>`;
+  return `${open}\n    <system-out>${escapeMarkup(verdictLine(e))}</system-out>\n  </testcase>`;
 }
 
 /** JUnit XML: one test case per audit; a failure when the verdict is not the expected one, an error on errors. */

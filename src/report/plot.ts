@@ -1,5 +1,6 @@
 import { formatBytes, formatCount } from '../format.ts';
 import type { AuditEntry } from './json.ts';
+import { escapeMarkup } from './escape.ts';
 
 /** Plot geometry, in SVG user units (the SVG scales to its container). */
 const WIDTH = 640;
@@ -14,7 +15,6 @@ const SERIES = [
   { key: 'rss', label: 'rss', color: '#6b7280' },
 ] as const;
 
-const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 /**
  * One audit's memory against steps as an inline SVG: heapUsed, external and rss after each forced GC,
@@ -41,21 +41,21 @@ export function memoryPlot(e: AuditEntry): string {
   const axes = [
     `<line x1="${MARGIN.left}" y1="${HEIGHT - MARGIN.bottom}" x2="${WIDTH - MARGIN.right}" y2="${HEIGHT - MARGIN.bottom}" stroke="#333"/>`,
     `<line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${HEIGHT - MARGIN.bottom}" stroke="#333"/>`,
-    `<text x="${MARGIN.left - 4}" y="${MARGIN.top + 10}" text-anchor="end" font-size="11">${escape(formatBytes(yMax))}</text>`,
+    `<text x="${MARGIN.left - 4}" y="${MARGIN.top + 10}" text-anchor="end" font-size="11">${escapeMarkup(formatBytes(yMax))}</text>`,
     `<text x="${MARGIN.left - 4}" y="${HEIGHT - MARGIN.bottom}" text-anchor="end" font-size="11">0</text>`,
-    `<text x="${WIDTH - MARGIN.right}" y="${HEIGHT - MARGIN.bottom + 14}" text-anchor="end" font-size="11">${escape(formatCount(xMax))} ${e.workload === 'churn' ? 'cycles' : 'steps'}</text>`,
+    `<text x="${WIDTH - MARGIN.right}" y="${HEIGHT - MARGIN.bottom + 14}" text-anchor="end" font-size="11">${escapeMarkup(formatCount(xMax))} ${e.workload === 'churn' ? 'cycles' : 'steps'}</text>`,
   ];
   let legendX = MARGIN.left;
   const legend = [...SERIES.map((s) => [s.label, s.color] as const), ['fitted heap slope', '#dc2626'] as const, ['warm-up', '#f59e0b'] as const]
     .map(([label, color]) => {
-      const text = `<text x="${legendX}" y="${HEIGHT - 8}" font-size="11" fill="${color}">${escape(label)}</text>`;
+      const text = `<text x="${legendX}" y="${HEIGHT - 8}" font-size="11" fill="${color}">${escapeMarkup(label)}</text>`;
       legendX += label.length * LEGEND_CHAR_WIDTH + LEGEND_GAP;
       return text;
     });
   const title = `${e.id}: memory after forced GC against ${e.workload === 'churn' ? 'cycles' : 'steps'}`;
   return [
-    `<svg class="plot" data-audit="${escape(e.id)}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escape(title)}" xmlns="http://www.w3.org/2000/svg">`,
-    `<title>${escape(title)}</title>`,
+    `<svg class="plot" data-audit="${escapeMarkup(e.id)}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeMarkup(title)}" xmlns="http://www.w3.org/2000/svg">`,
+    `<title>${escapeMarkup(title)}</title>`,
     warmup,
     ...axes,
     ...lines,

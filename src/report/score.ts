@@ -1,5 +1,4 @@
 import type { AuditEntry } from './json.ts';
-import { expectationMet } from './json.ts';
 
 export interface ScoreCategory {
   readonly name: string;
@@ -66,7 +65,7 @@ const RULES: readonly Rule[] = [
     weight: 20,
     basis: 'planted subjects (and the noise floor) given the verdict their truth predicts',
     applies: (e) => e.role !== 'subject',
-    passes: (e) => expectationMet(e.expect, e.verdict),
+    passes: (e) => e.expectationMet,
   },
 ];
 
