@@ -1,11 +1,17 @@
 /**
- * Hot-loop overhead, in one fresh process per controller, as a paired comparison at window granularity:
- * a window of the harness (two forced GCs and a reading, then `runUnits`, the audit's hot loop, timed;
- * as long as an audit's window: widened to MIN_WINDOW_MS like measure() does, unless given)
- * alternates with a window of a bare `for` loop over the same number of steps on another instance of the
- * same closed loop. Fine interleaving cancels the slow drifts of a shared machine's speed that made
- * whole-run comparisons useless. Prints JSON. Used by bench/harness.ts.
- *   node --expose-gc --import tsx bench/bare-loop.ts <kind> <policy> <pairs> [window]
+ * Hot-loop overhead of one controller, in one fresh process: windows of the same length and the same
+ * closed-loop instance, in random order, under four conditions:
+ *   harness  two forced GCs and a reading (SampleStore.record), then runUnits (the audit's hot loop)
+ *   loop     runUnits alone: what the harness's loop costs over a bare one
+ *   post-gc  the forced GCs and reading, then the bare loop: what stepping right after a GC costs
+ *   bare     a plain `for` loop calling step()
+ * The bare loop is a function of the same shape as runUnits, so both get compiled alike; an inline
+ * loop at module level gets its own inlining decisions and differed by ±30 % from run to run. One
+ * instance in random order cancels the drifts of a shared machine's speed and the growth of a legacy
+ * history. Medians, not means: a window that a neighbour's burst slowed says nothing about the harness.
+ * The window defaults to what an audit of the default 1 M steps uses (widened as measure() does).
+ * Prints JSON. Used by bench/harness.ts.
+ *   node --expose-gc --import tsx bench/bare-loop.ts <kind> <policy> <windows> [window]
  */
 import { createController, type ControllerKind, type HistoryPolicy } from '../fixtures/controllers/index.ts';
 import { ClosedLoop } from '../fixtures/loop/closed-loop.ts';
@@ -14,38 +20,52 @@ import { SamplePlan } from '../src/worker/plan.ts';
 import { requireGc } from '../src/worker/sampler.ts';
 import { SampleStore } from '../src/worker/sample-store.ts';
 
-const [kind, policy, pairsText, windowText] = process.argv.slice(2) as [ControllerKind, HistoryPolicy, string, string?];
-const pairs = Number(pairsText);
+const CONDITIONS = ['harness', 'loop', 'post-gc', 'bare'] as const;
+type Condition = (typeof CONDITIONS)[number];
+/** Steps (per loop) before timing starts: V8 takes ~2 M steps to settle on optimised code for the plant. */
+const WARMUP_STEPS = 1_000_000;
+
+const [kind, policy, windowsText, windowText] = process.argv.slice(2) as [ControllerKind, HistoryPolicy, string, string?];
+const windows = Number(windowsText);
 const gc = requireGc();
-const harnessLoop = new ClosedLoop(createController(kind, { historyPolicy: policy }));
+const loop = new ClosedLoop(createController(kind, { historyPolicy: policy }));
 // As the controller audits do: the loop itself is the subject.
-const subjects = [harnessLoop];
-const bareLoop = new ClosedLoop(createController(kind, { historyPolicy: policy }));
-// The window an audit of the default 1 M steps would use: widened as measure() widens it, unless given.
+const subjects = [loop];
+
+function bare(subject: { step(): unknown }, n: number): void {
+  for (let i = 0; i < n; i++) subject.step();
+}
+
 const plan = new SamplePlan(1_000_000, 4_000_000);
-runUnits(subjects, 'soak', 0, plan.firstUniform);
+for (let done = 0; done < WARMUP_STEPS; done += plan.firstUniform) {
+  runUnits(subjects, 'soak', 0, plan.firstUniform);
+  bare(loop, plan.firstUniform);
+}
 const start = performance.now();
 runUnits(subjects, 'soak', 0, plan.firstUniform);
 plan.widen(performance.now() - start, plan.firstUniform);
 const window = Number(windowText ?? plan.windowUnits);
-const store = new SampleStore(pairs + 1);
-let harnessMs = 0;
-let bareMs = 0;
-const perPair: number[] = [];
-for (let p = 0; p < pairs; p++) {
-  store.record(gc, p * window, 0);
-  let t = performance.now();
-  runUnits(subjects, 'soak', p * window, window);
-  const h = performance.now() - t;
-  t = performance.now();
-  for (let i = 0; i < window; i++) bareLoop.step();
-  const b = performance.now() - t;
-  // The first pairs are JIT warm-up for both loops.
-  if (p >= pairs / 10) {
-    harnessMs += h;
-    bareMs += b;
-    perPair.push(((h - b) / b) * 100);
-  }
+
+const store = new SampleStore(windows);
+const times: Record<Condition, number[]> = { harness: [], loop: [], 'post-gc': [], bare: [] };
+let readings = 0;
+for (let w = 0; w < windows; w++) {
+  const condition = CONDITIONS[Math.floor(Math.random() * CONDITIONS.length)]!;
+  if (condition === 'harness' || condition === 'post-gc') store.record(gc, readings++, 0);
+  const t = performance.now();
+  if (condition === 'harness' || condition === 'loop') runUnits(subjects, 'soak', 0, window);
+  else bare(loop, window);
+  times[condition].push(performance.now() - t);
 }
-const steps = window * perPair.length;
-console.log(JSON.stringify({ window, pairs: perPair.length, harness: steps / (harnessMs / 1000), bare: steps / (bareMs / 1000), overheadPercent: ((harnessMs - bareMs) / bareMs) * 100, perPair }));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ms = Object.fromEntries(CONDITIONS.map((c) => [c, median(times[c])])) as Record<Condition, number>;
+const percentOverBare = (c: Condition) => (ms[c] / ms.bare - 1) * 100;
+console.log(
+  JSON.stringify({
+    window,
+    windowMs: ms.bare,
+    stepsPerSecond: { harness: window / (ms.harness / 1000), bare: window / (ms.bare / 1000) },
+    overheadPercent: { harness: percentOverBare('harness'), loop: percentOverBare('loop'), postGc: percentOverBare('post-gc') },
+  }),
+);

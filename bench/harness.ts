@@ -1,7 +1,7 @@
 /**
  * What the harness costs, measured (prints numbers, asserts nothing). `npm run bench`
- *  1. hot-loop overhead: steps/s of a controller inside the harness's measured windows vs the same
- *     controller in a bare loop, window against window, interleaved in one process;
+ *  1. hot-loop overhead: steps/s of each controller inside the harness's measured windows vs the same
+ *     controller in a bare loop, window against window in random order (bench/bare-loop.ts);
  *  2. wall time of the default `npm run audit`, and where the audits' time goes;
  *  3. time to a `fail` verdict for the seed v0.1 leak.
  */
@@ -9,9 +9,17 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CONTROLLER_KINDS } from '../fixtures/controllers/index.ts';
 import type { AuditReport } from '../src/report/json.ts';
 
-const OVERHEAD_PAIRS = 200;
+/** Processes per controller for the overhead: one process's JIT decisions move its figure by several %. */
+const OVERHEAD_PROCESSES = 3;
+
+interface OverheadRun {
+  window: number;
+  windowMs: number;
+  overheadPercent: { harness: number; loop: number; postGc: number };
+}
 
 function runCli(args: string[]): { wallMs: number; report: AuditReport } {
   const out = mkdtempSync(join(tmpdir(), 'leak-audit-bench-'));
@@ -23,19 +31,32 @@ function runCli(args: string[]): { wallMs: number; report: AuditReport } {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
 
 console.log(`node ${process.version}\n`);
-console.log('1. Hot-loop overhead (one process per controller; 200 harness windows as long as an audit uses, each after the');
-console.log('   two forced GCs and a reading, interleaved with bare-loop windows of the same length; first 10 % dropped)');
-for (const [kind, policy] of [
-  ['classical_smc', 'bounded'],
-  ['hybrid_adaptive_sta_smc', 'bounded'],
-  ['sta_smc', 'legacy'],
-] as const) {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/bare-loop.ts', kind, policy, String(OVERHEAD_PAIRS)], { encoding: 'utf8' });
-  const r = JSON.parse(out) as { window: number; harness: number; bare: number; overheadPercent: number; perPair: number[] };
-  console.log(`   ${`${kind} (${policy}, windows of ${r.window})`.padEnd(50)} harness ${(r.harness / 1e6).toFixed(2)} M steps/s, bare ${(r.bare / 1e6).toFixed(2)} M steps/s: overhead ${r.overheadPercent.toFixed(1)} % (median window pair ${median(r.perPair).toFixed(1)} %)`);
+console.log(`1. Hot-loop overhead (${OVERHEAD_PROCESSES} fresh processes per controller; each times windows as long as an audit of`);
+console.log('   1 M steps uses, in random order: harness = forced GCs + reading then the audit loop, loop = the audit loop');
+console.log('   alone, post-gc = forced GCs + reading then a bare loop, all against a bare loop; medians of windows.');
+console.log('   Figures are the median process, [lowest, highest] process; this VM moves ±10 % between processes)');
+const allHarness: number[] = [];
+for (const kind of CONTROLLER_KINDS) {
+  for (const policy of ['legacy', 'bounded'] as const) {
+    // A legacy history grows ~50 B/step: fewer windows keep its heap (and its forced GCs) small.
+    const windows = policy === 'legacy' ? 200 : 600;
+    const runs = Array.from({ length: OVERHEAD_PROCESSES }, () => {
+      const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/bare-loop.ts', kind, policy, String(windows)], { encoding: 'utf8' });
+      return JSON.parse(out) as OverheadRun;
+    });
+    const pick = (f: (r: OverheadRun) => number) => {
+      const xs = runs.map(f);
+      return `${pct(median(xs))} [${pct(Math.min(...xs))}, ${pct(Math.max(...xs))}]`;
+    };
+    allHarness.push(...runs.map((r) => r.overheadPercent.harness));
+    const windowMs = median(runs.map((r) => r.windowMs));
+    console.log(`   ${`${kind} ${policy}`.padEnd(32)} windows of ${String(median(runs.map((r) => r.window))).padStart(6)} steps (${windowMs.toFixed(1)} ms): harness ${pick((r) => r.overheadPercent.harness)}  loop ${pick((r) => r.overheadPercent.loop)}  post-gc ${pick((r) => r.overheadPercent.postGc)}`);
+  }
 }
+console.log(`   all controllers: harness overhead median ${pct(median(allHarness))} over ${allHarness.length} processes`);
 
 console.log('\n2. Default npm run audit');
 const full = runCli([]);

@@ -25,11 +25,11 @@ describe('sample plan', () => {
 
   it('widens windows that are too short in time, and the cap with them, keeping the number of windows', () => {
     const plan = new SamplePlan(1_000_000, 4_000_000);
-    // 5000 units in MIN/12 ms: a 10 000-unit window takes MIN/6 ms, so windows grow sixfold.
-    const p = points(plan, MIN_WINDOW_MS / 12);
-    expect(plan.windowUnits).toBe(60_000);
-    expect(p[13]).toBe(70_000);
-    expect(plan.capUnits).toBe(24_000_000);
+    // 5000 units in MIN/8 ms: a 10 000-unit window takes MIN/4 ms, so windows grow fourfold.
+    const p = points(plan, MIN_WINDOW_MS / 8);
+    expect(plan.windowUnits).toBe(40_000);
+    expect(p[13]).toBe(50_000);
+    expect(plan.capUnits).toBe(16_000_000);
     const uniform = p.filter((at) => at >= 10_000).length;
     expect(uniform).toBeLessThanOrEqual(UNIFORM_WINDOWS * MAX_EXTENSION_FACTOR);
     expect(p.length).toBeLessThanOrEqual(SamplePlan.maxSamples(1_000_000) - 1);

@@ -22,10 +22,12 @@ export const DEFAULT_BATCH_INSTANCES = 50;
 /** Uniform windows across the planned run; the steady state gets up to this many samples. */
 export const UNIFORM_WINDOWS = 100;
 /**
- * A uniform window shorter than this (in time) is widened: each window pays ~1–2 ms of slower stepping
- * after the forced GCs: 15–20 % of a 1.3 ms window, ~6 % of a 10 ms one, a few % of a 30 ms one.
+ * A uniform window shorter than this (in time) is widened. The subject steps slower for a short while
+ * after the forced GCs, ~0.1–0.25 ms per window on this VM (5–15 % of a 1.5 ms window, noise-level on
+ * 5–10 ms ones; `npm run bench`). Longer windows cost steps: at 30 ms the slow-leak subject needed
+ * 0.9–4.2 M steps to be caught, at 5 ms 0.65 M.
  */
-export const MIN_WINDOW_MS = 30;
+export const MIN_WINDOW_MS = 5;
 /** A slope needs at least this many samples after the warm-up cut. */
 export const MIN_STEADY_SAMPLES = 30;
 /** An uncertain run is extended up to this multiple of its planned length, then called inconclusive. */

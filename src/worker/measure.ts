@@ -40,7 +40,7 @@ export interface MeasureInput {
   readonly stream: SampleStream;
 }
 
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const frame = error.stack?.split('\n').find((line) => line.trim().startsWith('at '))?.trim();
     return `${error.name}: ${error.message}${frame ? ` (${frame})` : ''}`;
@@ -48,7 +48,8 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-function buildSubjects(input: MeasureInput): Subject[] {
+/** Builds the audit's subjects (one per instance), each with its own seeded random source. */
+export function buildSubjects(input: Pick<MeasureInput, 'options' | 'setup' | 'id'>): Subject[] {
   const { options, setup, id } = input;
   return Array.from({ length: options.instances }, (_, instance) => {
     const context: AuditContext = { seed: options.seed, instance, random: prng(hash(`${options.seed}:${id}:${instance}`)) };
@@ -63,25 +64,33 @@ function buildSubjects(input: MeasureInput): Subject[] {
   });
 }
 
-/** Runs `n` more units synchronously: the measured hot loop (exported for the overhead benchmark). */
+/**
+ * Runs `n` more units synchronously: the measured hot loop (exported for the overhead benchmark).
+ * Each workload has its own small loop function, so V8 optimises (and inlines the subject into) each
+ * on its own feedback, as it would a user's bare loop.
+ */
 export function runUnits(subjects: readonly Subject[], workload: ResolvedAuditOptions['workload'], done: number, n: number): void {
-  if (workload === 'churn') {
-    const subject = subjects[0] as CycleSubject;
-    for (let i = 0; i < n; i++) subject.cycle();
-    return;
+  if (workload === 'churn') cycleLoop(subjects[0] as CycleSubject, n);
+  else if (subjects.length === 1) stepLoop(subjects[0] as StepSubject, done, n);
+  else batchLoop(subjects as readonly StepSubject[], done, n);
+}
+
+function cycleLoop(subject: CycleSubject, n: number): void {
+  for (let i = 0; i < n; i++) subject.cycle();
+}
+
+function stepLoop(subject: StepSubject, done: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = subject.step();
+    // NaN and ±Infinity are the only numbers for which r − r is not 0.
+    if (typeof r === 'number' && r - r !== 0) throw new NonFiniteStepError(done + i + 1, r);
   }
-  if (subjects.length === 1) {
-    const subject = subjects[0] as StepSubject;
-    for (let i = 0; i < n; i++) {
-      const r = subject.step();
-      // NaN and ±Infinity are the only numbers for which r − r is not 0.
-      if (typeof r === 'number' && r - r !== 0) throw new NonFiniteStepError(done + i + 1, r);
-    }
-    return;
-  }
+}
+
+function batchLoop(subjects: readonly StepSubject[], done: number, n: number): void {
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < subjects.length; k++) {
-      const r = (subjects[k] as StepSubject).step();
+      const r = subjects[k]!.step();
       if (typeof r === 'number' && r - r !== 0) throw new NonFiniteStepError(done + i + 1, r);
     }
   }
