@@ -9,6 +9,8 @@ import { judge } from './analysis/judge.ts';
 import { parseCli, USAGE, type CliOptions } from './cli/args.ts';
 import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/discover.ts';
 import { runAudits, type AuditRun } from './cli/run-audits.ts';
+import { runDiagnoses, toDiagnose } from './cli/run-diagnoses.ts';
+import type { Diagnosis } from './diagnosis/types.ts';
 import { AuditConfigError } from './options.ts';
 import { auditEntry, type AuditRole, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditEntry, type AuditReport, type NoiseFloor } from './report/json.ts';
 import { writeHtmlReport } from './report/html.ts';
@@ -98,6 +100,21 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
   };
 }
 
+/** Heap-snapshot diagnosis of the failing audits (all with --diagnose), added to their entries. */
+async function withDiagnoses(report: AuditReport, cli: CliOptions, outDir: string): Promise<AuditReport> {
+  const chosen = toDiagnose(report.audits, cli);
+  if (chosen.length === 0) return report;
+  console.error(`Diagnosing ${chosen.length} audit${chosen.length === 1 ? '' : 's'} with heap snapshots (--no-diagnose skips this)…`);
+  let diagnoses: Map<string, Diagnosis>;
+  try {
+    diagnoses = await runDiagnoses(chosen, cli, outDir);
+  } catch (e) {
+    const note = `the diagnosis run failed: ${(e as Error).message}`;
+    diagnoses = new Map(chosen.map((entry) => [entry.id, { status: 'failed', note, snapshots: [], findings: [], ms: 0, keptSnapshots: [] }]));
+  }
+  return { ...report, audits: report.audits.map((e) => ({ ...e, diagnosis: diagnoses.get(e.id) ?? null })) };
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let cli: CliOptions;
   let files: string[];
@@ -117,7 +134,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const outDir = resolve(cli.out);
   const run = await runAudits(files, cli, join(outDir, '.samples'));
-  const report = buildReport(run, cli);
+  let report = buildReport(run, cli);
+  // Written now so the verdicts are on disk whatever the diagnosis does; rewritten with it below.
+  writeJsonReport(report, outDir);
+  report = await withDiagnoses(report, cli, outDir);
   const path = writeJsonReport(report, outDir);
   const markdownPath = writeMarkdownReport(report, outDir);
   const junitPath = writeJunitReport(report, outDir);

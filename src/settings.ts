@@ -1,3 +1,4 @@
+import type { DiagnosisPlan, RawDiagnosisRecord } from './diagnosis/types.ts';
 import type { Horizon, RawAuditRecord } from './types.ts';
 
 /** What the CLI hands every audit process (through vitest's `provide` / `inject`). */
@@ -10,6 +11,11 @@ export interface RunSettings {
   readonly seed: number;
   /** Where each audit streams its samples as NDJSON, one file per audit file. */
   readonly streamDir?: string;
+  /**
+   * Set for a diagnosis run: the snapshot plan of each audit file to diagnose (by absolute path). An
+   * audit file run with a plan takes heap snapshots instead of measuring.
+   */
+  readonly diagnosis?: Readonly<Record<string, DiagnosisPlan>>;
 }
 
 export const SETTINGS_KEY = 'leakAudit';
@@ -24,5 +30,6 @@ declare module 'vitest' {
 declare module '@vitest/runner' {
   interface TaskMeta {
     leakAudit?: RawAuditRecord;
+    leakAuditDiagnosis?: RawDiagnosisRecord;
   }
 }

@@ -32,6 +32,7 @@ function entry(id: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
     pid: 1,
     heapCapBytes: 1e9,
     timings: { startupMs: 0, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
+    diagnosis: null,
     samples: [
       { at: 0, ms: 0, heapUsed: 1000, external: 0, arrayBuffers: 0, rss: 0, spaces: {} },
       { at: 1_000_000, ms: 1, heapUsed: 1000, external: 0, arrayBuffers: 0, rss: 0, spaces: {} },

@@ -81,3 +81,18 @@ export const HEAP_CAP_GUARD_FRACTION = 0.85;
 export const DEFAULT_HEAP_CAP_MB = 1536;
 /** An audit with no new sample for this long is killed and reported as hung, ms. */
 export const DEFAULT_HANG_TIMEOUT_MS = 60_000;
+
+/**
+ * Diagnosis (heap snapshots of failing audits). A snapshot takes ~2x the heap on disk and ~5x its size
+ * in memory while parsed; 100 MB keeps a diagnosis under ~30 s and ~1 GB on these machines.
+ */
+export const DEFAULT_SNAPSHOT_CAP_MB = 100;
+/**
+ * The first snapshot is taken once the subject has grown this much past its warm-up (at its measured
+ * rate), the next two at twice and four times those units: enough new elements that their count,
+ * not noise, decides, in snapshots of a few tens of MB.
+ */
+export const DIAGNOSIS_GROWTH_BYTES = 4 * 2 ** 20;
+/** Fewest units before the first snapshot (steps; cycles for churn). */
+export const MIN_DIAGNOSIS_STEPS = 1000;
+export const MIN_DIAGNOSIS_CYCLES = 40;

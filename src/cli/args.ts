@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
-import { DEFAULT_HANG_TIMEOUT_MS, DEFAULT_HEAP_CAP_MB } from '../analysis/constants.ts';
+import { DEFAULT_HANG_TIMEOUT_MS, DEFAULT_HEAP_CAP_MB, DEFAULT_SNAPSHOT_CAP_MB } from '../analysis/constants.ts';
 import { AuditConfigError } from '../options.ts';
 import { DEFAULT_SEED } from '../settings.ts';
 import type { Horizon } from '../types.ts';
@@ -16,6 +16,10 @@ export interface CliOptions {
   readonly heapCapMb: number;
   readonly hangTimeoutMs: number;
   readonly calibration: boolean;
+  /** Which audits get a heap-snapshot diagnosis: the failing ones (default), all, or none. */
+  readonly diagnose: 'failing' | 'all' | 'none';
+  readonly keepSnapshots: boolean;
+  readonly snapshotCapMb: number;
   readonly help: boolean;
 }
 
@@ -35,6 +39,12 @@ Options:
   --heap-cap MB      --max-old-space-size of each audit process (default ${DEFAULT_HEAP_CAP_MB})
   --hang-timeout S   kill an audit that takes no reading for S seconds (default ${DEFAULT_HANG_TIMEOUT_MS / 1000})
   --no-calibration   with explicit paths, skip the calibration audits (audits/calibration)
+  --diagnose         take heap snapshots of every audit, not only the failing ones, and report
+                     what grows and the path that retains it
+  --no-diagnose      no heap-snapshot diagnosis, not even of failing audits
+  --keep-snapshots   keep the diagnosis's .heapsnapshot files (in <out>/snapshots; they open in
+                     Chrome DevTools' Memory panel); by default they are deleted once analysed
+  --snapshot-cap MB  largest heap snapshot a diagnosis may write (default ${DEFAULT_SNAPSHOT_CAP_MB})
   -h, --help         show this help
 
 Exit codes: 0 every verdict matches its expectation; 1 some do not (or an audit errored);
@@ -82,6 +92,10 @@ export function parseCli(argv: readonly string[]): CliOptions {
         'heap-cap': { type: 'string' },
         'hang-timeout': { type: 'string' },
         'no-calibration': { type: 'boolean' },
+        diagnose: { type: 'boolean' },
+        'no-diagnose': { type: 'boolean' },
+        'keep-snapshots': { type: 'boolean' },
+        'snapshot-cap': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -94,6 +108,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (jobs > cores) throw new AuditConfigError(`--jobs: at most the core count (${cores}), got ${jobs}`);
   const seed = number('seed', v.seed) ?? DEFAULT_SEED;
   if (!Number.isSafeInteger(seed)) throw new AuditConfigError(`--seed: expected an integer, got ${JSON.stringify(v.seed)}`);
+  if (v.diagnose && v['no-diagnose']) throw new AuditConfigError('--diagnose and --no-diagnose contradict each other');
   return {
     paths: parsed.positionals,
     steps: positiveInteger('steps', v.steps),
@@ -105,6 +120,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
     heapCapMb: positiveInteger('heap-cap', v['heap-cap']) ?? DEFAULT_HEAP_CAP_MB,
     hangTimeoutMs: (number('hang-timeout', v['hang-timeout']) ?? DEFAULT_HANG_TIMEOUT_MS / 1000) * 1000,
     calibration: !v['no-calibration'],
+    diagnose: v.diagnose ? 'all' : v['no-diagnose'] ? 'none' : 'failing',
+    keepSnapshots: v['keep-snapshots'] ?? false,
+    snapshotCapMb: positiveInteger('snapshot-cap', v['snapshot-cap']) ?? DEFAULT_SNAPSHOT_CAP_MB,
     help: v.help ?? false,
   };
 }

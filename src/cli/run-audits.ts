@@ -84,6 +84,29 @@ function errorMessages(errors: readonly { message?: string; name?: string }[]): 
 }
 
 /**
+ * The vitest configuration of every audit and diagnosis run: forks pool, one process per file,
+ * `--expose-gc` and the heap cap.
+ */
+export function vitestOptions(cli: CliOptions, settings: RunSettings, reporter: Reporter): Parameters<typeof createVitest>[1] {
+  return {
+    watch: false,
+    config: false,
+    include: ['**/*.audit.ts'],
+    pool: 'forks',
+    isolate: true,
+    fileParallelism: true,
+    maxWorkers: cli.jobs,
+    // Everything but the audit files loads natively (TypeScript through tsx): vite's transform routes
+    // each imported binding through a getter, which made controller hot loops ~45 % slower.
+    execArgv: ['--expose-gc', `--max-old-space-size=${cli.heapCapMb}`, '--import', 'tsx'],
+    server: { deps: { external: [NOT_AN_AUDIT_FILE] } },
+    reporters: [reporter],
+    provide: { [SETTINGS_KEY]: settings },
+    passWithNoTests: true,
+  };
+}
+
+/**
  * Runs the audit files through vitest's Node API: forks pool, one process per file, `--expose-gc` and a
  * heap cap. Collects each audit's record (test meta), and for audits that never reported (killed, out of
  * heap, crashed) rebuilds it from the sample stream they left on disk.
@@ -117,22 +140,7 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
   let killed = new Set<string>();
   let outOfHeap = new Set<number>();
   try {
-    const vitest = await createVitest('test', {
-      watch: false,
-      config: false,
-      include: ['**/*.audit.ts'],
-      pool: 'forks',
-      isolate: true,
-      fileParallelism: true,
-      maxWorkers: cli.jobs,
-      // Everything but the audit files loads natively (TypeScript through tsx): vite's transform routes
-      // each imported binding through a getter, which made controller hot loops ~45 % slower.
-      execArgv: ['--expose-gc', `--max-old-space-size=${cli.heapCapMb}`, '--import', 'tsx'],
-      server: { deps: { external: [NOT_AN_AUDIT_FILE] } },
-      reporters: [collector],
-      provide: { [SETTINGS_KEY]: settings },
-      passWithNoTests: true,
-    });
+    const vitest = await createVitest('test', vitestOptions(cli, settings, collector));
     const project = vitest.getRootProject();
     await vitest.runTestSpecifications(files.map((file) => project.createSpecification(file)));
     await vitest.close();

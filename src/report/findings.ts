@@ -10,12 +10,30 @@ export interface Finding {
   readonly auditId: string;
   /** What grows, in one line, with the measured rate. */
   readonly what: string;
-  /** Where it is retained; the diagnosis run (heap snapshots) is what names the path. */
+  /** Where it is retained: the diagnosis's top finding (heap snapshots), when the audit was diagnosed. */
   readonly retainedBy: string;
   readonly suggestion: string;
 }
 
-const NO_PATH = 'not diagnosed yet: run a heap-snapshot diagnosis of this audit to name the retaining path';
+const NOT_DIAGNOSED = 'not diagnosed: run this audit with --diagnose to name what grows and the path that retains it';
+
+/** The retainer a heap-snapshot diagnosis named (its top finding), or why there is none. */
+export function retainedBy(e: AuditEntry): string {
+  const d = e.diagnosis;
+  if (!d) return NOT_DIAGNOSED;
+  const top = d.findings[0];
+  if (top) {
+    const count = `${top.growthPerUnit.countEstimated ? '~' : ''}${formatRate(top.growthPerUnit.count)}`;
+    return `${top.what} at \`${top.retainerPath}\`, +${count} ${top.kind === 'constructor' ? 'instances' : 'elements'}/${e.slope.unit} (${formatRate(top.growthPerUnit.bytes)} B/${e.slope.unit})`;
+  }
+  if (d.status === 'done') return `the diagnosis found nothing growing in proportion to the ${e.slope.unit}s run (${d.snapshots.length} heap snapshots)`;
+  return `diagnosis ${d.status}: ${d.note ?? 'no findings'}`;
+}
+
+/** The diagnosis's own advice when it named the retainer, else the rule's. */
+function adviceFor(e: AuditEntry, fallback: string): string {
+  return e.diagnosis?.findings[0]?.suggestion ?? fallback;
+}
 
 /**
  * Findings as small rules over one audit's measured facts, each naming what grows and what to do. The
@@ -28,11 +46,13 @@ const RULES: readonly ((e: AuditEntry) => Finding | null)[] = [
           priority: 'P0',
           auditId: e.id,
           what: `heap grows ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit} ${formatInterval(e.slope.ci)}, ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}`,
-          retainedBy: NO_PATH,
-          suggestion:
+          retainedBy: retainedBy(e),
+          suggestion: adviceFor(
+            e,
             e.workload === 'churn'
               ? 'something global keeps every instance: remove it from registries, listeners and caches in cleanup(), or hold it through a WeakMap / WeakRef'
               : 'a per-step record is kept without bound: keep a fixed window (a RingBuffer, historyPolicy "bounded"), or evict from the cache',
+          ),
         }
       : null,
   (e) =>
@@ -41,8 +61,8 @@ const RULES: readonly ((e: AuditEntry) => Finding | null)[] = [
           priority: 'P0',
           auditId: e.id,
           what: `off-heap memory (Buffers, typed arrays) grows ${formatRate(e.offHeap.bytesPerUnit)} B/${e.offHeap.unit}, ${formatBytes(e.projection.offHeapBytes, true)} over ${e.projection.horizon}`,
-          retainedBy: NO_PATH,
-          suggestion: 'buffers are kept after use: reuse a fixed set, or drop the references so their ArrayBuffers can be freed',
+          retainedBy: retainedBy(e),
+          suggestion: adviceFor(e, 'buffers are kept after use: reuse a fixed set, or drop the references so their ArrayBuffers can be freed'),
         }
       : null,
   (e) =>
@@ -51,7 +71,7 @@ const RULES: readonly ((e: AuditEntry) => Finding | null)[] = [
           priority: 'P0',
           auditId: e.id,
           what: `only ${e.collection.collected} of ${e.collection.probed} dropped instances were collected after cleanup()`,
-          retainedBy: NO_PATH,
+          retainedBy: retainedBy(e),
           suggestion: 'cleanup() must release what holds the instance: listeners (emitter.off), timers (clearInterval), registries',
         }
       : null,
@@ -71,7 +91,7 @@ const RULES: readonly ((e: AuditEntry) => Finding | null)[] = [
           priority: 'P1',
           auditId: e.id,
           what: `heap grows ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit}, within the budget of ${formatRate(e.budget.bytesPerUnit)} B/${e.slope.unit}: ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}`,
-          retainedBy: NO_PATH,
+          retainedBy: retainedBy(e),
           suggestion: 'within budget, but not flat: check it is bounded before longer or larger runs',
         }
       : null,

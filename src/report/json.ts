@@ -3,6 +3,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as constants from '../analysis/constants.ts';
 import { unitName, type Judgement } from '../analysis/judge.ts';
+import type { Diagnosis } from '../diagnosis/types.ts';
 import type { AuditError, Expectation, RawAuditRecord, Sample, Verdict, Workload } from '../types.ts';
 
 /** Bump on any change that breaks a reader of the report. */
@@ -58,6 +59,8 @@ export interface AuditEntry {
   readonly pid: number;
   readonly heapCapBytes: number;
   readonly timings: RawAuditRecord['timings'];
+  /** What grows and who holds it, from heap snapshots (failing audits, or all with --diagnose). */
+  readonly diagnosis: Diagnosis | null;
   readonly samples: readonly Sample[];
 }
 
@@ -146,6 +149,7 @@ export function auditEntry(record: RawAuditRecord, j: Judgement, role: AuditRole
     pid: record.pid,
     heapCapBytes: record.heapCapBytes,
     timings: record.timings,
+    diagnosis: null,
     samples: record.samples,
   };
 }

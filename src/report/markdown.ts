@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatBytes, formatRate } from '../format.ts';
 import type { Finding } from './findings.ts';
 import type { AuditReport } from './json.ts';
 import { METHOD_TEXT, PRIORITY_TITLES, reportContent, summaryLine, type Table } from './sections.ts';
@@ -18,6 +19,27 @@ function findingLines(list: readonly Finding[]): string {
   return list
     .map((f) => `- **${f.auditId}**: ${f.what}.\n  - retained by: ${f.retainedBy}\n  - fix: ${f.suggestion}`)
     .join('\n');
+}
+
+/** Every diagnosed audit: each finding with its path, rate, evidence and signature (for the allowlist). */
+function diagnosisLines(report: AuditReport): string[] {
+  const diagnosed = report.audits.filter((e) => e.diagnosis);
+  if (diagnosed.length === 0) return ['No audit was diagnosed (only failing audits are, unless --diagnose; --no-diagnose skips it).'];
+  const out: string[] = [];
+  for (const e of diagnosed) {
+    const d = e.diagnosis!;
+    const snapshots = d.snapshots.map((s) => `${s.units.toLocaleString('en')} ${e.slope.unit}s (${formatBytes(s.bytes)})`).join(', ');
+    out.push(`- **${e.id}** (${d.status}${d.note ? `: ${d.note}` : ''}; snapshots at ${snapshots || 'none'}; ${(d.ms / 1000).toFixed(1)} s)`);
+    if (d.findings.length === 0 && d.status === 'done') out.push(`  - nothing grows in proportion to the ${e.slope.unit}s run`);
+    for (const f of d.findings) {
+      const count = `${f.growthPerUnit.countEstimated ? '~' : ''}${formatRate(f.growthPerUnit.count)}`;
+      out.push(
+        `  - ${f.kind} **${f.what}** at \`${f.retainerPath}\`: +${count} ${f.kind === 'constructor' ? 'instances' : 'elements'}/${e.slope.unit}, ${formatRate(f.growthPerUnit.bytes)} B/${e.slope.unit} ` +
+          `(${f.evidence.map((x) => `${x.count.toLocaleString('en')} at ${x.units.toLocaleString('en')}`).join(' → ')}). ${f.suggestion} Signature: \`${f.signature}\``,
+      );
+    }
+  }
+  return out;
 }
 
 const MARK = { pass: '✓', fail: '✗', inconclusive: '?', error: '✗' } as const;
@@ -47,6 +69,7 @@ export function renderMarkdown(report: AuditReport): string {
   for (const [priority, title] of PRIORITY_TITLES) {
     out.push(`### ${title}`, '', findingLines(c.findings.filter((f) => f.priority === priority)), '');
   }
+  out.push('## Diagnosis', '', 'What grows between heap snapshots taken in a separate run, and the shortest path that retains it.', '', ...diagnosisLines(report), '');
   const calibration = {
     ...c.calibrationTable,
     rows: c.calibrationTable.rows.map((r) => r.map((v, i) => (i === 3 && (v === 'missed' || v === 'false alarm') ? `**${v}**` : v))),

@@ -3,6 +3,7 @@ import { auditId, resolveAuditOptions } from '../options.ts';
 import { SETTINGS_KEY, type RunSettings } from '../settings.ts';
 import { streamPath } from '../stream-files.ts';
 import type { AuditOptions, Setup } from '../types.ts';
+import { diagnose } from './diagnose.ts';
 import { measure } from './measure.ts';
 import { SampleStream } from './stream.ts';
 
@@ -47,6 +48,11 @@ export function audit(name: string, optionsOrSetup: AuditOptions | Setup, maybeS
   const resolved = resolveAuditOptions(name, options, settings);
   test(name, { timeout: NO_TIMEOUT_MS }, async (context) => {
     const file = context.task.file.filepath;
+    const plan = settings.diagnosis?.[file];
+    if (plan) {
+      context.task.meta.leakAuditDiagnosis = diagnose({ id, file, options: resolved, setup, plan });
+      return;
+    }
     const stream = new SampleStream(settings.streamDir ? streamPath(settings.streamDir, file) : undefined);
     const record = await measure({ id, name, file, options: resolved, setup, stream });
     context.task.meta.leakAudit = record;

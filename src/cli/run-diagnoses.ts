@@ -1,0 +1,117 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createVitest, type Reporter, type TestCase } from 'vitest/node';
+import { DIAGNOSIS_GROWTH_BYTES, MIN_DIAGNOSIS_CYCLES, MIN_DIAGNOSIS_STEPS } from '../analysis/constants.ts';
+import type { Diagnosis, DiagnosisPlan, Finding, RawDiagnosisRecord } from '../diagnosis/types.ts';
+import type { AuditEntry } from '../report/json.ts';
+import type { RunSettings } from '../settings.ts';
+import type { CliOptions } from './args.ts';
+import { vitestOptions } from './run-audits.ts';
+
+const run = promisify(execFile);
+const ANALYSE_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'diagnosis', 'analyse.ts');
+/** Heap of the analysis process: a parsed snapshot takes ~5x its file size. */
+const ANALYSIS_HEAP_MB = 4096;
+
+/** Which audits to diagnose: failing ones by default, all with --diagnose; never errored ones. */
+export function toDiagnose(entries: readonly AuditEntry[], cli: CliOptions): AuditEntry[] {
+  if (cli.diagnose === 'none') return [];
+  return entries.filter((e) => e.role !== 'noise-floor' && e.verdict !== 'error' && (cli.diagnose === 'all' || e.verdict === 'fail'));
+}
+
+/**
+ * Where to take the snapshots: W units past the warm-up, where W is what the subject needs to grow by
+ * DIAGNOSIS_GROWTH_BYTES at its measured rate, then 2W and 4W. A subject that does not grow runs as
+ * many units as its verdict run did (4W = its units).
+ */
+export function planDiagnosis(entry: AuditEntry, dir: string, snapshotCapMb: number): DiagnosisPlan {
+  const perUnit = Math.max(entry.slope.bytesPerUnit, entry.offHeap.bytesPerUnit) * (entry.workload === 'batch' ? entry.instances : 1);
+  const min = entry.workload === 'churn' ? MIN_DIAGNOSIS_CYCLES : MIN_DIAGNOSIS_STEPS;
+  const forGrowth = perUnit > 0 ? DIAGNOSIS_GROWTH_BYTES / perUnit : Infinity;
+  const w = Math.ceil(Math.max(min, entry.warmup.steps, Math.min(forGrowth, entry.steps / 4)));
+  return { snapshotUnits: [w, 2 * w, 4 * w], dir, maxSnapshotBytes: snapshotCapMb * 2 ** 20 };
+}
+
+/** Runs the diagnosis processes (one per audit file, through vitest like the audits themselves). */
+async function takeSnapshots(plans: ReadonlyMap<string, DiagnosisPlan>, cli: CliOptions): Promise<Map<string, RawDiagnosisRecord>> {
+  const records = new Map<string, RawDiagnosisRecord>();
+  const collector: Reporter = {
+    onTestCaseResult(testCase: TestCase) {
+      const record = testCase.meta().leakAuditDiagnosis;
+      if (record) records.set(testCase.module.moduleId, record);
+    },
+  };
+  const settings: RunSettings = { seed: cli.seed, diagnosis: Object.fromEntries(plans), ...(cli.steps !== undefined ? { steps: cli.steps } : {}) };
+  const vitest = await createVitest('test', vitestOptions(cli, settings, collector));
+  const project = vitest.getRootProject();
+  await vitest.runTestSpecifications([...plans.keys()].map((file) => project.createSpecification(file)));
+  await vitest.close();
+  return records;
+}
+
+/** Parses and compares one audit's snapshots in a process of its own (see src/diagnosis/analyse.ts). */
+type Analysed = ({ findings: Finding[] } | { error: string }) & { ms?: number };
+
+async function analyse(record: RawDiagnosisRecord, perInstance: boolean, workDir: string): Promise<Analysed> {
+  const start = performance.now();
+  const input = join(workDir, `${record.id}.input.json`);
+  const output = join(workDir, `${record.id}.findings.json`);
+  writeFileSync(input, JSON.stringify({ snapshots: record.snapshots.map((s) => ({ file: s.file, units: s.units })), perInstance }));
+  try {
+    await run(process.execPath, [`--max-old-space-size=${ANALYSIS_HEAP_MB}`, '--import', 'tsx', ANALYSE_SCRIPT, input, output], { maxBuffer: 16 * 2 ** 20 });
+    return { ...(JSON.parse(readFileSync(output, 'utf8')) as Analysed), ms: performance.now() - start };
+  } catch (e) {
+    return { error: `the snapshot analysis failed: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+async function inParallel<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
+  return results;
+}
+
+function diagnosisOf(record: RawDiagnosisRecord | undefined, analysed: Analysed | null, kept: boolean): Diagnosis {
+  const ms = (record?.ms ?? 0) + (analysed?.ms ?? 0);
+  if (!record) return { status: 'failed', note: 'the diagnosis process did not report (it crashed or could not load the audit)', snapshots: [], findings: [], ms, keptSnapshots: [] };
+  const snapshots = record.snapshots.map((s) => ({ units: s.units, bytes: s.bytes }));
+  const keptSnapshots = kept ? record.snapshots.map((s) => s.file) : [];
+  if (record.error) return { status: 'failed', note: `the subject failed during the diagnosis: ${record.error}`, snapshots, findings: [], ms, keptSnapshots };
+  if (record.snapshots.length < 2) return { status: 'cut-short', note: record.cutShort ?? 'fewer than two snapshots: nothing to compare', snapshots, findings: [], ms, keptSnapshots };
+  if (!analysed || 'error' in analysed) return { status: 'failed', note: analysed?.error ?? 'not analysed', snapshots, findings: [], ms, keptSnapshots };
+  return { status: record.cutShort ? 'cut-short' : 'done', note: record.cutShort, snapshots, findings: analysed.findings, ms, keptSnapshots };
+}
+
+/**
+ * Diagnoses the given audits: plans the snapshots from each verdict, takes them in fresh processes,
+ * analyses them apart from those (and from this one), deletes them unless `--keep-snapshots`.
+ * Returns each audit's diagnosis by audit id.
+ */
+export async function runDiagnoses(entries: readonly AuditEntry[], cli: CliOptions, outDir: string): Promise<Map<string, Diagnosis>> {
+  const result = new Map<string, Diagnosis>();
+  if (entries.length === 0) return result;
+  const snapshotDir = join(outDir, 'snapshots');
+  const workDir = join(outDir, '.diagnosis');
+  rmSync(snapshotDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  const plans = new Map(entries.map((e) => [e.file, planDiagnosis(e, snapshotDir, cli.snapshotCapMb)]));
+  const records = await takeSnapshots(plans, cli);
+  const analysed = await inParallel(entries, cli.jobs, async (entry) => {
+    const record = records.get(entry.file);
+    return record && !record.error && record.snapshots.length >= 2 ? analyse(record, entry.workload === 'churn', workDir) : null;
+  });
+  for (const [i, entry] of entries.entries()) result.set(entry.id, diagnosisOf(records.get(entry.file), analysed[i] ?? null, cli.keepSnapshots));
+  rmSync(workDir, { recursive: true, force: true });
+  if (!cli.keepSnapshots) rmSync(snapshotDir, { recursive: true, force: true });
+  return result;
+}

@@ -1,0 +1,44 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { findGrowth } from './findings.ts';
+import { loadHeapGraph } from './heap-graph.ts';
+import { summarise, type SnapshotSummary } from './summary.ts';
+import type { Finding } from './types.ts';
+
+export interface SnapshotFile {
+  readonly file: string;
+  readonly units: number;
+}
+
+/**
+ * Reads the snapshots of one diagnosis run, one at a time (each is summarised, then dropped, so only
+ * one parsed snapshot is in memory), and returns what grew in proportion to the units run.
+ */
+export async function analyseSnapshots(snapshots: readonly SnapshotFile[], perInstance = false): Promise<Finding[]> {
+  const ordered = [...snapshots].sort((a, b) => a.units - b.units);
+  const summaries: SnapshotSummary[] = [];
+  for (const [i, snapshot] of ordered.entries()) {
+    const graph = await loadHeapGraph(snapshot.file);
+    const isLast = i === ordered.length - 1 && i > 0;
+    summaries.push(summarise(graph, snapshot.units, isLast ? summaries[0] : undefined));
+  }
+  return findGrowth(summaries, perInstance);
+}
+
+/**
+ * Entry point of the analysis process (the CLI runs it apart from both the measured processes and
+ * itself: a large snapshot takes several times its size in memory while parsed).
+ *   node --import tsx src/diagnosis/analyse.ts <input.json> <output.json>
+ * input: { snapshots: SnapshotFile[], perInstance }; output: { findings } or { error }.
+ */
+async function main(): Promise<void> {
+  const [input, output] = process.argv.slice(2);
+  if (!input || !output) throw new Error('usage: analyse.ts <input.json> <output.json>');
+  const { snapshots, perInstance } = JSON.parse(readFileSync(input, 'utf8')) as { snapshots: SnapshotFile[]; perInstance: boolean };
+  try {
+    writeFileSync(output, JSON.stringify({ findings: await analyseSnapshots(snapshots, perInstance) }));
+  } catch (e) {
+    writeFileSync(output, JSON.stringify({ error: e instanceof Error ? e.message : String(e) }));
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

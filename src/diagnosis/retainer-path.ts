@@ -1,0 +1,144 @@
+import type { HeapEdge, HeapGraph } from './heap-graph.ts';
+
+/** Where the diagnosis worker keeps its subject on the global object (see src/worker/diagnose.ts). */
+export const SUBJECT_GLOBAL = 'leakAuditSubject';
+
+/** One hop of a retainer path: the edge taken and the node it leads to. */
+export interface PathHop {
+  readonly edgeType: string;
+  readonly edgeName: string;
+  readonly node: number;
+}
+
+/** Paths longer than this are cut (a linked list of thousands of nodes, say). */
+const MAX_HOPS = 100;
+
+/** Edges whose names mean something to a programmer rank first when two retainers are equally near. */
+const EDGE_PREFERENCE: Readonly<Record<string, number>> = { property: 0, context: 1, element: 2, internal: 3, hidden: 4, shortcut: 5 };
+
+/**
+ * The shortest retainer path from the root to `ordinal`, root side first: at each node, the retainer
+ * nearest the root (DevTools' BFS distances, weak edges excluded), preferring named edges on ties.
+ * Ends early (root side) at a node no retainer is nearer to the root than.
+ */
+export function shortestRetainerPath(graph: HeapGraph, ordinal: number): PathHop[] {
+  const hops: PathHop[] = [];
+  let current = ordinal;
+  while (current !== graph.rootOrdinal && hops.length < MAX_HOPS) {
+    const distance = graph.distance(current);
+    let best: HeapEdge | null = null;
+    let bestDistance = Infinity;
+    for (const edge of graph.retainers(current)) {
+      if (edge.type === 'weak') continue;
+      const d = graph.distance(edge.node);
+      if (d < 0 || d >= distance) continue;
+      const better = d < bestDistance || (d === bestDistance && (EDGE_PREFERENCE[edge.type] ?? 9) < (EDGE_PREFERENCE[best!.type] ?? 9));
+      if (better) {
+        best = edge;
+        bestDistance = d;
+      }
+    }
+    if (!best) break;
+    hops.push({ edgeType: best.type, edgeName: best.name, node: current });
+    current = best.node;
+  }
+  hops.push({ edgeType: 'root', edgeName: '', node: current });
+  return hops.reverse();
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+function propertySegment(name: string): string {
+  return IDENTIFIER.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+}
+
+/** How far below a module record its script's name is looked for (Generator → function → shared → script). */
+const MODULE_SCRIPT_DEPTH = 4;
+
+/**
+ * The file an ES module record (`system / SourceTextModule`) was loaded from: its body's script, found
+ * a few internal hops below it, relative to `cwd`.
+ */
+function moduleFile(graph: HeapGraph, moduleRecord: number, cwd: string): string {
+  const seen = new Set<number>([moduleRecord]);
+  let frontier = [moduleRecord];
+  for (let depth = 0; depth < MODULE_SCRIPT_DEPTH && frontier.length > 0; depth++) {
+    const next: number[] = [];
+    for (const node of frontier) {
+      for (const edge of graph.edges(node)) {
+        if (edge.name === 'script_or_debug_info' && graph.name(edge.node).startsWith('file://')) {
+          const url = graph.name(edge.node);
+          const prefix = `file://${cwd}/`;
+          return url.startsWith(prefix) ? url.slice(prefix.length) : url.slice('file://'.length);
+        }
+        if (!seen.has(edge.node) && graph.type(edge.node) !== 'string') {
+          seen.add(edge.node);
+          next.push(edge.node);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return '(unknown module)';
+}
+
+/** The name of a module's top-level binding: its record lists [… name, cell, …] pairs. */
+function bindingName(graph: HeapGraph, moduleRecord: number, cell: number): string | null {
+  for (const list of graph.edges(moduleRecord)) {
+    if (graph.type(list.node) !== 'array') continue;
+    const entries = graph.edges(list.node);
+    const at = entries.findIndex((e) => e.node === cell);
+    if (at > 0 && graph.type(entries[at - 1]!.node) === 'string') return graph.name(entries[at - 1]!.node);
+  }
+  return null;
+}
+
+/** Collapses runs like `._idleNext._idleNext._idleNext` (linked lists) into `._idleNext×3`. */
+function collapseRepeats(segments: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < segments.length; ) {
+    let j = i + 1;
+    while (j < segments.length && segments[j] === segments[i]) j++;
+    out.push(j - i >= 3 ? `${segments[i]}×${j - i}` : segments.slice(i, j).join(''));
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * Renders a retainer path for people: from its most meaningful anchor, with property names.
+ *   - through the diagnosis worker's subject: `subject.controller.history.sigma`
+ *   - through a module's top-level binding: `module fixtures/calibration/lifecycle.ts › instanceRegistry`
+ *   - a closure's captured variable is written `→name`: `subject.step→controller.stateHistory`
+ *   - V8's internal hops (a Map's table, a module's cells) are left out.
+ */
+export function renderPath(graph: HeapGraph, hops: readonly PathHop[], cwd = process.cwd()): string {
+  let anchor = 0;
+  let label = hops.length > 1 ? graph.name(hops[1]!.node) : graph.name(hops[0]!.node);
+  if (hops.length > 1) anchor = 1;
+  for (let i = 1; i < hops.length; i++) {
+    const hop = hops[i]!;
+    if (hop.edgeType === 'property' && hop.edgeName === SUBJECT_GLOBAL) {
+      anchor = i;
+      label = 'subject';
+    } else if (graph.name(hop.node) === 'system / SourceTextModule') {
+      anchor = i;
+      label = `module ${moduleFile(graph, hop.node, cwd)} ›`;
+    }
+  }
+  const moduleRecord = label.startsWith('module ') ? hops[anchor]!.node : null;
+  const segments: string[] = [];
+  for (let i = anchor + 1; i < hops.length; i++) {
+    const hop = hops[i]!;
+    if (moduleRecord !== null && graph.name(hop.node) === 'system / Cell') {
+      const name = bindingName(graph, moduleRecord, hop.node);
+      if (name) segments.push(`.${name}`);
+    } else if (hop.edgeType === 'property') segments.push(propertySegment(hop.edgeName));
+    else if (hop.edgeType === 'element') segments.push(`[${hop.edgeName}]`);
+    else if (hop.edgeType === 'context') segments.push(`→${hop.edgeName}`);
+    // internal, hidden and shortcut hops carry V8's names, not the program's.
+  }
+  const body = collapseRepeats(segments).join('');
+  if (label.endsWith('›')) return `${label} ${body.replace(/^[.→]/, '')}`.trimEnd();
+  return `${label}${body}`;
+}

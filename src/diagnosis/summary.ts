@@ -1,0 +1,147 @@
+import type { HeapGraph } from './heap-graph.ts';
+import { renderPath, shortestRetainerPath } from './retainer-path.ts';
+
+/** How many elements a collection holds, as far as a snapshot shows it. */
+export interface CollectionSize {
+  readonly count: number;
+  /** True when counted from the size of an unboxed store (an array of numbers has no element edges). */
+  readonly estimated: boolean;
+  readonly selfBytes: number;
+  readonly retainedBytes: number;
+}
+
+export interface ClassTotals {
+  readonly count: number;
+  readonly bytes: number;
+}
+
+/** What the growth analysis needs from one snapshot; the snapshot itself can then be dropped. */
+export interface SnapshotSummary {
+  readonly units: number;
+  /** Instances and shallow bytes per class (DevTools' class name). */
+  readonly classes: ReadonlyMap<string, ClassTotals>;
+  /** Collections by V8 object id (stable between snapshots of one process). */
+  readonly collections: ReadonlyMap<number, CollectionSize & { readonly className: string }>;
+  /** Rendered retainer paths, by object id (collections) or `class:` + name (newest instance). */
+  readonly paths: ReadonlyMap<string, string>;
+  /** What the new elements of a collection are, by object id, when one class dominates. */
+  readonly holds: ReadonlyMap<number, string>;
+}
+
+/** An object with at least this many properties is read as a dictionary (a collection). */
+export const MIN_DICTIONARY_PROPERTIES = 64;
+/** A class whose instances grew by fewer than this, and bytes by less than 1 MiB, is not followed. */
+const MIN_CLASS_GROWTH = 32;
+const MIN_CLASS_BYTES_GROWTH = 1 << 20;
+/** At most this many grown classes get a rendered path (the most grown first). */
+const MAX_CLASSES_WITH_PATHS = 40;
+/** JSArray header plus its elements store's header, bytes (8-byte pointers). */
+const ARRAY_OVERHEAD_BYTES = 32;
+const SLOT_BYTES = 8;
+const COLLECTION_CLASSES = new Set(['Array', 'Map', 'Set', 'WeakMap', 'WeakSet']);
+
+/** Classes that are V8's machinery, not the program's objects. */
+export function isProgramClass(className: string): boolean {
+  if (className === 'system / JSArrayBufferData') return true;
+  if (className.startsWith('system / ')) return false;
+  return !['(array)', '(compiled code)', '(system)', '(hidden)', '(object shape)', '(code)', '(synthetic)', '(GC roots)'].includes(className);
+}
+
+/** The element count of an Array, Map, Set or dictionary-like object; null for anything else. */
+export function collectionSize(graph: HeapGraph, ordinal: number): CollectionSize | null {
+  if (graph.type(ordinal) !== 'object') return null;
+  const className = graph.className(ordinal);
+  // Cheap test first: most objects are neither collections nor dictionaries.
+  if (!COLLECTION_CLASSES.has(className) && graph.edgeCount(ordinal) < MIN_DICTIONARY_PROPERTIES) return null;
+  const edges = graph.edges(ordinal);
+  const selfBytes = graph.selfSize(ordinal);
+  const retainedBytes = graph.retainedSize(ordinal);
+  if (className === 'Array') {
+    const elements = edges.filter((e) => e.type === 'element').length;
+    if (elements > 0) return { count: elements, estimated: false, selfBytes, retainedBytes };
+    // Numbers are stored unboxed: the store's capacity (≥ length, < 1.5 x length + 16) is what shows.
+    return { count: Math.max(0, Math.round((selfBytes - ARRAY_OVERHEAD_BYTES) / SLOT_BYTES)), estimated: true, selfBytes, retainedBytes };
+  }
+  if (className === 'Map' || className === 'Set' || className === 'WeakMap' || className === 'WeakSet') {
+    const table = edges.find((e) => e.type === 'internal' && e.name === 'table');
+    if (!table) return null;
+    // The hash table references each key and value that is a heap object (plus its map).
+    const slots = graph.edges(table.node).filter((e) => e.name !== 'map').length;
+    return { count: slots, estimated: false, selfBytes, retainedBytes };
+  }
+  // Any other object with many properties is used as a dictionary.
+  const properties = edges.filter((e) => e.type === 'property' && e.name !== '__proto__').length;
+  return properties >= MIN_DICTIONARY_PROPERTIES ? { count: properties, estimated: false, selfBytes, retainedBytes } : null;
+}
+
+/** The class that most of a collection's element targets belong to, when it is at least half of them. */
+function dominantElementClass(graph: HeapGraph, ordinal: number): string | null {
+  const counts = new Map<string, number>();
+  let total = 0;
+  let targets = graph.edges(ordinal).filter((e) => e.type === 'element' || (e.type === 'property' && e.name !== '__proto__'));
+  if (targets.length === 0) {
+    const table = graph.edges(ordinal).find((e) => e.type === 'internal' && e.name === 'table');
+    if (table) targets = graph.edges(table.node).filter((e) => e.name !== 'map');
+  }
+  for (const edge of targets) {
+    const name = graph.className(edge.node);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    total++;
+  }
+  let best: string | null = null;
+  let bestCount = 0;
+  for (const [name, count] of counts) {
+    if (count > bestCount) {
+      best = name;
+      bestCount = count;
+    }
+  }
+  return best !== null && bestCount * 2 >= total ? best : null;
+}
+
+/**
+ * Reads what the growth analysis needs from one snapshot. Earlier snapshots record every collection's
+ * size; the last one is read against the first (`reference`): it keeps the collections and classes
+ * that grew, and renders their retainer paths (for a class, its newest instance's path).
+ */
+export function summarise(graph: HeapGraph, units: number, reference?: SnapshotSummary): SnapshotSummary {
+  const classes = new Map<string, { count: number; bytes: number }>();
+  const newest = new Map<string, { id: number; ordinal: number }>();
+  const collections = new Map<number, CollectionSize & { className: string }>();
+  for (let o = 0; o < graph.nodeCount; o++) {
+    const className = graph.className(o);
+    if (!isProgramClass(className)) continue;
+    const totals = classes.get(className) ?? { count: 0, bytes: 0 };
+    totals.count++;
+    totals.bytes += graph.selfSize(o);
+    classes.set(className, totals);
+    const id = graph.id(o);
+    if (reference && graph.distance(o) >= 0 && (newest.get(className)?.id ?? -1) < id) newest.set(className, { id, ordinal: o });
+    const size = collectionSize(graph, o);
+    if (!size) continue;
+    // In the last snapshot only what grew since the first matters.
+    const before = reference?.collections.get(id);
+    if (reference && size.count <= (before?.count ?? 0) && size.retainedBytes <= (before?.retainedBytes ?? 0)) continue;
+    collections.set(id, { ...size, className });
+  }
+  const paths = new Map<string, string>();
+  const holds = new Map<number, string>();
+  if (reference) {
+    for (const id of collections.keys()) {
+      const ordinal = graph.ordinalOf(id)!;
+      paths.set(String(id), renderPath(graph, shortestRetainerPath(graph, ordinal)));
+      const held = dominantElementClass(graph, ordinal);
+      if (held) holds.set(id, held);
+    }
+    const grown = [...classes]
+      .map(([name, t]) => [name, t.count - (reference.classes.get(name)?.count ?? 0), t.bytes - (reference.classes.get(name)?.bytes ?? 0)] as const)
+      .filter(([, count, bytes]) => count >= MIN_CLASS_GROWTH || bytes >= MIN_CLASS_BYTES_GROWTH)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, MAX_CLASSES_WITH_PATHS);
+    for (const [className] of grown) {
+      const instance = newest.get(className);
+      if (instance) paths.set(`class:${className}`, renderPath(graph, shortestRetainerPath(graph, instance.ordinal)));
+    }
+  }
+  return { units, classes, collections, paths, holds };
+}

@@ -1,0 +1,72 @@
+/** What a diagnosis run does and finds: shared by the worker, the snapshot analysis and the reports. */
+
+/** How the diagnosis run of one audit takes its snapshots (planned by the CLI from the verdict run). */
+export interface DiagnosisPlan {
+  /**
+   * Units (steps or cycles) done at each snapshot, increasing: the first past the verdict run's warm-up,
+   * then doubling (W, 2W, 4W), so that an array's store, which grows by half its size at a time, has
+   * grown in every interval.
+   */
+  readonly snapshotUnits: readonly number[];
+  /** Directory the snapshots are written to. */
+  readonly dir: string;
+  /** A snapshot larger than this ends the run: no further snapshot is taken. */
+  readonly maxSnapshotBytes: number;
+}
+
+export interface SnapshotTaken {
+  readonly file: string;
+  /** Units done when it was taken. */
+  readonly units: number;
+  readonly bytes: number;
+  /** Post-GC heapUsed just before the snapshot. */
+  readonly heapUsed: number;
+  readonly ms: number;
+}
+
+/** What the diagnosis process reports. */
+export interface RawDiagnosisRecord {
+  readonly id: string;
+  readonly file: string;
+  readonly plan: DiagnosisPlan;
+  readonly snapshots: SnapshotTaken[];
+  /** Why fewer snapshots than planned were taken, when so. */
+  readonly cutShort: string | null;
+  readonly error: string | null;
+  readonly ms: number;
+}
+
+export type FindingKind = 'collection' | 'constructor' | 'off-heap';
+
+/** One thing that grows in proportion to the units run, and who holds it. */
+export interface Finding {
+  /** Stable across runs: built from the kind, the type and the retainer path's names, not addresses. */
+  readonly signature: string;
+  readonly kind: FindingKind;
+  /** `Array`, `Map`, `Float64Array`, `Timeout`, …; for collections, what they hold when one type dominates. */
+  readonly what: string;
+  /** The shortest retainer path from a GC root, e.g. `subject.controller.history.sigma`. */
+  readonly retainerPath: string;
+  readonly growthPerUnit: {
+    /** Elements (collections) or instances (constructors) per unit. */
+    readonly count: number;
+    /** Whether `count` is estimated from the size of an unboxed store (arrays of numbers). */
+    readonly countEstimated: boolean;
+    readonly bytes: number;
+  };
+  /** Units and counts / bytes at each snapshot: the data the rates come from. */
+  readonly evidence: readonly { readonly units: number; readonly count: number; readonly bytes: number }[];
+  readonly suggestion: string;
+}
+
+/** The diagnosis of one audit, as the reports carry it. */
+export interface Diagnosis {
+  readonly status: 'done' | 'cut-short' | 'failed';
+  /** Why the diagnosis was cut short or failed. */
+  readonly note: string | null;
+  readonly snapshots: readonly { readonly units: number; readonly bytes: number }[];
+  readonly findings: readonly Finding[];
+  readonly ms: number;
+  /** Snapshot files kept on disk (`--keep-snapshots`). */
+  readonly keptSnapshots: readonly string[];
+}

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { findGrowth, proportional, signatureOf } from '../src/diagnosis/findings.ts';
+import type { HeapEdge, HeapGraph } from '../src/diagnosis/heap-graph.ts';
+import { renderPath, shortestRetainerPath, SUBJECT_GLOBAL } from '../src/diagnosis/retainer-path.ts';
+import { summarise } from '../src/diagnosis/summary.ts';
+
+interface FakeNode {
+  id: number;
+  type: string;
+  name: string;
+  className?: string;
+  selfSize?: number;
+  retained?: number;
+}
+
+/**
+ * A small heap built by hand: nodes by ordinal (0 is the root), edges as [from, type, name, to].
+ * Distances are breadth-first from the root without weak edges, as the real graph computes them.
+ */
+class FakeHeap implements HeapGraph {
+  readonly rootOrdinal = 0;
+  private readonly out: HeapEdge[][];
+  private readonly into: HeapEdge[][];
+  private readonly dist: number[];
+
+  constructor(private readonly nodes: FakeNode[], edges: [number, string, string, number][]) {
+    this.out = nodes.map(() => []);
+    this.into = nodes.map(() => []);
+    for (const [from, type, name, to] of edges) {
+      this.out[from]!.push({ type, name, node: to });
+      this.into[to]!.push({ type, name, node: from });
+    }
+    this.dist = nodes.map(() => -1);
+    this.dist[0] = 0;
+    const queue = [0];
+    while (queue.length) {
+      const n = queue.shift()!;
+      for (const e of this.out[n]!) {
+        if (e.type === 'weak' || this.dist[e.node] !== -1) continue;
+        this.dist[e.node] = this.dist[n]! + 1;
+        queue.push(e.node);
+      }
+    }
+  }
+  get nodeCount() {
+    return this.nodes.length;
+  }
+  id(o: number) {
+    return this.nodes[o]!.id;
+  }
+  type(o: number) {
+    return this.nodes[o]!.type;
+  }
+  name(o: number) {
+    return this.nodes[o]!.name;
+  }
+  className(o: number) {
+    return this.nodes[o]!.className ?? this.nodes[o]!.name;
+  }
+  selfSize(o: number) {
+    return this.nodes[o]!.selfSize ?? 16;
+  }
+  edgeCount(o: number) {
+    return this.out[o]!.length;
+  }
+  retainedSize(o: number) {
+    return this.nodes[o]!.retained ?? this.selfSize(o);
+  }
+  distance(o: number) {
+    return this.dist[o]!;
+  }
+  edges(o: number) {
+    return this.out[o]!;
+  }
+  retainers(o: number) {
+    return this.into[o]!;
+  }
+  ordinalOf(id: number) {
+    const o = this.nodes.findIndex((n) => n.id === id);
+    return o < 0 ? undefined : o;
+  }
+}
+
+/**
+ * The heap of a subject whose controller appends one Float64Array per step to `history.states`, after
+ * `steps` steps: root → global → subject (via the worker's global) → controller → history → states.
+ * `clutter` unrelated arrays that do not grow sit beside it.
+ */
+function leakyHeap(steps: number): FakeHeap {
+  const nodes: FakeNode[] = [
+    { id: 1, type: 'synthetic', name: '' },
+    { id: 3, type: 'object', name: 'global' },
+    { id: 5, type: 'object', name: 'ClosedLoop' },
+    { id: 7, type: 'object', name: 'ClassicalSMC' },
+    { id: 9, type: 'object', name: 'History' },
+    { id: 11, type: 'object', name: 'Array', selfSize: 32 + 8 * steps, retained: 32 + 8 * steps + 96 * steps },
+    { id: 13, type: 'object', name: 'Array', selfSize: 32 + 8 * 100 },
+  ];
+  const edges: [number, string, string, number][] = [
+    [0, 'element', '1', 1],
+    [1, 'property', SUBJECT_GLOBAL, 2],
+    [2, 'property', 'controller', 3],
+    [3, 'property', 'history', 4],
+    [4, 'property', 'states', 5],
+    [4, 'property', 'fixed', 6],
+  ];
+  for (let i = 0; i < steps; i++) {
+    nodes.push({ id: 1001 + 2 * i, type: 'object', name: 'Float64Array', selfSize: 96 });
+    edges.push([5, 'element', String(i), nodes.length - 1]);
+  }
+  return new FakeHeap(nodes, edges);
+}
+
+describe('retainer paths', () => {
+  it('renders the shortest path from the subject with property names', () => {
+    const heap = leakyHeap(3);
+    expect(renderPath(heap, shortestRetainerPath(heap, 5))).toBe('subject.controller.history.states');
+    expect(renderPath(heap, shortestRetainerPath(heap, 8))).toBe('subject.controller.history.states[1]');
+  });
+
+  it('ignores weak edges, and writes captured variables and repeated links compactly', () => {
+    const heap = new FakeHeap(
+      [
+        { id: 1, type: 'synthetic', name: '' },
+        { id: 3, type: 'object', name: 'global' },
+        { id: 5, type: 'closure', name: 'step' },
+        { id: 7, type: 'object', name: 'system / Context' },
+        { id: 9, type: 'object', name: 'List' },
+        { id: 11, type: 'object', name: 'Node' },
+        { id: 13, type: 'object', name: 'Node' },
+        { id: 15, type: 'object', name: 'Node' },
+      ],
+      [
+        [0, 'element', '1', 1],
+        [1, 'property', SUBJECT_GLOBAL, 2],
+        [1, 'weak', 'shortcut', 7],
+        [2, 'internal', 'context', 3],
+        [3, 'context', 'log', 4],
+        [4, 'property', 'next', 5],
+        [5, 'property', 'next', 6],
+        [6, 'property', 'next', 7],
+      ],
+    );
+    expect(renderPath(heap, shortestRetainerPath(heap, 7))).toBe('subject→log.next×3');
+  });
+});
+
+describe('growth between snapshots', () => {
+  it('calls growth proportional only when every interval gains at a similar rate', () => {
+    expect(proportional([1000, 2000, 4000], [1000, 2000, 4000])).toBe(true);
+    expect(proportional([1000, 2000, 4000], [1000, 2000, 2000])).toBe(false);
+    expect(proportional([1000, 2000, 4000], [1000, 5000, 5200])).toBe(false);
+  });
+
+  it('names the collection that grows with the steps, its path and its rate, and not its holders', () => {
+    const [a, b, c] = [leakyHeap(100), leakyHeap(200), leakyHeap(400)];
+    const first = summarise(a, 100);
+    const findings = findGrowth([first, summarise(b, 200), summarise(c, 400, first)]);
+    expect(findings).toHaveLength(1);
+    const [top] = findings;
+    expect(top).toMatchObject({ kind: 'collection', what: 'Array of Float64Array', retainerPath: 'subject.controller.history.states' });
+    expect(top!.growthPerUnit.count).toBe(1);
+    expect(top!.growthPerUnit.bytes).toBe(8 + 96);
+    expect(top!.evidence.map((e) => e.count)).toEqual([100, 200, 400]);
+    expect(top!.signature).toBe(signatureOf('collection', 'Array of Float64Array', 'subject.controller.history.states'));
+  });
+
+  it('finds nothing in a heap that does not grow', () => {
+    const [a, b, c] = [leakyHeap(300), leakyHeap(300), leakyHeap(300)];
+    const first = summarise(a, 100);
+    expect(findGrowth([first, summarise(b, 200), summarise(c, 400, first)])).toEqual([]);
+  });
+
+  it('does not call a one-time fill a leak', () => {
+    const [a, b, c] = [leakyHeap(100), leakyHeap(400), leakyHeap(410)];
+    const first = summarise(a, 100);
+    expect(findGrowth([first, summarise(b, 200), summarise(c, 400, first)])).toEqual([]);
+  });
+
+  it('keeps signatures free of element indexes and repeat counts', () => {
+    expect(signatureOf('constructor', 'Timeout', 'subject[3].timers.next×12')).toBe('constructor:Timeout@subject[].timers.next×');
+  });
+});
