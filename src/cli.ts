@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join, relative, resolve, sep } from 'node:path';
+import { acceptedByAllowlist, applyAllowlist, resolveAllowlist } from './allowlist.ts';
 import { judge } from './analysis/judge.ts';
 import { parseCli, USAGE, type CliOptions } from './cli/args.ts';
 import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/discover.ts';
@@ -96,6 +97,7 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
       byVerdict,
       configErrors,
     },
+    allowlist: null,
     audits: entries,
   };
 }
@@ -115,9 +117,24 @@ async function withDiagnoses(report: AuditReport, cli: CliOptions, outDir: strin
   return { ...report, audits: report.audits.map((e) => ({ ...e, diagnosis: diagnoses.get(e.id) ?? null })) };
 }
 
+/**
+ * Marks the findings the allowlist accepts, and records each entry's fate. An entry matched nothing
+ * only if the run diagnosed anything at all; with --no-diagnose nothing could match.
+ */
+function withAllowlist(report: AuditReport, allowlist: ReturnType<typeof resolveAllowlist>, cli: CliOptions): AuditReport {
+  if (!allowlist) return report;
+  const today = new Date().toISOString().slice(0, 10);
+  const { audits, statuses } = applyAllowlist(report.audits, allowlist.entries, today);
+  const entries = allowlist.entries
+    .map((e, i) => ({ ...e, status: statuses[i]! }))
+    .filter((e) => e.status !== 'unmatched' || cli.diagnose !== 'none');
+  return { ...report, audits, allowlist: { file: allowlist.file, entries } };
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let cli: CliOptions;
   let files: string[];
+  let allowlist: ReturnType<typeof resolveAllowlist>;
   try {
     cli = parseCli(argv);
     if (cli.help) {
@@ -125,6 +142,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return EXIT_OK;
     }
     files = discoverAuditFiles(cli.paths, cli.calibration);
+    allowlist = resolveAllowlist(cli.allowlist);
   } catch (e) {
     if (e instanceof AuditConfigError) {
       console.error(`leak-audit: ${e.message} (see --help)`);
@@ -137,7 +155,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let report = buildReport(run, cli);
   // Written now so the verdicts are on disk whatever the diagnosis does; rewritten with it below.
   writeJsonReport(report, outDir);
-  report = await withDiagnoses(report, cli, outDir);
+  report = withAllowlist(await withDiagnoses(report, cli, outDir), allowlist, cli);
   const path = writeJsonReport(report, outDir);
   const markdownPath = writeMarkdownReport(report, outDir);
   const junitPath = writeJunitReport(report, outDir);
@@ -151,7 +169,11 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const message of report.summary.configErrors) console.error(`leak-audit: ${message}`);
     return EXIT_CONFIG;
   }
-  return report.summary.expectationsMet === report.summary.audits ? EXIT_OK : EXIT_UNMET;
+  const unmet = report.audits.filter((e) => !e.expectationMet && !acceptedByAllowlist(e));
+  const staleEntries = report.allowlist?.entries.filter((e) => e.status !== 'matched') ?? [];
+  for (const e of staleEntries) console.error(`leak-audit: allowlist entry ${e.status}: ${e.signature} (owner ${e.owner}, expires ${e.expires})`);
+  if (cli.strict && staleEntries.length > 0) return EXIT_UNMET;
+  return unmet.length === 0 ? EXIT_OK : EXIT_UNMET;
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -79,6 +79,19 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     expect(run.stdout).toMatch(/3\/8 audits gave the verdict expected of them/);
   });
 
+  it('diagnoses the failing audit (and only it): the registry that keeps every instance, by name', () => {
+    const diagnosis = byId['calibration-lifecycle-registry']!.diagnosis;
+    expect(diagnosis?.status).toBe('done');
+    expect(diagnosis?.findings[0]).toMatchObject({
+      kind: 'collection',
+      what: 'Array of RegisteredController',
+      retainerPath: 'module fixtures/calibration/lifecycle.ts › instanceRegistry',
+    });
+    expect(diagnosis?.findings[0]?.growthPerUnit.count).toBe(1);
+    expect(byId['calibration-garbage']!.diagnosis).toBeNull();
+    expect(run.markdown()).toContain('`module fixtures/calibration/lifecycle.ts › instanceRegistry`');
+  });
+
   it('writes a JSON report valid against schema/audit-report.schema.json', () => {
     const ajv = new Ajv({ allErrors: true, strict: true });
     ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
@@ -117,6 +130,38 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     expect(audit.error?.kind).toBe('setup');
     expect(audit.error?.message).toMatch(/ClassicalSMC: expected exactly 6 gains, got 3/);
     expect(audit.stopReason).toBe('error');
+  });
+});
+
+describe('npm run audit: an allowlist accepts a known finding, with an owner and an expiry', { timeout: 240_000 }, () => {
+  const signature = 'collection:Array of Object@subject.log';
+  const allowlist = (entries: object[]) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'leak-audit-allowlist-')), 'allowlist.json');
+    writeFileSync(path, JSON.stringify({ accepted: entries }));
+    return path;
+  };
+  const accepted = { signature, owner: 'controls team', reason: 'log is dropped with the run (CTL-12)', expires: '2999-12-31' };
+  const stale = { signature: 'collection:Map@subject.gone', owner: 'controls team', reason: 'fixed long ago', expires: '2999-12-31' };
+  const run = cli(['test/faults/unexpected-leak.audit.ts', '--no-calibration', '--allowlist', allowlist([accepted, stale])]);
+
+  it('diagnoses the unexpected leak, accepts its finding, and exits 0', () => {
+    const leak = run.report().audits.find((a) => a.id === 'fault-unexpected-leak')!;
+    expect(leak.verdict).toBe('fail');
+    expect(leak.expectationMet).toBe(false);
+    expect(leak.diagnosis?.findings[0]).toMatchObject({ signature, retainerPath: 'subject.log', accepted: { owner: 'controls team', expires: '2999-12-31' } });
+    expect(run.report().allowlist?.entries.map((e) => e.status)).toEqual(['matched', 'unmatched']);
+    expect(run.stderr).toContain('allowlist entry unmatched: collection:Map@subject.gone');
+    expect(run.status).toBe(0);
+  });
+
+  it('fails once the entry has expired, and with --strict on an entry that matched nothing', () => {
+    const expired = cli(['test/faults/unexpected-leak.audit.ts', '--no-calibration', '--allowlist', allowlist([{ ...accepted, expires: '2020-01-01' }])]);
+    expect(expired.report().allowlist?.entries[0]?.status).toBe('expired');
+    expect(expired.status).toBe(1);
+    // The same run as the first test's, which exits 0, but --strict: the unmatched entry fails it.
+    const strict = cli(['test/faults/unexpected-leak.audit.ts', '--no-calibration', '--strict', '--allowlist', allowlist([accepted, stale])]);
+    expect(strict.report().audits.find((a) => a.id === 'fault-unexpected-leak')?.diagnosis?.findings[0]?.accepted).toBeDefined();
+    expect(strict.status).toBe(1);
   });
 });
 

@@ -20,6 +20,10 @@ export interface CliOptions {
   readonly diagnose: 'failing' | 'all' | 'none';
   readonly keepSnapshots: boolean;
   readonly snapshotCapMb: number;
+  /** `--allowlist FILE`; undefined: audits/allowlist.json when it exists. */
+  readonly allowlist: string | undefined;
+  /** `--strict`: an expired or unmatched allowlist entry fails the run. */
+  readonly strict: boolean;
   readonly help: boolean;
 }
 
@@ -45,9 +49,14 @@ Options:
   --keep-snapshots   keep the diagnosis's .heapsnapshot files (in <out>/snapshots; they open in
                      Chrome DevTools' Memory panel); by default they are deleted once analysed
   --snapshot-cap MB  largest heap snapshot a diagnosis may write (default ${DEFAULT_SNAPSHOT_CAP_MB})
+  --allowlist FILE   accepted findings, by signature, with owner, reason and expiry
+                     (default: audits/allowlist.json when it exists)
+  --strict           an expired allowlist entry, or one no finding matched, fails the run
   -h, --help         show this help
 
-Exit codes: 0 every verdict matches its expectation; 1 some do not (or an audit errored);
+Exit codes: 0 every verdict matches its expectation (a failure whose every diagnosis finding an
+allowlist entry accepts counts as expected); 1 some do not (or an audit errored, or with --strict
+an allowlist entry expired or matched nothing);
 2 a usage or configuration error (bad option, an audit file that fails to load, an invalid budget).`;
 
 function number(name: string, text: string | undefined): number | undefined {
@@ -96,6 +105,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
         'no-diagnose': { type: 'boolean' },
         'keep-snapshots': { type: 'boolean' },
         'snapshot-cap': { type: 'string' },
+        allowlist: { type: 'string' },
+        strict: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -123,6 +134,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     diagnose: v.diagnose ? 'all' : v['no-diagnose'] ? 'none' : 'failing',
     keepSnapshots: v['keep-snapshots'] ?? false,
     snapshotCapMb: positiveInteger('snapshot-cap', v['snapshot-cap']) ?? DEFAULT_SNAPSHOT_CAP_MB,
+    allowlist: v.allowlist,
+    strict: v.strict ?? false,
     help: v.help ?? false,
   };
 }

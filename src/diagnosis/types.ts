@@ -57,6 +57,8 @@ export interface Finding {
   /** Units and counts / bytes at each snapshot: the data the rates come from. */
   readonly evidence: readonly { readonly units: number; readonly count: number; readonly bytes: number }[];
   readonly suggestion: string;
+  /** Set when an active allowlist entry accepts this finding (by signature). */
+  readonly accepted?: { readonly owner: string; readonly reason: string; readonly expires: string };
 }
 
 /** The diagnosis of one audit, as the reports carry it. */

@@ -3,6 +3,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as constants from '../analysis/constants.ts';
 import { unitName, type Judgement } from '../analysis/judge.ts';
+import type { AllowlistReport } from '../allowlist.ts';
 import type { Diagnosis } from '../diagnosis/types.ts';
 import type { AuditError, Expectation, RawAuditRecord, Sample, Verdict, Workload } from '../types.ts';
 
@@ -98,6 +99,8 @@ export interface AuditReport {
     readonly byVerdict: Readonly<Record<Verdict, number>>;
     readonly configErrors: readonly string[];
   };
+  /** The allowlist the run used (audits/allowlist.json or --allowlist), and what became of each entry. */
+  readonly allowlist: AllowlistReport | null;
   readonly audits: readonly AuditEntry[];
 }
 

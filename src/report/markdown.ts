@@ -35,9 +35,15 @@ function diagnosisLines(report: AuditReport): string[] {
       const count = `${f.growthPerUnit.countEstimated ? '~' : ''}${formatRate(f.growthPerUnit.count)}`;
       out.push(
         `  - ${f.kind} **${f.what}** at \`${f.retainerPath}\`: +${count} ${f.kind === 'constructor' ? 'instances' : 'elements'}/${e.slope.unit}, ${formatRate(f.growthPerUnit.bytes)} B/${e.slope.unit} ` +
-          `(${f.evidence.map((x) => `${x.count.toLocaleString('en')} at ${x.units.toLocaleString('en')}`).join(' → ')}). ${f.suggestion} Signature: \`${f.signature}\``,
+          `(${f.evidence.map((x) => `${x.count.toLocaleString('en')} at ${x.units.toLocaleString('en')}`).join(' → ')}). ${f.suggestion} Signature: \`${f.signature}\`` +
+          (f.accepted ? ` **Accepted** by the allowlist until ${f.accepted.expires} (${f.accepted.owner}: ${f.accepted.reason}).` : ''),
       );
     }
+  }
+  if (report.allowlist) {
+    out.push('', `Allowlist \`${report.allowlist.file}\`:`, '');
+    if (report.allowlist.entries.length === 0) out.push('- no entries');
+    for (const e of report.allowlist.entries) out.push(`- ${e.status === 'matched' ? 'matched' : `**${e.status}**`}: \`${e.signature}\` (${e.owner}, until ${e.expires}: ${e.reason})`);
   }
   return out;
 }
