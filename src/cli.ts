@@ -10,7 +10,7 @@ import { judge } from './analysis/judge.ts';
 import { parseCli, USAGE, type CliOptions } from './cli/args.ts';
 import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/discover.ts';
 import { runAudits, type AuditRun } from './cli/run-audits.ts';
-import { runDiagnoses, toDiagnose } from './cli/run-diagnoses.ts';
+import { failedDiagnosis, runDiagnoses, toDiagnose } from './cli/run-diagnoses.ts';
 import type { Diagnosis } from './diagnosis/types.ts';
 import { AuditConfigError } from './options.ts';
 import { auditEntry, type AuditRole, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditEntry, type AuditReport, type NoiseFloor } from './report/json.ts';
@@ -112,7 +112,7 @@ async function withDiagnoses(report: AuditReport, cli: CliOptions, outDir: strin
     diagnoses = await runDiagnoses(chosen, cli, outDir);
   } catch (e) {
     const note = `the diagnosis run failed: ${(e as Error).message}`;
-    diagnoses = new Map(chosen.map((entry) => [entry.id, { status: 'failed', note, snapshots: [], findings: [], ms: 0, keptSnapshots: [] }]));
+    diagnoses = new Map(chosen.map((entry) => [entry.id, failedDiagnosis(note)]));
   }
   return { ...report, audits: report.audits.map((e) => ({ ...e, diagnosis: diagnoses.get(e.id) ?? null })) };
 }

@@ -27,7 +27,7 @@ const finding = (signature: string): Finding => ({
 
 /** Only the fields the allowlist reads: an audit and its diagnosis. */
 const audit = (id: string, findings: Finding[]): AuditEntry => {
-  const diagnosis: Diagnosis = { status: 'done', note: null, snapshots: [], findings, ms: 0, keptSnapshots: [] };
+  const diagnosis: Diagnosis = { status: 'done', note: null, snapshots: [], findings, ms: 0, keptSnapshots: [], allocationSites: null, profileFile: null };
   return { id, diagnosis } as unknown as AuditEntry;
 };
 

@@ -142,7 +142,7 @@ describe('npm run audit: an allowlist accepts a known finding, with an owner and
   };
   const accepted = { signature, owner: 'controls team', reason: 'log is dropped with the run (CTL-12)', expires: '2999-12-31' };
   const stale = { signature: 'collection:Map@subject.gone', owner: 'controls team', reason: 'fixed long ago', expires: '2999-12-31' };
-  const run = cli(['test/faults/unexpected-leak.audit.ts', '--no-calibration', '--allowlist', allowlist([accepted, stale])]);
+  const run = cli(['test/faults/unexpected-leak.audit.ts', '--no-calibration', '--profile', '--allowlist', allowlist([accepted, stale])]);
 
   it('diagnoses the unexpected leak, accepts its finding, and exits 0', () => {
     const leak = run.report().audits.find((a) => a.id === 'fault-unexpected-leak')!;
@@ -152,6 +152,14 @@ describe('npm run audit: an allowlist accepts a known finding, with an owner and
     expect(run.report().allowlist?.entries.map((e) => e.status)).toEqual(['matched', 'unmatched']);
     expect(run.stderr).toContain('allowlist entry unmatched: collection:Map@subject.gone');
     expect(run.status).toBe(0);
+  });
+
+  it('with --profile, names the function that allocated the leaked records, in the TypeScript source', () => {
+    const { diagnosis } = run.report().audits.find((a) => a.id === 'fault-unexpected-leak')!;
+    expect(diagnosis?.allocationSites?.[0]?.function).toBe('step');
+    // Audit files go through vitest's transform: the line is approximate, the file is not.
+    expect(diagnosis?.allocationSites?.[0]?.location).toMatch(/^test\/faults\/unexpected-leak\.audit\.ts:\d+$/);
+    expect(diagnosis?.profileFile).toMatch(/profiles\/fault-unexpected-leak\.heapprofile$/);
   });
 
   it('fails once the entry has expired, and with --strict on an entry that matched nothing', () => {

@@ -20,6 +20,8 @@ export interface CliOptions {
   readonly diagnose: 'failing' | 'all' | 'none';
   readonly keepSnapshots: boolean;
   readonly snapshotCapMb: number;
+  /** `--profile`: V8's sampling heap profiler during each diagnosis run (allocation sites). */
+  readonly profile: boolean;
   /** `--allowlist FILE`; undefined: audits/allowlist.json when it exists. */
   readonly allowlist: string | undefined;
   /** `--strict`: an expired or unmatched allowlist entry fails the run. */
@@ -49,6 +51,8 @@ Options:
   --keep-snapshots   keep the diagnosis's .heapsnapshot files (in <out>/snapshots; they open in
                      Chrome DevTools' Memory panel); by default they are deleted once analysed
   --snapshot-cap MB  largest heap snapshot a diagnosis may write (default ${DEFAULT_SNAPSHOT_CAP_MB})
+  --profile          also run V8's sampling heap profiler during each diagnosis: top allocation
+                     sites in the report, a .heapprofile per audit in <out>/profiles (Chrome DevTools)
   --allowlist FILE   accepted findings, by signature, with owner, reason and expiry
                      (default: audits/allowlist.json when it exists)
   --strict           an expired allowlist entry, or one no finding matched, fails the run
@@ -106,6 +110,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         'keep-snapshots': { type: 'boolean' },
         'snapshot-cap': { type: 'string' },
         allowlist: { type: 'string' },
+        profile: { type: 'boolean' },
         strict: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -120,6 +125,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
   const seed = number('seed', v.seed) ?? DEFAULT_SEED;
   if (!Number.isSafeInteger(seed)) throw new AuditConfigError(`--seed: expected an integer, got ${JSON.stringify(v.seed)}`);
   if (v.diagnose && v['no-diagnose']) throw new AuditConfigError('--diagnose and --no-diagnose contradict each other');
+  if (v.profile && v['no-diagnose']) throw new AuditConfigError('--profile runs during the diagnosis: it cannot be combined with --no-diagnose');
   return {
     paths: parsed.positionals,
     steps: positiveInteger('steps', v.steps),
@@ -134,6 +140,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     diagnose: v.diagnose ? 'all' : v['no-diagnose'] ? 'none' : 'failing',
     keepSnapshots: v['keep-snapshots'] ?? false,
     snapshotCapMb: positiveInteger('snapshot-cap', v['snapshot-cap']) ?? DEFAULT_SNAPSHOT_CAP_MB,
+    profile: v.profile ?? false,
     allowlist: v.allowlist,
     strict: v.strict ?? false,
     help: v.help ?? false,

@@ -87,7 +87,7 @@ function errorMessages(errors: readonly { message?: string; name?: string }[]): 
  * The vitest configuration of every audit and diagnosis run: forks pool, one process per file,
  * `--expose-gc` and the heap cap.
  */
-export function vitestOptions(cli: CliOptions, settings: RunSettings, reporter: Reporter): Parameters<typeof createVitest>[1] {
+export function vitestOptions(cli: CliOptions, settings: RunSettings, reporter: Reporter, extraExecArgv: readonly string[] = []): Parameters<typeof createVitest>[1] {
   return {
     watch: false,
     config: false,
@@ -98,7 +98,7 @@ export function vitestOptions(cli: CliOptions, settings: RunSettings, reporter: 
     maxWorkers: cli.jobs,
     // Everything but the audit files loads natively (TypeScript through tsx): vite's transform routes
     // each imported binding through a getter, which made controller hot loops ~45 % slower.
-    execArgv: ['--expose-gc', `--max-old-space-size=${cli.heapCapMb}`, '--import', 'tsx'],
+    execArgv: ['--expose-gc', `--max-old-space-size=${cli.heapCapMb}`, ...extraExecArgv, '--import', 'tsx'],
     server: { deps: { external: [NOT_AN_AUDIT_FILE] } },
     reporters: [reporter],
     provide: { [SETTINGS_KEY]: settings },

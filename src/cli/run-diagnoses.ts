@@ -27,12 +27,17 @@ export function toDiagnose(entries: readonly AuditEntry[], cli: CliOptions): Aud
  * DIAGNOSIS_GROWTH_BYTES at its measured rate, then 2W and 4W. A subject that does not grow runs as
  * many units as its verdict run did (4W = its units).
  */
-export function planDiagnosis(entry: AuditEntry, dir: string, snapshotCapMb: number): DiagnosisPlan {
+export function planDiagnosis(entry: AuditEntry, dir: string, cli: Pick<CliOptions, 'snapshotCapMb' | 'profile'>, profileDir: string): DiagnosisPlan {
   const perUnit = Math.max(entry.slope.bytesPerUnit, entry.offHeap.bytesPerUnit) * (entry.workload === 'batch' ? entry.instances : 1);
   const min = entry.workload === 'churn' ? MIN_DIAGNOSIS_CYCLES : MIN_DIAGNOSIS_STEPS;
   const forGrowth = perUnit > 0 ? DIAGNOSIS_GROWTH_BYTES / perUnit : Infinity;
   const w = Math.ceil(Math.max(min, entry.warmup.steps, Math.min(forGrowth, entry.steps / 4)));
-  return { snapshotUnits: [w, 2 * w, 4 * w], dir, maxSnapshotBytes: snapshotCapMb * 2 ** 20 };
+  return {
+    snapshotUnits: [w, 2 * w, 4 * w],
+    dir,
+    maxSnapshotBytes: cli.snapshotCapMb * 2 ** 20,
+    profileFile: cli.profile ? join(profileDir, `${entry.id}.heapprofile`) : null,
+  };
 }
 
 /** Runs the diagnosis processes (one per audit file, through vitest like the audits themselves). */
@@ -45,7 +50,8 @@ async function takeSnapshots(plans: ReadonlyMap<string, DiagnosisPlan>, cli: Cli
     },
   };
   const settings: RunSettings = { seed: cli.seed, diagnosis: Object.fromEntries(plans), ...(cli.steps !== undefined ? { steps: cli.steps } : {}) };
-  const vitest = await createVitest('test', vitestOptions(cli, settings, collector));
+  // Source maps let the heap profile name TypeScript lines; the verdict runs do without their cost.
+  const vitest = await createVitest('test', vitestOptions(cli, settings, collector, ['--enable-source-maps', '--no-turbo-inlining']));
   const project = vitest.getRootProject();
   await vitest.runTestSpecifications([...plans.keys()].map((file) => project.createSpecification(file)));
   await vitest.close();
@@ -81,15 +87,25 @@ async function inParallel<T, R>(items: readonly T[], jobs: number, work: (item: 
   return results;
 }
 
+/** A diagnosis that produced nothing, and why. */
+export function failedDiagnosis(note: string): Diagnosis {
+  return { status: 'failed', note, snapshots: [], findings: [], ms: 0, keptSnapshots: [], allocationSites: null, profileFile: null };
+}
+
 function diagnosisOf(record: RawDiagnosisRecord | undefined, analysed: Analysed | null, kept: boolean): Diagnosis {
-  const ms = (record?.ms ?? 0) + (analysed?.ms ?? 0);
-  if (!record) return { status: 'failed', note: 'the diagnosis process did not report (it crashed or could not load the audit)', snapshots: [], findings: [], ms, keptSnapshots: [] };
-  const snapshots = record.snapshots.map((s) => ({ units: s.units, bytes: s.bytes }));
-  const keptSnapshots = kept ? record.snapshots.map((s) => s.file) : [];
-  if (record.error) return { status: 'failed', note: `the subject failed during the diagnosis: ${record.error}`, snapshots, findings: [], ms, keptSnapshots };
-  if (record.snapshots.length < 2) return { status: 'cut-short', note: record.cutShort ?? 'fewer than two snapshots: nothing to compare', snapshots, findings: [], ms, keptSnapshots };
-  if (!analysed || 'error' in analysed) return { status: 'failed', note: analysed?.error ?? 'not analysed', snapshots, findings: [], ms, keptSnapshots };
-  return { status: record.cutShort ? 'cut-short' : 'done', note: record.cutShort, snapshots, findings: analysed.findings, ms, keptSnapshots };
+  if (!record) return failedDiagnosis('the diagnosis process did not report (it crashed or could not load the audit)');
+  const base = {
+    snapshots: record.snapshots.map((s) => ({ units: s.units, bytes: s.bytes })),
+    ms: record.ms + (analysed?.ms ?? 0),
+    keptSnapshots: kept ? record.snapshots.map((s) => s.file) : [],
+    allocationSites: record.allocationSites,
+    profileFile: record.profileFile,
+    findings: [],
+  };
+  if (record.error) return { ...base, status: 'failed', note: `the subject failed during the diagnosis: ${record.error}` };
+  if (record.snapshots.length < 2) return { ...base, status: 'cut-short', note: record.cutShort ?? 'fewer than two snapshots: nothing to compare' };
+  if (!analysed || 'error' in analysed) return { ...base, status: 'failed', note: analysed && 'error' in analysed ? analysed.error : 'not analysed' };
+  return { ...base, status: record.cutShort ? 'cut-short' : 'done', note: record.cutShort, findings: analysed.findings };
 }
 
 /**
@@ -104,7 +120,9 @@ export async function runDiagnoses(entries: readonly AuditEntry[], cli: CliOptio
   const workDir = join(outDir, '.diagnosis');
   rmSync(snapshotDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
-  const plans = new Map(entries.map((e) => [e.file, planDiagnosis(e, snapshotDir, cli.snapshotCapMb)]));
+  const profileDir = join(outDir, 'profiles');
+  if (cli.profile) mkdirSync(profileDir, { recursive: true });
+  const plans = new Map(entries.map((e) => [e.file, planDiagnosis(e, snapshotDir, cli, profileDir)]));
   const records = await takeSnapshots(plans, cli);
   const analysed = await inParallel(entries, cli.jobs, async (entry) => {
     const record = records.get(entry.file);

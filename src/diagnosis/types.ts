@@ -12,6 +12,21 @@ export interface DiagnosisPlan {
   readonly dir: string;
   /** A snapshot larger than this ends the run: no further snapshot is taken. */
   readonly maxSnapshotBytes: number;
+  /**
+   * `--profile`: where to write a `.heapprofile` of V8's sampling heap profiler, run from the first
+   * snapshot to the last (what it reports are allocations of that span still alive at its end). null: off.
+   */
+  readonly profileFile: string | null;
+}
+
+/** Where live memory was allocated (from the sampling heap profile), summed by source line. */
+export interface AllocationSite {
+  readonly function: string;
+  /** `file:line`, the file relative to the working directory. */
+  readonly location: string;
+  /** Sampled bytes still alive at the end of the profile. */
+  readonly bytes: number;
+  readonly bytesPerUnit: number;
 }
 
 export interface SnapshotTaken {
@@ -34,6 +49,9 @@ export interface RawDiagnosisRecord {
   readonly cutShort: string | null;
   readonly error: string | null;
   readonly ms: number;
+  /** With --profile: the top allocation sites, and the .heapprofile file (opens in Chrome DevTools). */
+  readonly allocationSites: readonly AllocationSite[] | null;
+  readonly profileFile: string | null;
 }
 
 export type FindingKind = 'collection' | 'constructor' | 'off-heap';
@@ -71,4 +89,7 @@ export interface Diagnosis {
   readonly ms: number;
   /** Snapshot files kept on disk (`--keep-snapshots`). */
   readonly keptSnapshots: readonly string[];
+  /** With --profile: where live memory was allocated, the largest first, and the profile's file. */
+  readonly allocationSites: readonly AllocationSite[] | null;
+  readonly profileFile: string | null;
 }

@@ -39,6 +39,12 @@ function diagnosisLines(report: AuditReport): string[] {
           (f.accepted ? ` **Accepted** by the allowlist until ${f.accepted.expires} (${f.accepted.owner}: ${f.accepted.reason}).` : ''),
       );
     }
+    if (d.allocationSites?.length) {
+      out.push(`  - allocated by (live bytes sampled from the first snapshot to the last; profile \`${d.profileFile}\`):`);
+      for (const site of d.allocationSites.slice(0, 5)) {
+        out.push(`    - \`${site.function}\` at ${site.location}: ${formatBytes(site.bytes)}, ${formatRate(site.bytesPerUnit)} B/${e.slope.unit}`);
+      }
+    }
   }
   if (report.allowlist) {
     out.push('', `Allowlist \`${report.allowlist.file}\`:`, '');

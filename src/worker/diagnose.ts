@@ -1,10 +1,11 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { SUBJECT_GLOBAL } from '../diagnosis/retainer-path.ts';
 import type { DiagnosisPlan, RawDiagnosisRecord, SnapshotTaken } from '../diagnosis/types.ts';
 import type { ResolvedAuditOptions, Setup, Subject } from '../types.ts';
 import { buildSubjects, describeError, runUnits } from './measure.ts';
+import { HeapProfile } from './heap-profile.ts';
 import { requireGc } from './sampler.ts';
 
 
@@ -28,6 +29,8 @@ export function diagnose(input: DiagnoseInput): RawDiagnosisRecord {
   const snapshots: SnapshotTaken[] = [];
   let cutShort: string | null = null;
   let error: string | null = null;
+  let allocationSites: RawDiagnosisRecord['allocationSites'] = null;
+  const profile = plan.profileFile ? new HeapProfile() : null;
   const globals = globalThis as Record<string, unknown>;
   let subjects: readonly Subject[] = [];
   try {
@@ -45,6 +48,7 @@ export function diagnose(input: DiagnoseInput): RawDiagnosisRecord {
       const file = writeHeapSnapshot(join(plan.dir, `${input.id}-${k}-${done}.heapsnapshot`));
       const bytes = statSync(file).size;
       snapshots.push({ file, units: done, bytes, heapUsed, ms: performance.now() - start });
+      if (k === 0) profile?.start();
       if (k === plan.snapshotUnits.length - 1) break;
       const previous = snapshots.at(-2);
       // Snapshots grow with the heap: extrapolate the next one from the last two.
@@ -54,6 +58,7 @@ export function diagnose(input: DiagnoseInput): RawDiagnosisRecord {
         break;
       }
     }
+    if (profile && plan.profileFile) allocationSites = profile.stop(plan.profileFile, done - (snapshots[0]?.units ?? 0));
   } catch (e) {
     error = describeError(e);
   } finally {
@@ -66,5 +71,15 @@ export function diagnose(input: DiagnoseInput): RawDiagnosisRecord {
       }
     }
   }
-  return { id: input.id, file: input.file, plan, snapshots, cutShort, error, ms: performance.now() - start };
+  return {
+    id: input.id,
+    file: input.file,
+    plan,
+    snapshots,
+    cutShort,
+    error,
+    ms: performance.now() - start,
+    allocationSites,
+    profileFile: allocationSites && plan.profileFile ? relative(process.cwd(), plan.profileFile) : null,
+  };
 }
