@@ -5,6 +5,8 @@
  *   loop     runUnits alone: what the harness's loop costs over a bare one
  *   post-gc  the forced GCs and reading, then the bare loop: what stepping right after a GC costs
  *   bare     a plain `for` loop calling step()
+ *   bare-copy  the same loop in a second function: an A/A comparison, how far two identical loops
+ *            differ in one process (V8 compiles each on its own), i.e. the noise of the others
  * The bare loop is a function of the same shape as runUnits, so both get compiled alike; an inline
  * loop at module level gets its own inlining decisions and differed by ±30 % from run to run. One
  * instance in random order cancels the drifts of a shared machine's speed and the growth of a legacy
@@ -20,7 +22,7 @@ import { SamplePlan } from '../src/worker/plan.ts';
 import { requireGc } from '../src/worker/sampler.ts';
 import { SampleStore } from '../src/worker/sample-store.ts';
 
-const CONDITIONS = ['harness', 'loop', 'post-gc', 'bare'] as const;
+const CONDITIONS = ['harness', 'loop', 'post-gc', 'bare', 'bare-copy'] as const;
 type Condition = (typeof CONDITIONS)[number];
 /** Steps (per loop) before timing starts: V8 takes ~2 M steps to settle on optimised code for the plant. */
 const WARMUP_STEPS = 1_000_000;
@@ -36,10 +38,15 @@ function bare(subject: { step(): unknown }, n: number): void {
   for (let i = 0; i < n; i++) subject.step();
 }
 
+function bareCopy(subject: { step(): unknown }, n: number): void {
+  for (let i = 0; i < n; i++) subject.step();
+}
+
 const plan = new SamplePlan(1_000_000, 4_000_000);
 for (let done = 0; done < WARMUP_STEPS; done += plan.firstUniform) {
   runUnits(subjects, 'soak', 0, plan.firstUniform);
   bare(loop, plan.firstUniform);
+  bareCopy(loop, plan.firstUniform);
 }
 const start = performance.now();
 runUnits(subjects, 'soak', 0, plan.firstUniform);
@@ -47,13 +54,14 @@ plan.widen(performance.now() - start, plan.firstUniform);
 const window = Number(windowText ?? plan.windowUnits);
 
 const store = new SampleStore(windows);
-const times: Record<Condition, number[]> = { harness: [], loop: [], 'post-gc': [], bare: [] };
+const times: Record<Condition, number[]> = { harness: [], loop: [], 'post-gc': [], bare: [], 'bare-copy': [] };
 let readings = 0;
 for (let w = 0; w < windows; w++) {
   const condition = CONDITIONS[Math.floor(Math.random() * CONDITIONS.length)]!;
   if (condition === 'harness' || condition === 'post-gc') store.record(gc, readings++, 0);
   const t = performance.now();
   if (condition === 'harness' || condition === 'loop') runUnits(subjects, 'soak', 0, window);
+  else if (condition === 'bare-copy') bareCopy(loop, window);
   else bare(loop, window);
   times[condition].push(performance.now() - t);
 }
@@ -66,6 +74,6 @@ console.log(
     window,
     windowMs: ms.bare,
     stepsPerSecond: { harness: window / (ms.harness / 1000), bare: window / (ms.bare / 1000) },
-    overheadPercent: { harness: percentOverBare('harness'), loop: percentOverBare('loop'), postGc: percentOverBare('post-gc') },
+    overheadPercent: { harness: percentOverBare('harness'), loop: percentOverBare('loop'), postGc: percentOverBare('post-gc'), aa: percentOverBare('bare-copy') },
   }),
 );

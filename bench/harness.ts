@@ -18,7 +18,7 @@ const OVERHEAD_PROCESSES = 3;
 interface OverheadRun {
   window: number;
   windowMs: number;
-  overheadPercent: { harness: number; loop: number; postGc: number };
+  overheadPercent: { harness: number; loop: number; postGc: number; aa: number };
 }
 
 function runCli(args: string[]): { wallMs: number; report: AuditReport } {
@@ -36,13 +36,15 @@ const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
 console.log(`node ${process.version}\n`);
 console.log(`1. Hot-loop overhead (${OVERHEAD_PROCESSES} fresh processes per controller; each times windows as long as an audit of`);
 console.log('   1 M steps uses, in random order: harness = forced GCs + reading then the audit loop, loop = the audit loop');
-console.log('   alone, post-gc = forced GCs + reading then a bare loop, all against a bare loop; medians of windows.');
+console.log('   alone, post-gc = forced GCs + reading then a bare loop, A/A = an identical copy of the bare loop (the noise),');
+console.log('   all against a bare loop; medians of windows.');
 console.log('   Figures are the median process, [lowest, highest] process; this VM moves ±10 % between processes)');
 const allHarness: number[] = [];
+const allAa: number[] = [];
 for (const kind of CONTROLLER_KINDS) {
   for (const policy of ['legacy', 'bounded'] as const) {
     // A legacy history grows ~50 B/step: fewer windows keep its heap (and its forced GCs) small.
-    const windows = policy === 'legacy' ? 200 : 600;
+    const windows = policy === 'legacy' ? 250 : 750;
     const runs = Array.from({ length: OVERHEAD_PROCESSES }, () => {
       const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/bare-loop.ts', kind, policy, String(windows)], { encoding: 'utf8' });
       return JSON.parse(out) as OverheadRun;
@@ -52,18 +54,19 @@ for (const kind of CONTROLLER_KINDS) {
       return `${pct(median(xs))} [${pct(Math.min(...xs))}, ${pct(Math.max(...xs))}]`;
     };
     allHarness.push(...runs.map((r) => r.overheadPercent.harness));
+    allAa.push(...runs.map((r) => r.overheadPercent.aa));
     const windowMs = median(runs.map((r) => r.windowMs));
-    console.log(`   ${`${kind} ${policy}`.padEnd(32)} windows of ${String(median(runs.map((r) => r.window))).padStart(6)} steps (${windowMs.toFixed(1)} ms): harness ${pick((r) => r.overheadPercent.harness)}  loop ${pick((r) => r.overheadPercent.loop)}  post-gc ${pick((r) => r.overheadPercent.postGc)}`);
+    console.log(`   ${`${kind} ${policy}`.padEnd(32)} windows of ${String(median(runs.map((r) => r.window))).padStart(6)} steps (${windowMs.toFixed(1)} ms): harness ${pick((r) => r.overheadPercent.harness)}  loop ${pick((r) => r.overheadPercent.loop)}  post-gc ${pick((r) => r.overheadPercent.postGc)}  A/A ${pick((r) => r.overheadPercent.aa)}`);
   }
 }
-console.log(`   all controllers: harness overhead median ${pct(median(allHarness))} over ${allHarness.length} processes`);
+console.log(`   all controllers: harness overhead median ${pct(median(allHarness))} over ${allHarness.length} processes; A/A median ${pct(median(allAa))}, spread [${pct(Math.min(...allAa))}, ${pct(Math.max(...allAa))}]`);
 
 console.log('\n2. Default npm run audit');
 const full = runCli([]);
 const t = { startupMs: 0, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 };
 for (const a of full.report.audits) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += a.timings[k];
 const inAudits = Object.values(t).reduce((x, y) => x + y, 0);
-console.log(`   wall time ${s(full.wallMs)} for ${full.report.audits.length} audits on ${full.report.run.jobs} parallel jobs (${full.report.summary.expectationsMet}/${full.report.summary.audits} as expected)`);
+console.log(`   wall time ${s(full.wallMs)} (verdicts, then the diagnosis of the failing audits) for ${full.report.audits.length} audits on ${full.report.run.jobs} parallel jobs (${full.report.summary.expectationsMet}/${full.report.summary.audits} as expected)`);
 console.log(`   summed over the audit processes (${s(inAudits)}):`);
 for (const [label, ms] of [
   ['process start + module load', t.startupMs],

@@ -86,6 +86,7 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
       horizonOverride: cli.horizon?.label ?? null,
       jobs: cli.jobs,
       heapCapMb: cli.heapCapMb,
+      heapsnapshotSignal: cli.heapsnapshotSignal,
       wallMs: run.wallMs,
       analysisMs,
     },
@@ -151,7 +152,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw e;
   }
   const outDir = resolve(cli.out);
-  const run = await runAudits(files, cli, join(outDir, '.samples'));
+  const run = await runAudits(files, cli, join(outDir, '.samples'), join(outDir, 'snapshots'));
   let report = buildReport(run, cli);
   // Written now so the verdicts are on disk whatever the diagnosis does; rewritten with it below.
   writeJsonReport(report, outDir);

@@ -16,6 +16,11 @@ export interface RunSettings {
    * audit file run with a plan takes heap snapshots instead of measuring.
    */
   readonly diagnosis?: Readonly<Record<string, DiagnosisPlan>>;
+  /**
+   * `--heapsnapshot-signal`: Node writes a snapshot on SIGUSR2 from an event-loop handler, which the
+   * synchronous windows never let run: the measuring loop yields once every this many ms.
+   */
+  readonly yieldEveryMs?: number;
 }
 
 export const SETTINGS_KEY = 'leakAudit';

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -170,6 +170,34 @@ describe('npm run audit: an allowlist accepts a known finding, with an owner and
     const strict = cli(['test/faults/unexpected-leak.audit.ts', '--no-calibration', '--strict', '--allowlist', allowlist([accepted, stale])]);
     expect(strict.report().audits.find((a) => a.id === 'fault-unexpected-leak')?.diagnosis?.findings[0]?.accepted).toBeDefined();
     expect(strict.status).toBe(1);
+  });
+});
+
+describe('npm run audit --heapsnapshot-signal: kill -USR2 dumps a heap snapshot of a running audit', { timeout: 120_000 }, () => {
+  it('writes the snapshot to <out>/snapshots while the audit runs, and the audit still gets its verdict', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'leak-audit-signal-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--out', out, 'test/faults/slow-steps.audit.ts', '--no-calibration', '--heapsnapshot-signal'], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // The audit's pid is in the first line of its sample stream; signal it once it is measuring.
+    let signalled = false;
+    for (let attempt = 0; attempt < 600 && !signalled; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const streams = existsSync(join(out, '.samples')) ? readdirSync(join(out, '.samples')).filter((f) => f.includes('slow-steps')) : [];
+      const lines = streams.length ? readFileSync(join(out, '.samples', streams[0]!), 'utf8').split('\n') : [];
+      const start = lines[0] ? (JSON.parse(lines[0]) as { pid: number }) : null;
+      if (start && lines.filter((l) => l.includes('"sample"')).length > 3) {
+        process.kill(start.pid, 'SIGUSR2');
+        signalled = true;
+      }
+    }
+    expect(signalled).toBe(true);
+    expect(await exited).toBe(0);
+    expect(readdirSync(join(out, 'snapshots')).filter((f) => f.endsWith('.heapsnapshot')).length).toBe(1);
+    const report = JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport;
+    expect(report.audits.find((a) => a.id === 'slow-steps')?.verdict).toBe('pass');
   });
 });
 

@@ -87,7 +87,7 @@ function reportOf(audits: AuditEntry[]): AuditReport {
     node: 'v20',
     v8: '11',
     machine: { platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'cpu', memoryBytes: 2 ** 34 },
-    run: { commit: 'abc1234', seed: 1, stepsOverride: null, horizonOverride: null, jobs: 2, heapCapMb: 1536, wallMs: 1, analysisMs: 1 },
+    run: { commit: 'abc1234', seed: 1, stepsOverride: null, horizonOverride: null, jobs: 2, heapCapMb: 1536, heapsnapshotSignal: false, wallMs: 1, analysisMs: 1 },
     constants: { CONFIDENCE: 0.99 },
     noiseFloor: null,
     allowlist: null,
@@ -120,7 +120,7 @@ describe('html', () => {
 });
 
 describe('progress', () => {
-  const audit = { id: 'a', done: 500_000, planned: 1_000_000, unit: 'steps' as const, rate: 250_000 };
+  const audit = { id: 'a', pid: 4242, done: 500_000, planned: 1_000_000, unit: 'steps' as const, rate: 250_000 };
 
   it('redraws a block in place on a terminal', async () => {
     const { progressReporter } = await import('../src/report/progress.ts');
@@ -148,5 +148,13 @@ describe('progress', () => {
     now = 12_000;
     p.update([audit]);
     expect(written).toEqual(['[leak-audit 11 s] running: a: 500 k/1 M steps (250 k steps/s, at most 2 s to plan)\n']);
+  });
+
+  it('names each audit process when asked (--heapsnapshot-signal: the pid is what kill needs)', async () => {
+    const { progressReporter } = await import('../src/report/progress.ts');
+    const written: string[] = [];
+    const p = progressReporter({ isTTY: true, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream, Date.now, true);
+    p.update([audit]);
+    expect(written[0]).toBe('  running a (pid 4242): 500 k/1 M steps (250 k steps/s, at most 2 s to plan)\n');
   });
 });

@@ -26,6 +26,8 @@ export interface CliOptions {
   readonly allowlist: string | undefined;
   /** `--strict`: an expired or unmatched allowlist entry fails the run. */
   readonly strict: boolean;
+  /** `--heapsnapshot-signal`: `kill -USR2 <pid>` dumps a heap snapshot of a running audit. */
+  readonly heapsnapshotSignal: boolean;
   readonly help: boolean;
 }
 
@@ -53,6 +55,10 @@ Options:
   --snapshot-cap MB  largest heap snapshot a diagnosis may write (default ${DEFAULT_SNAPSHOT_CAP_MB})
   --profile          also run V8's sampling heap profiler during each diagnosis: top allocation
                      sites in the report, a .heapprofile per audit in <out>/profiles (Chrome DevTools)
+  --heapsnapshot-signal
+                     kill -USR2 <pid> (pids are in the progress lines) writes a heap snapshot of
+                     that running audit to <out>/snapshots; the audit then gives the event loop a
+                     turn between windows, once a second, which makes its readings noisier
   --allowlist FILE   accepted findings, by signature, with owner, reason and expiry
                      (default: audits/allowlist.json when it exists)
   --strict           an expired allowlist entry, or one no finding matched, fails the run
@@ -112,6 +118,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         allowlist: { type: 'string' },
         profile: { type: 'boolean' },
         strict: { type: 'boolean' },
+        'heapsnapshot-signal': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -143,6 +150,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     profile: v.profile ?? false,
     allowlist: v.allowlist,
     strict: v.strict ?? false,
+    heapsnapshotSignal: v['heapsnapshot-signal'] ?? false,
     help: v.help ?? false,
   };
 }

@@ -7,6 +7,8 @@ const MONITOR_INTERVAL_MS = 1000;
 /** One running audit, as its sample stream shows it. */
 export interface RunningAudit {
   readonly id: string;
+  /** The audit's process (for `kill -USR2` with --heapsnapshot-signal). */
+  readonly pid: number;
   /** Units done at the last reading, and planned. */
   readonly done: number;
   readonly planned: number;
@@ -55,6 +57,7 @@ export function startMonitor(
       const { options } = stream.start;
       running.push({
         id: stream.start.id,
+        pid: stream.start.pid,
         done: last?.at ?? 0,
         planned: options.units,
         unit: options.workload === 'churn' ? 'cycles' : 'steps',

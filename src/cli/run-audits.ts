@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createVitest, type Reporter, type TestCase, type TestModule } from 'vitest/node';
 import type { RunSettings } from '../settings.ts';
 import { SETTINGS_KEY } from '../settings.ts';
@@ -19,6 +19,9 @@ export interface AuditRun {
   readonly loadErrors: LoadError[];
   readonly wallMs: number;
 }
+
+/** With --heapsnapshot-signal, how often a measuring loop lets the event loop (and the signal) in. */
+const SIGNAL_YIELD_MS = 1000;
 
 /** Modules vitest should not transform: all but the audit files themselves. */
 const NOT_AN_AUDIT_FILE = /^(?!.*\.audit\.[cm]?[jt]s$)/;
@@ -111,7 +114,7 @@ export function vitestOptions(cli: CliOptions, settings: RunSettings, reporter: 
  * heap cap. Collects each audit's record (test meta), and for audits that never reported (killed, out of
  * heap, crashed) rebuilds it from the sample stream they left on disk.
  */
-export async function runAudits(files: readonly string[], cli: CliOptions, streamDir: string): Promise<AuditRun> {
+export async function runAudits(files: readonly string[], cli: CliOptions, streamDir: string, snapshotDir: string): Promise<AuditRun> {
   rmSync(streamDir, { recursive: true, force: true });
   const start = Date.now();
   const reported = new Map<string, RawAuditRecord>();
@@ -131,16 +134,22 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
   const settings: RunSettings = {
     seed: cli.seed,
     streamDir,
+    ...(cli.heapsnapshotSignal ? { yieldEveryMs: SIGNAL_YIELD_MS } : {}),
     ...(cli.steps !== undefined ? { steps: cli.steps } : {}),
     ...(cli.horizon ? { horizon: cli.horizon } : {}),
   };
-  const progress = progressReporter();
+  const progress = progressReporter(process.stderr, Date.now, cli.heapsnapshotSignal);
+  if (cli.heapsnapshotSignal) {
+    mkdirSync(snapshotDir, { recursive: true });
+    process.stderr.write(`Heap snapshots on demand: kill -USR2 <pid of a running audit> writes one to ${snapshotDir}\n`);
+  }
   const monitor = startMonitor(files, streamDir, cli.hangTimeoutMs, progress.update);
   const heapTap = tapHeapExhaustion();
   let killed = new Set<string>();
   let outOfHeap = new Set<number>();
   try {
-    const vitest = await createVitest('test', vitestOptions(cli, settings, collector));
+    const onSignal = cli.heapsnapshotSignal ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [];
+    const vitest = await createVitest('test', vitestOptions(cli, settings, collector, onSignal));
     const project = vitest.getRootProject();
     await vitest.runTestSpecifications(files.map((file) => project.createSpecification(file)));
     await vitest.close();

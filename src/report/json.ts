@@ -87,6 +87,8 @@ export interface AuditReport {
     readonly horizonOverride: string | null;
     readonly jobs: number;
     readonly heapCapMb: number;
+    /** --heapsnapshot-signal: the audits let the event loop run between windows once a second. */
+    readonly heapsnapshotSignal: boolean;
     readonly wallMs: number;
     /** Parent-side time to judge every audit from its samples. */
     readonly analysisMs: number;

@@ -7,11 +7,12 @@ export const PROGRESS_LOG_INTERVAL_MS = 10_000;
 /** Before the first uniform window the rate is mostly forced GCs of the warm-up readings: no estimate. */
 const ESTIMATE_AFTER_FRACTION = 0.01;
 
-function describe(a: RunningAudit): string {
-  if (a.rate <= 0 || a.done < a.planned * ESTIMATE_AFTER_FRACTION) return `${a.id}: warming up`;
+function describe(a: RunningAudit, withPid: boolean): string {
+  const id = withPid ? `${a.id} (pid ${a.pid})` : a.id;
+  if (a.rate <= 0 || a.done < a.planned * ESTIMATE_AFTER_FRACTION) return `${id}: warming up`;
   // The sequential rule may stop a run early, and an uncertain one may run past its plan.
   const eta = a.done < a.planned ? `, at most ${((a.planned - a.done) / a.rate).toFixed(0)} s to plan` : ', past plan';
-  return `${a.id}: ${formatCount(a.done)}/${formatCount(a.planned)} ${a.unit} (${formatCount(Math.round(a.rate))} ${a.unit}/s${eta})`;
+  return `${id}: ${formatCount(a.done)}/${formatCount(a.planned)} ${a.unit} (${formatCount(Math.round(a.rate))} ${a.unit}/s${eta})`;
 }
 
 /**
@@ -21,6 +22,8 @@ function describe(a: RunningAudit): string {
 export function progressReporter(
   stream: NodeJS.WriteStream = process.stderr,
   clock: () => number = Date.now,
+  /** Show each audit's pid (with --heapsnapshot-signal, where the pid is what `kill` needs). */
+  withPid = false,
 ): {
   update(running: readonly RunningAudit[]): void;
   done(): void;
@@ -36,7 +39,7 @@ export function progressReporter(
     update(running) {
       if (stream.isTTY) {
         clear();
-        const lines = running.map((a) => `  running ${describe(a)}`);
+        const lines = running.map((a) => `  running ${describe(a, withPid)}`);
         if (lines.length) stream.write(`${lines.join('\n')}\n`);
         drawn = lines.length;
         return;
@@ -44,7 +47,7 @@ export function progressReporter(
       const now = clock();
       if (running.length === 0 || now - lastLog < PROGRESS_LOG_INTERVAL_MS) return;
       lastLog = now;
-      stream.write(`[leak-audit ${((now - start) / 1000).toFixed(0)} s] running: ${running.map(describe).join('; ')}\n`);
+      stream.write(`[leak-audit ${((now - start) / 1000).toFixed(0)} s] running: ${running.map((a) => describe(a, withPid)).join('; ')}\n`);
     },
     done() {
       if (stream.isTTY) clear();

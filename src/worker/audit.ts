@@ -54,7 +54,7 @@ export function audit(name: string, optionsOrSetup: AuditOptions | Setup, maybeS
       return;
     }
     const stream = new SampleStream(settings.streamDir ? streamPath(settings.streamDir, file) : undefined);
-    const record = await measure({ id, name, file, options: resolved, setup, stream });
+    const record = await measure({ id, name, file, options: resolved, setup, stream, yieldEveryMs: settings.yieldEveryMs ?? 0 });
     context.task.meta.leakAudit = record;
   });
 }

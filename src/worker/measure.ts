@@ -32,6 +32,8 @@ class NonFiniteStepError extends Error {
 let measuredSubjects: readonly Subject[] = [];
 
 export interface MeasureInput {
+  /** Let the event loop run between windows at most this often (ms), for signal handlers; 0: never. */
+  readonly yieldEveryMs?: number;
   readonly id: string;
   readonly name: string;
   readonly file: string;
@@ -204,7 +206,12 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
     let done = 0;
     let lastDecision: string | null = null;
     let confirmations = 0;
+    let lastYield = performance.now();
     for (let at = plan.next(done); at !== null; at = plan.next(done)) {
+      if (input.yieldEveryMs && performance.now() - lastYield >= input.yieldEveryMs) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
       const from = done;
       stream.write({ type: 'window', from: done, to: at });
       const t = performance.now();
