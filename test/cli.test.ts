@@ -173,6 +173,19 @@ describe('npm run audit: an allowlist accepts a known finding, with an owner and
   });
 });
 
+describe('npm run audit: a diagnosis over its snapshot cap is cut short, and says so', { timeout: 120_000 }, () => {
+  it('stops after the first snapshot over --snapshot-cap, keeps it with --keep-snapshots, and reports why', () => {
+    const run = cli(['audits/calibration/seed-classical-v01.audit.ts', '--no-calibration', '--snapshot-cap', '1', '--keep-snapshots']);
+    const { diagnosis } = run.report().audits.find((a) => a.id === 'calibration-seed-classical-v01')!;
+    expect(diagnosis?.status).toBe('cut-short');
+    expect(diagnosis?.note).toMatch(/stopped after 1 of 3 snapshots: the last one is over the 1 MB cap/);
+    expect(diagnosis?.findings).toEqual([]);
+    expect(diagnosis?.keptSnapshots).toHaveLength(1);
+    expect(existsSync(diagnosis!.keptSnapshots[0]!)).toBe(true);
+    expect(run.markdown()).toContain('cut-short: stopped after 1 of 3 snapshots');
+  });
+});
+
 describe('npm run audit --heapsnapshot-signal: kill -USR2 dumps a heap snapshot of a running audit', { timeout: 120_000 }, () => {
   it('writes the snapshot to <out>/snapshots while the audit runs, and the audit still gets its verdict', async () => {
     const out = mkdtempSync(join(tmpdir(), 'leak-audit-signal-'));

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createVitest, type Reporter, type TestCase } from 'vitest/node';
@@ -97,7 +97,7 @@ function diagnosisOf(record: RawDiagnosisRecord | undefined, analysed: Analysed 
   const base = {
     snapshots: record.snapshots.map((s) => ({ units: s.units, bytes: s.bytes })),
     ms: record.ms + (analysed?.ms ?? 0),
-    keptSnapshots: kept ? record.snapshots.map((s) => s.file) : [],
+    keptSnapshots: kept ? record.snapshots.map((s) => relative(process.cwd(), s.file)) : [],
     allocationSites: record.allocationSites,
     profileFile: record.profileFile,
     findings: [],
