@@ -119,6 +119,54 @@ describe('html', () => {
   });
 });
 
+describe('diagnosis in the reports', () => {
+  const diagnosed = entry('legacy-dx', {
+    verdict: 'fail',
+    slope: { bytesPerUnit: 60, bytesPerStep: 60, ci: [55, 65] as const, unit: 'step', verdict: 'fail' },
+    diagnosis: {
+      status: 'done',
+      note: null,
+      snapshots: [
+        { units: 1000, bytes: 1e7 },
+        { units: 2000, bytes: 1.1e7 },
+      ],
+      findings: [
+        {
+          signature: 'collection:Array@subject.history.sigma',
+          kind: 'collection',
+          what: 'Array',
+          retainerPath: 'subject.history.sigma',
+          growthPerUnit: { count: 1, countEstimated: true, bytes: 8 },
+          evidence: [
+            { units: 1000, count: 1000, bytes: 8032 },
+            { units: 2000, count: 2000, bytes: 16032 },
+          ],
+          suggestion: 'Bound it <now>.',
+          accepted: { owner: 'controls', reason: 'CTL-12', expires: '2027-01-31' },
+        },
+      ],
+      ms: 1500,
+      keptSnapshots: [],
+      allocationSites: [{ function: 'computeControl', location: 'fixtures/controllers/classical-smc.ts:110', bytes: 86_800, bytesPerUnit: 86.8 }],
+      profileFile: 'reports/profiles/legacy-dx.heapprofile',
+    },
+  });
+
+  it('names what grows, where it is held and who allocated it, alike in Markdown and HTML', async () => {
+    const { renderHtml } = await import('../src/report/html.ts');
+    const report = reportOf([diagnosed]);
+    const md = renderMarkdown(report);
+    const html = renderHtml(report);
+    expect(md).toContain('- collection **Array** at `subject.history.sigma`: +~1.000 elements/step, 8.000 B/step (1,000 at 1,000 → 2,000 at 2,000).');
+    expect(md).toContain('**Accepted by the allowlist until 2027-01-31 (controls: CTL-12).**');
+    expect(md).toContain('- `computeControl` at fixtures/controllers/classical-smc.ts:110: 84.8 KiB, 86.8 B/step');
+    expect(md).toMatch(/retained by: Array at `subject\.history\.sigma`, \+~1\.000 elements\/step/);
+    expect(html).toContain('<code>subject.history.sigma</code>: +~1.000 elements/step');
+    expect(html).toContain('Bound it &lt;now&gt;.');
+    expect(html).toContain('<code>computeControl</code> at fixtures/controllers/classical-smc.ts:110');
+  });
+});
+
 describe('progress', () => {
   const audit = { id: 'a', pid: 4242, done: 500_000, planned: 1_000_000, unit: 'steps' as const, rate: 250_000 };
 

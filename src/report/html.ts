@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditReport } from './json.ts';
 import { memoryPlot } from './plot.ts';
+import { diagnosisContent } from './diagnosis-section.ts';
 import { METHOD_TEXT, PRIORITY_TITLES, reportContent, summaryLine, type Table } from './sections.ts';
 import { escapeMarkup } from './escape.ts';
 
@@ -29,6 +30,27 @@ figure { margin: 0; } svg.plot { width: 100%; height: auto; border: 1px solid #e
 @media print { .plots { display: block; } figure { break-inside: avoid; margin-bottom: 1rem; } }
 `;
 
+function diagnosisHtml(report: AuditReport): string {
+  const d = diagnosisContent(report);
+  const code = (text: string) => `<code>${escapeMarkup(text)}</code>`;
+  const audits = d.audits.map((a) => {
+    const items = [
+      ...(a.nothing ? [`<li>${escapeMarkup(a.nothing)}</li>`] : []),
+      ...a.items.map(
+        (f) =>
+          `<li>${escapeMarkup(f.kind)} <strong>${escapeMarkup(f.what)}</strong> at ${code(f.path)}: ${escapeMarkup(f.rate)}. ${escapeMarkup(f.suggestion)} Signature: ${code(f.signature)}` +
+          `${f.accepted ? ` <strong>${escapeMarkup(f.accepted)}</strong>` : ''}</li>`,
+      ),
+      ...(a.sitesTitle ? [`<li>${escapeMarkup(a.sitesTitle)}<ul>${a.sites.map((s) => `<li>${code(s.fn)} ${escapeMarkup(s.text)}</li>`).join('')}</ul></li>`] : []),
+    ];
+    return `<li><strong>${escapeMarkup(a.id)}</strong> (${escapeMarkup(a.summary)})<ul>${items.join('\n')}</ul></li>`;
+  });
+  const allowlist = d.allowlist
+    ? `<p>Allowlist ${code(d.allowlist.file)}:</p><ul>${d.allowlist.entries.map((e) => `<li>${escapeMarkup(e.status)}: ${code(e.signature)} (${escapeMarkup(e.text)})</li>`).join('\n') || '<li>no entries</li>'}</ul>`
+    : '';
+  return `<p>${escapeMarkup(d.intro)}</p>\n${d.none ? `<p>${escapeMarkup(d.none)}</p>` : `<ul class="diagnosis">${audits.join('\n')}</ul>`}\n${allowlist}`;
+}
+
 /**
  * The report as one self-contained HTML page: no scripts, no network, inline CSS and SVG plots of
  * memory against steps for every audit, with the same tables as the Markdown report.
@@ -48,6 +70,7 @@ export function renderHtml(report: AuditReport): string {
   const plots = report.audits
     .map((e) => `<figure>${memoryPlot(e)}<figcaption>${escapeMarkup(e.id)}: <span class="verdict-${e.verdict.toUpperCase()}">${e.verdict.toUpperCase()}</span></figcaption></figure>`)
     .join('\n');
+  const diagnosis = diagnosisHtml(report);
   const calibration = c.trusted
     ? `Calibration: all ${c.planted.length} planted subjects got the verdict their truth predicts, so these verdicts can be trusted on this machine.`
     : `Calibration failed: ${c.planted.filter((e) => !e.expectationMet).map((e) => e.id).join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`;
@@ -78,6 +101,8 @@ ${plots}
 </div>
 <h2>Findings</h2>
 ${findings}
+<h2>Diagnosis</h2>
+${diagnosis}
 <h2>Calibration</h2>
 ${table(c.calibrationTable, 'calibration')}
 <h2>Method</h2>

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatBytes, formatRate } from '../format.ts';
+import { diagnosisContent } from './diagnosis-section.ts';
 import type { Finding } from './findings.ts';
 import type { AuditReport } from './json.ts';
 import { METHOD_TEXT, PRIORITY_TITLES, reportContent, summaryLine, type Table } from './sections.ts';
@@ -23,33 +23,21 @@ function findingLines(list: readonly Finding[]): string {
 
 /** Every diagnosed audit: each finding with its path, rate, evidence and signature (for the allowlist). */
 function diagnosisLines(report: AuditReport): string[] {
-  const diagnosed = report.audits.filter((e) => e.diagnosis);
-  if (diagnosed.length === 0) return ['No audit was diagnosed (only failing audits are, unless --diagnose; --no-diagnose skips it).'];
-  const out: string[] = [];
-  for (const e of diagnosed) {
-    const d = e.diagnosis!;
-    const snapshots = d.snapshots.map((s) => `${s.units.toLocaleString('en')} ${e.slope.unit}s (${formatBytes(s.bytes)})`).join(', ');
-    out.push(`- **${e.id}** (${d.status}${d.note ? `: ${d.note}` : ''}; snapshots at ${snapshots || 'none'}; ${(d.ms / 1000).toFixed(1)} s)`);
-    if (d.findings.length === 0 && d.status === 'done') out.push(`  - nothing grows in proportion to the ${e.slope.unit}s run`);
-    for (const f of d.findings) {
-      const count = `${f.growthPerUnit.countEstimated ? '~' : ''}${formatRate(f.growthPerUnit.count)}`;
-      out.push(
-        `  - ${f.kind} **${f.what}** at \`${f.retainerPath}\`: +${count} ${f.kind === 'constructor' ? 'instances' : 'elements'}/${e.slope.unit}, ${formatRate(f.growthPerUnit.bytes)} B/${e.slope.unit} ` +
-          `(${f.evidence.map((x) => `${x.count.toLocaleString('en')} at ${x.units.toLocaleString('en')}`).join(' → ')}). ${f.suggestion} Signature: \`${f.signature}\`` +
-          (f.accepted ? ` **Accepted** by the allowlist until ${f.accepted.expires} (${f.accepted.owner}: ${f.accepted.reason}).` : ''),
-      );
+  const d = diagnosisContent(report);
+  const out: string[] = [d.intro, ''];
+  if (d.none) out.push(d.none);
+  for (const a of d.audits) {
+    out.push(`- **${a.id}** (${a.summary})`);
+    if (a.nothing) out.push(`  - ${a.nothing}`);
+    for (const f of a.items) {
+      out.push(`  - ${f.kind} **${f.what}** at \`${f.path}\`: ${f.rate}. ${f.suggestion} Signature: \`${f.signature}\`${f.accepted ? ` **${f.accepted}**` : ''}`);
     }
-    if (d.allocationSites?.length) {
-      out.push(`  - allocated by (live bytes sampled from the first snapshot to the last; profile \`${d.profileFile}\`):`);
-      for (const site of d.allocationSites.slice(0, 5)) {
-        out.push(`    - \`${site.function}\` at ${site.location}: ${formatBytes(site.bytes)}, ${formatRate(site.bytesPerUnit)} B/${e.slope.unit}`);
-      }
-    }
+    if (a.sitesTitle) out.push(`  - ${a.sitesTitle}`, ...a.sites.map((s) => `    - \`${s.fn}\` ${s.text}`));
   }
-  if (report.allowlist) {
-    out.push('', `Allowlist \`${report.allowlist.file}\`:`, '');
-    if (report.allowlist.entries.length === 0) out.push('- no entries');
-    for (const e of report.allowlist.entries) out.push(`- ${e.status === 'matched' ? 'matched' : `**${e.status}**`}: \`${e.signature}\` (${e.owner}, until ${e.expires}: ${e.reason})`);
+  if (d.allowlist) {
+    out.push('', `Allowlist \`${d.allowlist.file}\`:`, '');
+    if (d.allowlist.entries.length === 0) out.push('- no entries');
+    for (const e of d.allowlist.entries) out.push(`- ${e.status === 'matched' ? 'matched' : `**${e.status}**`}: \`${e.signature}\` (${e.text})`);
   }
   return out;
 }
@@ -81,7 +69,7 @@ export function renderMarkdown(report: AuditReport): string {
   for (const [priority, title] of PRIORITY_TITLES) {
     out.push(`### ${title}`, '', findingLines(c.findings.filter((f) => f.priority === priority)), '');
   }
-  out.push('## Diagnosis', '', 'What grows between heap snapshots taken in a separate run, and the shortest path that retains it.', '', ...diagnosisLines(report), '');
+  out.push('## Diagnosis', '', ...diagnosisLines(report), '');
   const calibration = {
     ...c.calibrationTable,
     rows: c.calibrationTable.rows.map((r) => r.map((v, i) => (i === 3 && (v === 'missed' || v === 'false alarm') ? `**${v}**` : v))),
