@@ -143,6 +143,33 @@ describe('retainer paths', () => {
     );
     expect(renderPath(heap, shortestRetainerPath(heap, 7))).toBe('subject→log.next×3');
   });
+
+  it('breaks ties between equally near retainers by name, so the path is the same whatever the heap order', () => {
+    const heap = (order: [string, string]) =>
+      new FakeHeap(
+        [
+          { id: 1, type: 'synthetic', name: '' },
+          { id: 3, type: 'object', name: 'global' },
+          { id: 5, type: 'object', name: 'Subject' },
+          { id: 7, type: 'closure', name: order[0] },
+          { id: 9, type: 'closure', name: order[1] },
+          { id: 11, type: 'object', name: 'system / Context' },
+          { id: 13, type: 'object', name: 'Controller' },
+        ],
+        [
+          [0, 'element', '1', 1],
+          [1, 'property', SUBJECT_GLOBAL, 2],
+          [2, 'property', order[0], 3],
+          [2, 'property', order[1], 4],
+          [3, 'internal', 'context', 5],
+          [4, 'internal', 'context', 5],
+          [5, 'context', 'controller', 6],
+        ],
+      );
+    const [a, b] = [heap(['step', 'cleanup']), heap(['cleanup', 'step'])];
+    expect(renderPath(a, shortestRetainerPath(a, 6))).toBe('subject.cleanup→controller');
+    expect(renderPath(b, shortestRetainerPath(b, 6))).toBe('subject.cleanup→controller');
+  });
 });
 
 describe('growth between snapshots', () => {

@@ -17,8 +17,22 @@ const MAX_HOPS = 100;
 const EDGE_PREFERENCE: Readonly<Record<string, number>> = { property: 0, context: 1, element: 2, internal: 3, hidden: 4, shortcut: 5 };
 
 /**
+ * Orders two retainers equally near the root: named edges first, then by edge name, then by the
+ * retainer's name. The snapshot lists retainers in heap order, which changes from run to run; without
+ * this a closure's context came out as `subject.step→…` in one run and `subject.cleanup→…` in the next,
+ * and a finding's signature must not change between runs.
+ */
+function compareTies(graph: HeapGraph, a: HeapEdge, b: HeapEdge): number {
+  const preference = (EDGE_PREFERENCE[a.type] ?? 9) - (EDGE_PREFERENCE[b.type] ?? 9);
+  if (preference !== 0) return preference;
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  const [na, nb] = [graph.name(a.node), graph.name(b.node)];
+  return na === nb ? 0 : na < nb ? -1 : 1;
+}
+
+/**
  * The shortest retainer path from the root to `ordinal`, root side first: at each node, the retainer
- * nearest the root (DevTools' BFS distances, weak edges excluded), preferring named edges on ties.
+ * nearest the root (breadth-first distances, weak edges excluded), ties broken by `compareTies`.
  * Ends early (root side) at a node no retainer is nearer to the root than.
  */
 export function shortestRetainerPath(graph: HeapGraph, ordinal: number): PathHop[] {
@@ -32,7 +46,7 @@ export function shortestRetainerPath(graph: HeapGraph, ordinal: number): PathHop
       if (edge.type === 'weak') continue;
       const d = graph.distance(edge.node);
       if (d < 0 || d >= distance) continue;
-      const better = d < bestDistance || (d === bestDistance && (EDGE_PREFERENCE[edge.type] ?? 9) < (EDGE_PREFERENCE[best!.type] ?? 9));
+      const better = d < bestDistance || (d === bestDistance && compareTies(graph, edge, best!) < 0);
       if (better) {
         best = edge;
         bestDistance = d;
