@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join, relative, resolve, sep } from 'node:path';
+import { compareWithBaseline, loadBaseline } from './baseline.ts';
 import { acceptedByAllowlist, applyAllowlist, resolveAllowlist } from './allowlist.ts';
 import { judge } from './analysis/judge.ts';
 import { parseCli, USAGE, type CliOptions } from './cli/args.ts';
@@ -98,6 +99,7 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
       byVerdict,
       configErrors,
     },
+    baseline: null,
     allowlist: null,
     audits: entries,
   };
@@ -136,6 +138,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let cli: CliOptions;
   let files: string[];
   let allowlist: ReturnType<typeof resolveAllowlist>;
+  let baseline: AuditReport | null;
   try {
     cli = parseCli(argv);
     if (cli.help) {
@@ -144,6 +147,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     files = discoverAuditFiles(cli.paths, cli.calibration);
     allowlist = resolveAllowlist(cli.allowlist);
+    baseline = cli.baseline !== undefined ? loadBaseline(cli.baseline) : null;
   } catch (e) {
     if (e instanceof AuditConfigError) {
       console.error(`leak-audit: ${e.message} (see --help)`);
@@ -157,6 +161,7 @@ async function main(argv: readonly string[]): Promise<number> {
   // Written now so the verdicts are on disk whatever the diagnosis does; rewritten with it below.
   writeJsonReport(report, outDir);
   report = withAllowlist(await withDiagnoses(report, cli, outDir), allowlist, cli);
+  if (baseline) report = { ...report, baseline: compareWithBaseline(report, baseline, cli.baseline!) };
   const path = writeJsonReport(report, outDir);
   const markdownPath = writeMarkdownReport(report, outDir);
   const junitPath = writeJunitReport(report, outDir);
@@ -174,6 +179,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const staleEntries = report.allowlist?.entries.filter((e) => e.status !== 'matched') ?? [];
   for (const e of staleEntries) console.error(`leak-audit: allowlist entry ${e.status}: ${e.signature} (owner ${e.owner}, expires ${e.expires})`);
   if (cli.strict && staleEntries.length > 0) return EXIT_UNMET;
+  const regressions = report.baseline?.comparisons.filter((c) => c.change === 'regressed') ?? [];
+  for (const r of regressions) console.error(`leak-audit: ${r.message}`);
+  if (cli.failOnRegression && regressions.length > 0) return EXIT_UNMET;
   return unmet.length === 0 ? EXIT_OK : EXIT_UNMET;
 }
 

@@ -173,6 +173,40 @@ describe('npm run audit: an allowlist accepts a known finding, with an owner and
   });
 });
 
+describe('npm run audit --baseline: a slope that got worse than main fails the gate, even under budget', { timeout: 240_000 }, () => {
+  const args = ['audits/calibration/seed-classical-v01.audit.ts', '--no-calibration', '--no-diagnose'];
+  const first = cli(args);
+  const baselineFile = (edit: (report: AuditReport) => AuditReport) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'leak-audit-baseline-')), 'audit-report.json');
+    writeFileSync(path, JSON.stringify(edit(first.report())));
+    return path;
+  };
+
+  it('fails, naming the audit and both slopes, when the baseline slope was lower', () => {
+    const lower = baselineFile((r) => ({
+      ...r,
+      audits: r.audits.map((a) =>
+        a.id === 'calibration-seed-classical-v01'
+          ? { ...a, slope: { ...a.slope, bytesPerUnit: a.slope.bytesPerUnit / 10, ci: [a.slope.ci[0] / 10, a.slope.ci[1] / 10] as const } }
+          : a,
+      ),
+    }));
+    const run = cli([...args, '--baseline', lower, '--fail-on-regression']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/calibration-seed-classical-v01: heap slope regressed, 2\d\.\d+ → 2\d\d\.\d+ B\/step/);
+    const comparison = run.report().baseline!.comparisons.find((c) => c.id === 'calibration-seed-classical-v01')!;
+    expect(comparison.change).toBe('regressed');
+    expect(run.markdown()).toContain('- **regressed**: calibration-seed-classical-v01: heap slope regressed');
+  });
+
+  it('passes when the slopes are the same as the baseline', () => {
+    const same = baselineFile((r) => r);
+    const run = cli([...args, '--baseline', same, '--fail-on-regression']);
+    expect(run.report().baseline!.comparisons.map((c) => c.change)).toEqual(['unchanged', 'unchanged']);
+    expect(run.status).toBe(0);
+  });
+});
+
 describe('npm run audit: a diagnosis over its snapshot cap is cut short, and says so', { timeout: 120_000 }, () => {
   it('stops after the first snapshot over --snapshot-cap, keeps it with --keep-snapshots, and reports why', () => {
     const run = cli(['audits/calibration/seed-classical-v01.audit.ts', '--no-calibration', '--snapshot-cap', '1', '--keep-snapshots']);

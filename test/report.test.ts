@@ -90,6 +90,7 @@ function reportOf(audits: AuditEntry[]): AuditReport {
     run: { commit: 'abc1234', seed: 1, stepsOverride: null, horizonOverride: null, jobs: 2, heapCapMb: 1536, heapsnapshotSignal: false, wallMs: 1, analysisMs: 1 },
     constants: { CONFIDENCE: 0.99 },
     noiseFloor: null,
+    baseline: null,
     allowlist: null,
     summary: { audits: audits.length, expectationsMet: audits.filter((a) => a.expectationMet).length, byVerdict: { pass: 0, fail: 0, inconclusive: 0, error: 0 }, configErrors: [] },
     audits,

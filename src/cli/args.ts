@@ -26,6 +26,10 @@ export interface CliOptions {
   readonly allowlist: string | undefined;
   /** `--strict`: an expired or unmatched allowlist entry fails the run. */
   readonly strict: boolean;
+  /** `--baseline FILE`: a previous run's audit-report.json to compare slopes and warm-ups with. */
+  readonly baseline: string | undefined;
+  /** `--fail-on-regression`: a regression against the baseline fails the run, even under budget. */
+  readonly failOnRegression: boolean;
   /** `--heapsnapshot-signal`: `kill -USR2 <pid>` dumps a heap snapshot of a running audit. */
   readonly heapsnapshotSignal: boolean;
   readonly help: boolean;
@@ -55,6 +59,11 @@ Options:
   --snapshot-cap MB  largest heap snapshot a diagnosis may write (default ${DEFAULT_SNAPSHOT_CAP_MB})
   --profile          also run V8's sampling heap profiler during each diagnosis: top allocation
                      sites in the report, a .heapprofile per audit in <out>/profiles (Chrome DevTools)
+  --baseline FILE    compare with a previous run's audit-report.json (main's): each audit's
+                     heap slope and warm-up is regressed, improved or unchanged, judged on both
+                     runs' intervals and this run's noise floor
+  --fail-on-regression
+                     a regression against the baseline fails the run (exit 1), even under budget
   --heapsnapshot-signal
                      kill -USR2 <pid> (pids are in the progress lines) writes a heap snapshot of
                      that running audit to <out>/snapshots; the audit then gives the event loop a
@@ -66,7 +75,7 @@ Options:
 
 Exit codes: 0 every verdict matches its expectation (a failure whose every diagnosis finding an
 allowlist entry accepts counts as expected); 1 some do not (or an audit errored, or with --strict
-an allowlist entry expired or matched nothing);
+an allowlist entry expired or matched nothing, or with --fail-on-regression an audit regressed);
 2 a usage or configuration error (bad option, an audit file that fails to load, an invalid budget).`;
 
 function number(name: string, text: string | undefined): number | undefined {
@@ -119,6 +128,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
         profile: { type: 'boolean' },
         strict: { type: 'boolean' },
         'heapsnapshot-signal': { type: 'boolean' },
+        baseline: { type: 'string' },
+        'fail-on-regression': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -132,6 +143,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
   const seed = number('seed', v.seed) ?? DEFAULT_SEED;
   if (!Number.isSafeInteger(seed)) throw new AuditConfigError(`--seed: expected an integer, got ${JSON.stringify(v.seed)}`);
   if (v.diagnose && v['no-diagnose']) throw new AuditConfigError('--diagnose and --no-diagnose contradict each other');
+  if (v['fail-on-regression'] && v.baseline === undefined) throw new AuditConfigError('--fail-on-regression needs --baseline FILE');
   if (v.profile && v['no-diagnose']) throw new AuditConfigError('--profile runs during the diagnosis: it cannot be combined with --no-diagnose');
   return {
     paths: parsed.positionals,
@@ -151,6 +163,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     allowlist: v.allowlist,
     strict: v.strict ?? false,
     heapsnapshotSignal: v['heapsnapshot-signal'] ?? false,
+    baseline: v.baseline,
+    failOnRegression: v['fail-on-regression'] ?? false,
     help: v.help ?? false,
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as constants from '../analysis/constants.ts';
 import { unitName, type Judgement } from '../analysis/judge.ts';
 import type { AllowlistReport } from '../allowlist.ts';
+import type { BaselineComparison } from '../baseline.ts';
 import type { Diagnosis } from '../diagnosis/types.ts';
 import type { AuditError, Expectation, RawAuditRecord, Sample, Verdict, Workload } from '../types.ts';
 
@@ -101,6 +102,8 @@ export interface AuditReport {
     readonly byVerdict: Readonly<Record<Verdict, number>>;
     readonly configErrors: readonly string[];
   };
+  /** The comparison with --baseline, when given. */
+  readonly baseline: BaselineComparison | null;
   /** The allowlist the run used (audits/allowlist.json or --allowlist), and what became of each entry. */
   readonly allowlist: AllowlistReport | null;
   readonly audits: readonly AuditEntry[];

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BaselineComparison } from '../baseline.ts';
 import { diagnosisContent } from './diagnosis-section.ts';
 import type { Finding } from './findings.ts';
 import type { AuditReport } from './json.ts';
@@ -42,6 +43,18 @@ function diagnosisLines(report: AuditReport): string[] {
   return out;
 }
 
+/** Regressions first, then improvements, then the unchanged count; new and removed audits. */
+function baselineLines(b: BaselineComparison): string[] {
+  const out = [`Baseline \`${b.file}\`${b.commit ? ` (commit ${b.commit})` : ''}.`, ''];
+  const by = (change: string) => b.comparisons.filter((c) => c.change === change);
+  for (const c of by('regressed')) out.push(`- **regressed**: ${c.message}`);
+  for (const c of by('improved')) out.push(`- improved: ${c.message}`);
+  out.push(`- unchanged: ${by('unchanged').length} audit${by('unchanged').length === 1 ? '' : 's'}`);
+  if (b.added.length) out.push(`- new (not in the baseline): ${b.added.join(', ')}`);
+  if (b.removed.length) out.push(`- removed (only in the baseline): ${b.removed.join(', ')}`);
+  return out;
+}
+
 const MARK = { pass: '✓', fail: '✗', inconclusive: '?', error: '✗' } as const;
 
 /**
@@ -70,6 +83,7 @@ export function renderMarkdown(report: AuditReport): string {
     out.push(`### ${title}`, '', findingLines(c.findings.filter((f) => f.priority === priority)), '');
   }
   out.push('## Diagnosis', '', ...diagnosisLines(report), '');
+  if (report.baseline) out.push('## Compared with the baseline', '', ...baselineLines(report.baseline), '');
   const calibration = {
     ...c.calibrationTable,
     rows: c.calibrationTable.rows.map((r) => r.map((v, i) => (i === 3 && (v === 'missed' || v === 'false alarm') ? `**${v}**` : v))),

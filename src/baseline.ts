@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { formatRate } from './format.ts';
+import { AuditConfigError } from './options.ts';
+import type { AuditEntry, AuditReport } from './report/json.ts';
+
+/**
+ * A warm-up counts as regressed when it grew by more than this many bytes and by more than
+ * WARMUP_REGRESSION_RATIO: a one-time rise has no interval, and below 1 MiB it is harness and JIT noise
+ * (PLATEAU_MIN_RISE_BYTES, AUDIT.md).
+ */
+export const WARMUP_REGRESSION_BYTES = 2 ** 20;
+export const WARMUP_REGRESSION_RATIO = 1.5;
+
+export type Change = 'regressed' | 'improved' | 'unchanged';
+
+export interface Comparison {
+  readonly id: string;
+  readonly change: Change;
+  readonly slope: { readonly baseline: number; readonly current: number; readonly unit: string };
+  readonly warmup: { readonly baseline: number; readonly current: number };
+  /** Why, in one line naming the audit and both figures. */
+  readonly message: string;
+}
+
+export interface BaselineComparison {
+  readonly file: string;
+  /** The baseline run's commit, when it recorded one. */
+  readonly commit: string | null;
+  readonly comparisons: readonly Comparison[];
+  /** Audits in this run and not in the baseline, and the other way round. */
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/** Reads a previous run's audit-report.json; a file that is not one is a configuration error. */
+export function loadBaseline(file: string): AuditReport {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new AuditConfigError(`--baseline ${file}: ${(e as Error).message}`);
+  }
+  const report = data as Partial<AuditReport> | null;
+  if (typeof report?.schemaVersion !== 'number' || !Array.isArray(report.audits)) {
+    throw new AuditConfigError(`--baseline ${file}: not an audit-report.json (no schemaVersion or audits)`);
+  }
+  return report as AuditReport;
+}
+
+/**
+ * Compares one audit with its baseline. The heap slope regressed when this run's whole interval lies
+ * above the baseline's by more than the noise floor; improved in the mirror case. Otherwise the
+ * intervals overlap (within noise): unchanged. The warm-up regressed by the rule above.
+ */
+export function compareAudit(current: AuditEntry, baseline: AuditEntry, noise: number): Comparison {
+  const [low, high] = current.slope.ci;
+  const [baseLow, baseHigh] = baseline.slope.ci;
+  const unit = current.slope.unit;
+  const slopes = `${formatRate(baseline.slope.bytesPerUnit)} → ${formatRate(current.slope.bytesPerUnit)} B/${unit}`;
+  const warmupGrew = current.warmup.bytes - baseline.warmup.bytes > WARMUP_REGRESSION_BYTES && current.warmup.bytes > WARMUP_REGRESSION_RATIO * baseline.warmup.bytes;
+  let change: Change = 'unchanged';
+  let message = `${current.id}: unchanged (heap slope ${slopes}, intervals overlap within the noise floor)`;
+  if (low > baseHigh + noise) {
+    change = 'regressed';
+    message = `${current.id}: heap slope regressed, ${slopes} (interval [${formatRate(low)}, ${formatRate(high)}] above the baseline's [${formatRate(baseLow)}, ${formatRate(baseHigh)}] by more than the noise floor)`;
+  } else if (warmupGrew) {
+    change = 'regressed';
+    message = `${current.id}: warm-up regressed, ${formatRate(baseline.warmup.bytes)} → ${formatRate(current.warmup.bytes)} bytes (heap slope ${slopes})`;
+  } else if (high < baseLow - noise) {
+    change = 'improved';
+    message = `${current.id}: heap slope improved, ${slopes}`;
+  }
+  return {
+    id: current.id,
+    change,
+    slope: { baseline: baseline.slope.bytesPerUnit, current: current.slope.bytesPerUnit, unit },
+    warmup: { baseline: baseline.warmup.bytes, current: current.warmup.bytes },
+    message,
+  };
+}
+
+/** Compares every audit present in both runs; the noise floor is this run's (0 when not measured). */
+export function compareWithBaseline(report: AuditReport, baseline: AuditReport, file: string): BaselineComparison {
+  const noise = report.noiseFloor?.heapBytesPerStep ?? 0;
+  const before = new Map(baseline.audits.map((a) => [a.id, a]));
+  const now = new Set(report.audits.map((a) => a.id));
+  const comparisons = report.audits
+    .filter((a) => before.has(a.id) && a.verdict !== 'error' && before.get(a.id)!.verdict !== 'error')
+    .map((a) => compareAudit(a, before.get(a.id)!, a.workload === 'churn' ? 0 : noise));
+  return {
+    file,
+    commit: baseline.run?.commit ?? null,
+    comparisons,
+    added: report.audits.filter((a) => !before.has(a.id)).map((a) => a.id),
+    removed: baseline.audits.filter((a) => !now.has(a.id)).map((a) => a.id),
+  };
+}

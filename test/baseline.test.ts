@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { compareAudit, WARMUP_REGRESSION_BYTES } from '../src/baseline.ts';
+import type { AuditEntry } from '../src/report/json.ts';
+
+/** Only what the comparison reads: id, slope with its interval, warm-up. */
+function audit(bytesPerUnit: number, ci: [number, number], warmupBytes = 0): AuditEntry {
+  return { id: 'classical-legacy', slope: { bytesPerUnit, ci, unit: 'step' }, warmup: { bytes: warmupBytes } } as unknown as AuditEntry;
+}
+
+describe('baseline comparison', () => {
+  it('calls a slope regressed only when its interval is above the baseline one by more than the noise floor', () => {
+    const regressed = compareAudit(audit(60, [55, 65]), audit(10, [8, 12]), 0.05);
+    expect(regressed.change).toBe('regressed');
+    expect(regressed.message).toMatch(/classical-legacy: heap slope regressed, 10\.0+ → 60\.0+ B\/step/);
+    expect(compareAudit(audit(12, [10, 14]), audit(10, [8, 12]), 0.05).change).toBe('unchanged');
+    // Separated intervals, but by less than the noise floor: not a regression.
+    expect(compareAudit(audit(0.3, [0.25, 0.35]), audit(0.1, [0.05, 0.2]), 0.1).change).toBe('unchanged');
+    expect(compareAudit(audit(10, [8, 12]), audit(60, [55, 65]), 0.05).change).toBe('improved');
+  });
+
+  it('calls a warm-up regressed when it grew by more than 1 MiB and by half', () => {
+    const base = audit(0, [0, 0], 4 * WARMUP_REGRESSION_BYTES);
+    expect(compareAudit(audit(0, [0, 0], 7 * WARMUP_REGRESSION_BYTES), base, 0).change).toBe('regressed');
+    expect(compareAudit(audit(0, [0, 0], 5 * WARMUP_REGRESSION_BYTES), base, 0).change).toBe('unchanged');
+  });
+});
