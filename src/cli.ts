@@ -3,10 +3,11 @@
  * and writes the reports (Markdown, HTML, JSON, JUnit) to reports/. Exit codes: 0 all verdicts as expected;
  * 1 not; 2 usage or configuration error.
  */
+import { Chalk } from 'chalk';
 import { execFileSync } from 'node:child_process';
 import { join, relative, resolve, sep } from 'node:path';
 import { compareWithBaseline, loadBaseline } from './baseline.ts';
-import { acceptedByAllowlist, applyAllowlist, resolveAllowlist } from './allowlist.ts';
+import { applyAllowlist, resolveAllowlist } from './allowlist.ts';
 import { judge } from './analysis/judge.ts';
 import { parseCli, USAGE, type CliOptions } from './cli/args.ts';
 import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/discover.ts';
@@ -15,6 +16,7 @@ import { failedDiagnosis, runDiagnoses, toDiagnose } from './cli/run-diagnoses.t
 import type { Diagnosis } from './diagnosis/types.ts';
 import { AuditConfigError } from './options.ts';
 import { auditEntry, type AuditRole, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditEntry, type AuditReport, type NoiseFloor } from './report/json.ts';
+import { annotations, unmetAudits, writePrComment } from './report/github.ts';
 import { writeHtmlReport } from './report/html.ts';
 import { writeJunitReport } from './report/junit.ts';
 import { writeMarkdownReport } from './report/markdown.ts';
@@ -166,16 +168,19 @@ async function main(argv: readonly string[]): Promise<number> {
   const markdownPath = writeMarkdownReport(report, outDir);
   const junitPath = writeJunitReport(report, outDir);
   const htmlPath = writeHtmlReport(report, outDir);
+  const commentPath = writePrComment(report, outDir);
   if (cli.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
-    console.log(renderSummary(report, terminalChalk()));
-    console.log(`Reports: ${[markdownPath, htmlPath, path, junitPath].map((p) => relative(process.cwd(), p)).join(', ')}`);
+    console.log(renderSummary(report, cli.ci ? new Chalk({ level: 0 }) : terminalChalk()));
+    console.log(`Reports: ${[markdownPath, htmlPath, path, junitPath, commentPath].map((p) => relative(process.cwd(), p)).join(', ')}`);
   }
+  // Workflow commands go to stdout, unless stdout carries the JSON report.
+  if (cli.ci) for (const line of annotations(report)) (cli.json ? console.error : console.log)(line);
   if (report.summary.configErrors.length > 0) {
     for (const message of report.summary.configErrors) console.error(`leak-audit: ${message}`);
     return EXIT_CONFIG;
   }
-  const unmet = report.audits.filter((e) => !e.expectationMet && !acceptedByAllowlist(e));
+  const unmet = unmetAudits(report);
   const staleEntries = report.allowlist?.entries.filter((e) => e.status !== 'matched') ?? [];
   for (const e of staleEntries) console.error(`leak-audit: allowlist entry ${e.status}: ${e.signature} (owner ${e.owner}, expires ${e.expires})`);
   if (cli.strict && staleEntries.length > 0) return EXIT_UNMET;

@@ -182,7 +182,7 @@ describe('npm run audit --baseline: a slope that got worse than main fails the g
     return path;
   };
 
-  it('fails, naming the audit and both slopes, when the baseline slope was lower', () => {
+  it('fails, naming the audit and both slopes, when the baseline slope was lower (with --ci: by default, annotated)', () => {
     const lower = baselineFile((r) => ({
       ...r,
       audits: r.audits.map((a) =>
@@ -191,8 +191,11 @@ describe('npm run audit --baseline: a slope that got worse than main fails the g
           : a,
       ),
     }));
-    const run = cli([...args, '--baseline', lower, '--fail-on-regression']);
+    // --ci turns --fail-on-regression on, and annotates the regression on the audit's file.
+    const run = cli([...args, '--baseline', lower, '--ci']);
     expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^::error file=audits\/calibration\/seed-classical-v01\.audit\.ts,title=leak-audit%3A calibration-seed-classical-v01 regressed::/m);
+    expect(run.stdout).not.toMatch(/\x1b\[/);
     expect(run.stderr).toMatch(/calibration-seed-classical-v01: heap slope regressed, 2\d\.\d+ → 2\d\d\.\d+ B\/step/);
     const comparison = run.report().baseline!.comparisons.find((c) => c.id === 'calibration-seed-classical-v01')!;
     expect(comparison.change).toBe('regressed');

@@ -28,6 +28,8 @@ export interface CliOptions {
   readonly strict: boolean;
   /** `--baseline FILE`: a previous run's audit-report.json to compare slopes and warm-ups with. */
   readonly baseline: string | undefined;
+  /** `--ci`: no colour or redraws, GitHub annotations, and --fail-on-regression by default. */
+  readonly ci: boolean;
   /** `--fail-on-regression`: a regression against the baseline fails the run, even under budget. */
   readonly failOnRegression: boolean;
   /** `--heapsnapshot-signal`: `kill -USR2 <pid>` dumps a heap snapshot of a running audit. */
@@ -64,6 +66,9 @@ Options:
                      runs' intervals and this run's noise floor
   --fail-on-regression
                      a regression against the baseline fails the run (exit 1), even under budget
+                     (on by default with --ci; --no-fail-on-regression turns it off)
+  --ci               for CI logs: no colour or redraws, GitHub annotations (::error file=…) for
+                     failing audits and regressions, --fail-on-regression on
   --heapsnapshot-signal
                      kill -USR2 <pid> (pids are in the progress lines) writes a heap snapshot of
                      that running audit to <out>/snapshots; the audit then gives the event loop a
@@ -130,6 +135,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
         'heapsnapshot-signal': { type: 'boolean' },
         baseline: { type: 'string' },
         'fail-on-regression': { type: 'boolean' },
+        'no-fail-on-regression': { type: 'boolean' },
+        ci: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -164,7 +171,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     strict: v.strict ?? false,
     heapsnapshotSignal: v['heapsnapshot-signal'] ?? false,
     baseline: v.baseline,
-    failOnRegression: v['fail-on-regression'] ?? false,
+    ci: v.ci ?? false,
+    failOnRegression: v['no-fail-on-regression'] ? false : (v['fail-on-regression'] ?? (v.ci ?? false)),
     help: v.help ?? false,
   };
 }

@@ -138,7 +138,9 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
     ...(cli.steps !== undefined ? { steps: cli.steps } : {}),
     ...(cli.horizon ? { horizon: cli.horizon } : {}),
   };
-  const progress = progressReporter(process.stderr, Date.now, cli.heapsnapshotSignal);
+  // In CI, plain lines whatever the stream claims to be: no redraw escape codes in the log.
+  const progressStream = cli.ci ? ({ isTTY: false, write: (text: string) => process.stderr.write(text) } as unknown as NodeJS.WriteStream) : process.stderr;
+  const progress = progressReporter(progressStream, Date.now, cli.heapsnapshotSignal);
   if (cli.heapsnapshotSignal) {
     mkdirSync(snapshotDir, { recursive: true });
     process.stderr.write(`Heap snapshots on demand: kill -USR2 <pid of a running audit> writes one to ${snapshotDir}\n`);

@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { acceptedByAllowlist } from '../allowlist.ts';
+import { retainedBy } from './findings.ts';
+import type { AuditEntry, AuditReport } from './json.ts';
+import { summaryLine } from './sections.ts';
+
+export const PR_COMMENT_FILE = 'pr-comment.md';
+/** GitHub refuses comments over 65 536 characters; leave room for what a workflow adds around it. */
+export const PR_COMMENT_MAX_CHARS = 65_000;
+
+/** GitHub's workflow-command escaping: `%`, CR and LF in data; also `:` and `,` in properties. */
+const data = (text: string) => text.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+const property = (text: string) => data(text).replaceAll(':', '%3A').replaceAll(',', '%2C');
+
+/** Audits whose verdict is not what they expect, and that no allowlist entry accepts. */
+export function unmetAudits(report: AuditReport): AuditEntry[] {
+  return report.audits.filter((e) => !e.expectationMet && !acceptedByAllowlist(e));
+}
+
+/**
+ * GitHub Actions annotations (`::error file=…::…`): one per unmet audit, naming its file, and one per
+ * regression against the baseline. They appear on the pull request's changed files and in the run.
+ */
+export function annotations(report: AuditReport, cwd = process.cwd()): string[] {
+  const byId = new Map(report.audits.map((e) => [e.id, e]));
+  const out = unmetAudits(report).map((e) => {
+    const why = e.verdict === 'error' ? summaryLine(e) : `${summaryLine(e)} (expected ${e.expect}); retained by: ${retainedBy(e)}`;
+    return `::error file=${property(relative(cwd, e.file))},title=${property(`leak-audit: ${e.id}`)}::${data(why)}`;
+  });
+  for (const c of report.baseline?.comparisons ?? []) {
+    if (c.change !== 'regressed') continue;
+    const file = byId.get(c.id)?.file;
+    out.push(`::error ${file ? `file=${property(relative(cwd, file))},` : ''}title=${property(`leak-audit: ${c.id} regressed`)}::${data(c.message)}`);
+  }
+  for (const e of report.allowlist?.entries ?? []) {
+    if (e.status !== 'matched') out.push(`::warning title=${property('leak-audit allowlist')}::${data(`${e.status} entry: ${e.signature} (${e.owner}, until ${e.expires})`)}`);
+  }
+  return out;
+}
+
+/** Where the run's artifacts are, when running in GitHub Actions. */
+function runUrl(env: NodeJS.ProcessEnv): string | null {
+  const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env;
+  return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}` : null;
+}
+
+/**
+ * A compact Markdown summary for a pull-request comment: the outcome, what failed and why (with the
+ * diagnosis's retainer), regressions against the baseline, and where the full reports are. Cut to
+ * PR_COMMENT_MAX_CHARS.
+ */
+export function renderPrComment(report: AuditReport, env: NodeJS.ProcessEnv = process.env): string {
+  const unmet = unmetAudits(report);
+  const regressions = report.baseline?.comparisons.filter((c) => c.change === 'regressed') ?? [];
+  const ok = unmet.length === 0 && regressions.length === 0;
+  const lines = [
+    `## leak-audit: ${ok ? 'pass' : 'FAIL'}`,
+    '',
+    `${report.summary.expectationsMet}/${report.summary.audits} audits gave the verdict expected of them` +
+      `${report.baseline ? `; ${regressions.length} regressed against the baseline${report.baseline.commit ? ` (${report.baseline.commit})` : ''}` : ''}` +
+      `${report.run.commit ? `, at ${report.run.commit}` : ''}.`,
+    '',
+  ];
+  if (unmet.length) {
+    lines.push('| audit | verdict | expected | heap slope | retained by |', '|---|---|---|---|---|');
+    for (const e of unmet) {
+      const cell = (t: string) => t.replaceAll('|', '\\|').replaceAll('\n', ' ');
+      lines.push(`| ${e.id} | ${e.verdict.toUpperCase()} | ${e.expect} | ${e.verdict === 'error' ? cell(e.error?.message ?? '') : `${e.slope.bytesPerUnit.toPrecision(3)} B/${e.slope.unit}`} | ${cell(retainedBy(e))} |`);
+    }
+    lines.push('');
+  }
+  for (const c of regressions) lines.push(`- regressed: ${c.message}`);
+  if (regressions.length) lines.push('');
+  const url = runUrl(env);
+  lines.push(url ? `Full reports (Markdown, HTML with plots, JSON, JUnit): the artifacts of [this run](${url}).` : 'Full reports: reports/audit-report.md, .html, .json, junit.xml.');
+  const text = `${lines.join('\n')}\n`;
+  if (text.length <= PR_COMMENT_MAX_CHARS) return text;
+  const note = '\n… cut to fit a comment; the full list is in the reports.\n';
+  return text.slice(0, PR_COMMENT_MAX_CHARS - note.length) + note;
+}
+
+export function writePrComment(report: AuditReport, outDir: string): string {
+  const path = join(outDir, PR_COMMENT_FILE);
+  writeFileSync(path, renderPrComment(report));
+  return path;
+}
