@@ -4,6 +4,7 @@ import { parse } from 'heap-snapshot-toolkit';
 /** The parsed snapshot as heap-snapshot-toolkit returns it (Chrome DevTools' own model). */
 type JSHeapSnapshot = Awaited<ReturnType<typeof parse>>;
 type ToolkitNode = ReturnType<JSHeapSnapshot['createNode']>;
+type EdgeIterator = ReturnType<ToolkitNode['edges']> | ReturnType<ToolkitNode['retainers']>;
 
 export interface HeapEdge {
   /** V8's edge type: property, element, context, internal, hidden, shortcut, weak. */
@@ -130,20 +131,18 @@ class ToolkitHeapGraph implements HeapGraph {
   }
 
   edges(ordinal: number): HeapEdge[] {
-    const out: HeapEdge[] = [];
-    const fieldCount = this.snapshot.nodeFieldCount;
-    // The toolkit's iterators reuse their item: copy what is needed at once.
-    for (let it = this.at(ordinal).edges(); it.hasNext(); it.next()) {
-      const edge = it.item();
-      out.push({ type: edge.type(), name: String(edge.name()), node: edge.nodeIndex() / fieldCount });
-    }
-    return out;
+    return this.copy(this.at(ordinal).edges());
   }
 
   retainers(ordinal: number): HeapEdge[] {
+    return this.copy(this.at(ordinal).retainers());
+  }
+
+  /** The toolkit's iterators reuse their item: copy what is needed at once. */
+  private copy(it: EdgeIterator): HeapEdge[] {
     const out: HeapEdge[] = [];
     const fieldCount = this.snapshot.nodeFieldCount;
-    for (let it = this.at(ordinal).retainers(); it.hasNext(); it.next()) {
+    for (; it.hasNext(); it.next()) {
       const edge = it.item();
       out.push({ type: edge.type(), name: String(edge.name()), node: edge.nodeIndex() / fieldCount });
     }

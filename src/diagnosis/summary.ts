@@ -1,4 +1,4 @@
-import type { HeapGraph } from './heap-graph.ts';
+import type { HeapEdge, HeapGraph } from './heap-graph.ts';
 import { renderPath, shortestRetainerPath } from './retainer-path.ts';
 
 /** How many elements a collection holds, as far as a snapshot shows it. */
@@ -47,6 +47,18 @@ export function isProgramClass(className: string): boolean {
   return !['(array)', '(compiled code)', '(system)', '(hidden)', '(object shape)', '(code)', '(synthetic)', '(GC roots)'].includes(className);
 }
 
+/** A property an object holds as data (its prototype link is not one). */
+const isMember = (e: HeapEdge) => e.type === 'property' && e.name !== '__proto__';
+
+/**
+ * The entries of a Map's or Set's hash table: its references to each key and value that is a heap
+ * object (its map, V8's type descriptor, left out); null when the object has no table.
+ */
+function tableSlots(graph: HeapGraph, edges: readonly HeapEdge[]): HeapEdge[] | null {
+  const table = edges.find((e) => e.type === 'internal' && e.name === 'table');
+  return table ? graph.edges(table.node).filter((e) => e.name !== 'map') : null;
+}
+
 /** The element count of an Array, Map, Set or dictionary-like object; null for anything else. */
 export function collectionSize(graph: HeapGraph, ordinal: number): CollectionSize | null {
   if (graph.type(ordinal) !== 'object') return null;
@@ -62,15 +74,12 @@ export function collectionSize(graph: HeapGraph, ordinal: number): CollectionSiz
     // Numbers are stored unboxed: the store's capacity (≥ length, < 1.5 x length + 16) is what shows.
     return { count: Math.max(0, Math.round((selfBytes - ARRAY_OVERHEAD_BYTES) / SLOT_BYTES)), estimated: true, selfBytes, retainedBytes };
   }
-  if (className === 'Map' || className === 'Set' || className === 'WeakMap' || className === 'WeakSet') {
-    const table = edges.find((e) => e.type === 'internal' && e.name === 'table');
-    if (!table) return null;
-    // The hash table references each key and value that is a heap object (plus its map).
-    const slots = graph.edges(table.node).filter((e) => e.name !== 'map').length;
-    return { count: slots, estimated: false, selfBytes, retainedBytes };
+  if (COLLECTION_CLASSES.has(className)) {
+    const slots = tableSlots(graph, edges);
+    return slots ? { count: slots.length, estimated: false, selfBytes, retainedBytes } : null;
   }
   // Any other object with many properties is used as a dictionary.
-  const properties = edges.filter((e) => e.type === 'property' && e.name !== '__proto__').length;
+  const properties = edges.filter(isMember).length;
   return properties >= MIN_DICTIONARY_PROPERTIES ? { count: properties, estimated: false, selfBytes, retainedBytes } : null;
 }
 
@@ -78,11 +87,9 @@ export function collectionSize(graph: HeapGraph, ordinal: number): CollectionSiz
 function dominantElementClass(graph: HeapGraph, ordinal: number): string | null {
   const counts = new Map<string, number>();
   let total = 0;
-  let targets = graph.edges(ordinal).filter((e) => e.type === 'element' || (e.type === 'property' && e.name !== '__proto__'));
-  if (targets.length === 0) {
-    const table = graph.edges(ordinal).find((e) => e.type === 'internal' && e.name === 'table');
-    if (table) targets = graph.edges(table.node).filter((e) => e.name !== 'map');
-  }
+  const edges = graph.edges(ordinal);
+  let targets = edges.filter((e) => e.type === 'element' || isMember(e));
+  if (targets.length === 0) targets = tableSlots(graph, edges) ?? [];
   for (const edge of targets) {
     const name = graph.className(edge.node);
     counts.set(name, (counts.get(name) ?? 0) + 1);

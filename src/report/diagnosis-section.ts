@@ -1,4 +1,5 @@
 import { formatBytes, formatRate } from '../format.ts';
+import { countGrowth } from './findings.ts';
 import type { AuditReport } from './json.ts';
 
 /** One finding of a diagnosis, as text pieces the Markdown and HTML renderers lay out alike. */
@@ -48,7 +49,7 @@ export function diagnosisContent(report: AuditReport): DiagnosisContent {
           what: f.what,
           path: f.retainerPath,
           rate:
-            `+${f.growthPerUnit.countEstimated ? '~' : ''}${formatRate(f.growthPerUnit.count)} ${f.kind === 'constructor' ? 'instances' : 'elements'}/${unit}, ` +
+            `${countGrowth(f, unit)}, ` +
             `${formatRate(f.growthPerUnit.bytes)} B/${unit} (${f.evidence.map((x) => `${x.count.toLocaleString('en')} at ${x.units.toLocaleString('en')}`).join(' → ')})`,
           suggestion: f.suggestion,
           signature: f.signature,

@@ -1,5 +1,6 @@
 import { LARGE_WARMUP_BYTES, MIN_REPORTED_GROWTH_BYTES } from '../analysis/constants.ts';
 import { formatBytes, formatInterval, formatRate } from '../format.ts';
+import type { Finding as DiagnosisFinding } from '../diagnosis/types.ts';
 import type { AuditEntry } from './json.ts';
 
 /** P0: fails its budget. P1: grows but within budget, or a handle left behind. P2: worth a look. */
@@ -17,14 +18,18 @@ export interface Finding {
 
 const NOT_DIAGNOSED = 'not diagnosed: run this audit with --diagnose to name what grows and the path that retains it';
 
+/** A diagnosis finding's count growth: `+~1.000 elements/step` (`~` when estimated from capacity). */
+export function countGrowth(f: DiagnosisFinding, unit: string): string {
+  return `+${f.growthPerUnit.countEstimated ? '~' : ''}${formatRate(f.growthPerUnit.count)} ${f.kind === 'constructor' ? 'instances' : 'elements'}/${unit}`;
+}
+
 /** The retainer a heap-snapshot diagnosis named (its top finding), or why there is none. */
 export function retainedBy(e: AuditEntry): string {
   const d = e.diagnosis;
   if (!d) return NOT_DIAGNOSED;
   const top = d.findings[0];
   if (top) {
-    const count = `${top.growthPerUnit.countEstimated ? '~' : ''}${formatRate(top.growthPerUnit.count)}`;
-    return `${top.what} at \`${top.retainerPath}\`, +${count} ${top.kind === 'constructor' ? 'instances' : 'elements'}/${e.slope.unit} (${formatRate(top.growthPerUnit.bytes)} B/${e.slope.unit})`;
+    return `${top.what} at \`${top.retainerPath}\`, ${countGrowth(top, e.slope.unit)} (${formatRate(top.growthPerUnit.bytes)} B/${e.slope.unit})`;
   }
   if (d.status === 'done') return `the diagnosis found nothing growing in proportion to the ${e.slope.unit}s run (${d.snapshots.length} heap snapshots)`;
   return `diagnosis ${d.status}: ${d.note ?? 'no findings'}`;
