@@ -145,14 +145,15 @@ describe('retainer paths', () => {
   });
 
   it('breaks ties between equally near retainers by name, so the path is the same whatever the heap order', () => {
+    // Two anonymous closures sharing one context, told apart only by the property holding each.
     const heap = (order: [string, string]) =>
       new FakeHeap(
         [
           { id: 1, type: 'synthetic', name: '' },
           { id: 3, type: 'object', name: 'global' },
           { id: 5, type: 'object', name: 'Subject' },
-          { id: 7, type: 'closure', name: order[0] },
-          { id: 9, type: 'closure', name: order[1] },
+          { id: 7, type: 'closure', name: '' },
+          { id: 9, type: 'closure', name: '' },
           { id: 11, type: 'object', name: 'system / Context' },
           { id: 13, type: 'object', name: 'Controller' },
         ],

@@ -16,18 +16,29 @@ const MAX_HOPS = 100;
 /** Edges whose names mean something to a programmer rank first when two retainers are equally near. */
 const EDGE_PREFERENCE: Readonly<Record<string, number>> = { property: 0, context: 1, element: 2, internal: 3, hidden: 4, shortcut: 5 };
 
+/** The names along a node's own shortest path, root side first: what tells two equal retainers apart. */
+function pathKey(graph: HeapGraph, ordinal: number): string {
+  return shortestRetainerPath(graph, ordinal)
+    .map((hop) => `${hop.edgeType}:${hop.edgeName}:${graph.name(hop.node)}`)
+    .join('/');
+}
+
 /**
  * Orders two retainers equally near the root: named edges first, then by edge name, then by the
- * retainer's name. The snapshot lists retainers in heap order, which changes from run to run; without
- * this a closure's context came out as `subject.step→…` in one run and `subject.cleanup→…` in the next,
- * and a finding's signature must not change between runs.
+ * retainer's name, then by the names on the retainers' own paths. The snapshot lists retainers in heap
+ * order, which changes from run to run; without this a closure's context came out as `subject.step→…`
+ * in one run and `subject.cleanup→…` in the next (two anonymous closures, told apart only by the
+ * property that holds each), and a finding's signature must not change between runs.
  */
 function compareTies(graph: HeapGraph, a: HeapEdge, b: HeapEdge): number {
   const preference = (EDGE_PREFERENCE[a.type] ?? 9) - (EDGE_PREFERENCE[b.type] ?? 9);
   if (preference !== 0) return preference;
   if (a.name !== b.name) return a.name < b.name ? -1 : 1;
   const [na, nb] = [graph.name(a.node), graph.name(b.node)];
-  return na === nb ? 0 : na < nb ? -1 : 1;
+  if (na !== nb) return na < nb ? -1 : 1;
+  // Both retainers are nearer the root than the node they hold: this recursion ends.
+  const [ka, kb] = [pathKey(graph, a.node), pathKey(graph, b.node)];
+  return ka === kb ? 0 : ka < kb ? -1 : 1;
 }
 
 /**
