@@ -11,6 +11,7 @@ import { applyAllowlist, resolveAllowlist } from './allowlist.ts';
 import { judge } from './analysis/judge.ts';
 import { parseCli, USAGE, type CliOptions } from './cli/args.ts';
 import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/discover.ts';
+import { concurrencyOf } from './cli/concurrency.ts';
 import { runAudits, type AuditRun } from './cli/run-audits.ts';
 import { failedDiagnosis, runDiagnoses, toDiagnose } from './cli/run-diagnoses.ts';
 import type { Diagnosis } from './diagnosis/types.ts';
@@ -63,8 +64,10 @@ function gitCommit(): string | null {
 
 export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
   const analysisStart = performance.now();
-  const entries = run.records.map((record) => auditEntry(record, judge(record), roleOf(record.file)));
+  const judged = run.records.map((record) => auditEntry(record, judge(record), roleOf(record.file)));
   const analysisMs = performance.now() - analysisStart;
+  const concurrency = concurrencyOf(judged.map((e) => run.intervals.get(e.file)));
+  const entries = judged.map((e, i) => ({ ...e, concurrency: concurrency[i]! }));
   const noiseFloor = noiseFloorOf(entries);
   const ids = new Map<string, string>();
   const configErrors = run.loadErrors.map((e) => `${relative(process.cwd(), e.file)}: ${e.message}`);
@@ -88,6 +91,7 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
       stepsOverride: cli.steps ?? null,
       horizonOverride: cli.horizon?.label ?? null,
       jobs: cli.jobs,
+      peakConcurrency: Math.max(1, ...entries.map((e) => e.concurrency)),
       heapCapMb: cli.heapCapMb,
       heapsnapshotSignal: cli.heapsnapshotSignal,
       wallMs: run.wallMs,

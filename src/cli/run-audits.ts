@@ -6,6 +6,7 @@ import { readStream, streamPath, type StreamContents } from '../stream-files.ts'
 import type { AuditError, RawAuditRecord } from '../types.ts';
 import { progressReporter } from '../report/progress.ts';
 import type { CliOptions } from './args.ts';
+import type { RunInterval } from './concurrency.ts';
 import { startMonitor } from './monitor.ts';
 
 /** An audit file that could not be loaded (bad options, a syntax error): a configuration error. */
@@ -18,6 +19,8 @@ export interface AuditRun {
   readonly records: RawAuditRecord[];
   readonly loadErrors: LoadError[];
   readonly wallMs: number;
+  /** When each audit file ran, as vitest reported its module starting and ending. */
+  readonly intervals: ReadonlyMap<string, RunInterval>;
 }
 
 /** With --heapsnapshot-signal, how often a measuring loop lets the event loop (and the signal) in. */
@@ -120,7 +123,15 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
   const reported = new Map<string, RawAuditRecord>();
   const testErrors = new Map<string, string>();
   let modules: readonly TestModule[] = [];
+  const started = new Map<string, number>();
+  const ended = new Map<string, number>();
   const collector: Reporter = {
+    onTestModuleStart(testModule) {
+      started.set(testModule.moduleId, Date.now());
+    },
+    onTestModuleEnd(testModule) {
+      ended.set(testModule.moduleId, Date.now());
+    },
     onTestCaseResult(testCase: TestCase) {
       const record = testCase.meta().leakAudit;
       if (record) reported.set(testCase.module.moduleId, record);
@@ -184,5 +195,8 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
       : causeOfDeath(stream, killed.has(file), outOfHeap.has(stream.start.pid), cli);
     records.push(recordFromStream(file, stream, cause)!);
   }
-  return { records, loadErrors, wallMs: Date.now() - start };
+  const end = Date.now();
+  // A module whose process died may never report its end: it ran, at most, until the run ended.
+  const intervals = new Map([...started].map(([file, at]) => [file, { start: at, end: ended.get(file) ?? end }]));
+  return { records, loadErrors, wallMs: end - start, intervals };
 }

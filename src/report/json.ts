@@ -61,6 +61,8 @@ export interface AuditEntry {
   readonly pid: number;
   readonly heapCapBytes: number;
   readonly timings: RawAuditRecord['timings'];
+  /** The most audits (this one included) running at once while it ran: they shared the CPU, not the heap. */
+  readonly concurrency: number;
   /** What grows and who holds it, from heap snapshots (failing audits, or all with --diagnose). */
   readonly diagnosis: Diagnosis | null;
   readonly samples: readonly Sample[];
@@ -86,7 +88,10 @@ export interface AuditReport {
     readonly seed: number;
     readonly stepsOverride: number | null;
     readonly horizonOverride: string | null;
+    /** --jobs: how many audits may run at once. */
     readonly jobs: number;
+    /** How many did, at most (see each audit's `concurrency`). */
+    readonly peakConcurrency: number;
     readonly heapCapMb: number;
     /** --heapsnapshot-signal: the audits let the event loop run between windows once a second. */
     readonly heapsnapshotSignal: boolean;
@@ -157,6 +162,7 @@ export function auditEntry(record: RawAuditRecord, j: Judgement, role: AuditRole
     pid: record.pid,
     heapCapBytes: record.heapCapBytes,
     timings: record.timings,
+    concurrency: 1,
     diagnosis: null,
     samples: record.samples,
   };

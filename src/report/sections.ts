@@ -78,6 +78,7 @@ export function reportContent(report: AuditReport): ReportContent {
       ['Commit', report.run.commit ?? 'not a git checkout'],
       ['Node / V8', `${report.node} / ${report.v8}`],
       ['Machine', `${m.platform} ${m.arch}, ${m.cpus} cores (${m.cpuModel}), ${formatBytes(m.memoryBytes)}`],
+      ['Parallel', `at most ${report.run.peakConcurrency} audit${report.run.peakConcurrency === 1 ? '' : 's'} at once (--jobs ${report.run.jobs}), sharing the CPU; each had its own process and heap`],
       ['Steps', report.run.stepsOverride !== null ? `${formatCount(report.run.stepsOverride)} planned per soak (--steps)` : 'each audit its own (1 M planned by default); the sequential rule stops a run once its verdict is certain'],
       ['Horizon', report.run.horizonOverride ?? '10 h at 100 Hz x 50 instances (soak, batch); 100 000 lifecycles (churn)'],
       ['Noise floor', nf ? `${formatRate(nf.heapBytesPerStep)} B/step (no-op audit, 99 % interval ${formatInterval(nf.heapCi)})` : 'unknown: the no-op audit gave no slope'],
