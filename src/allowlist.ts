@@ -78,7 +78,11 @@ export function applyAllowlist(
   const matched = new Set<number>();
   const accept = (f: Finding): Finding => {
     const i = entries.findIndex((e) => e.signature === f.signature && isActive(e, today));
-    if (i < 0) return f;
+    if (i < 0) {
+      // Accepted by an earlier pass (a shard's, before the merge) that this allowlist does not repeat.
+      const { accepted: _, ...unaccepted } = f;
+      return unaccepted;
+    }
     matched.add(i);
     const { owner, reason, expires } = entries[i]!;
     return { ...f, accepted: { owner, reason, expires } };

@@ -5,7 +5,7 @@
  */
 import { Chalk } from 'chalk';
 import { execFileSync } from 'node:child_process';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { compareWithBaseline, loadBaseline } from './baseline.ts';
 import { applyAllowlist, resolveAllowlist } from './allowlist.ts';
 import { judge } from './analysis/judge.ts';
@@ -15,39 +15,19 @@ import { concurrencyOf } from './cli/concurrency.ts';
 import { runAudits, type AuditRun } from './cli/run-audits.ts';
 import { failedDiagnosis, runDiagnoses, toDiagnose } from './cli/run-diagnoses.ts';
 import type { Diagnosis } from './diagnosis/types.ts';
+import { loadReport, mergeReports, type LoadedReport } from './merge.ts';
 import { AuditConfigError } from './options.ts';
-import { auditEntry, type AuditRole, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditEntry, type AuditReport, type NoiseFloor } from './report/json.ts';
+import { budgetErrors, duplicateIdErrors, noiseFloorOf, summarise } from './report/assemble.ts';
+import { auditEntry, type AuditRole, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditReport } from './report/json.ts';
 import { annotations, unmetAudits, writePrComment } from './report/github.ts';
 import { writeHtmlReport } from './report/html.ts';
 import { writeJunitReport } from './report/junit.ts';
 import { writeMarkdownReport } from './report/markdown.ts';
 import { renderSummary, terminalChalk } from './report/terminal.ts';
-import type { Verdict } from './types.ts';
 
 const EXIT_OK = 0;
 const EXIT_UNMET = 1;
 const EXIT_CONFIG = 2;
-
-function noiseFloorOf(entries: readonly AuditEntry[]): NoiseFloor | null {
-  const noop = entries.find((e) => e.role === 'noise-floor');
-  if (!noop || noop.verdict === 'error' || noop.samples.length < 2) return null;
-  const [low, high] = noop.slope.ci;
-  const [offLow, offHigh] = noop.offHeap.ci;
-  return {
-    auditId: noop.id,
-    heapBytesPerStep: Math.max(Math.abs(low), Math.abs(high)),
-    offHeapBytesPerStep: Math.max(Math.abs(offLow), Math.abs(offHigh)),
-    heapCi: noop.slope.ci,
-  };
-}
-
-/** Budgets that the measurement cannot resolve on this machine: refused, as a configuration error. */
-function budgetErrors(entries: readonly AuditEntry[], floor: NoiseFloor | null): string[] {
-  if (!floor) return [];
-  return entries
-    .filter((e) => e.id !== floor.auditId && e.workload !== 'churn' && e.budget.bytesPerUnit <= floor.heapBytesPerStep)
-    .map((e) => `audit "${e.name}": budget ${e.budget.bytesPerUnit.toPrecision(3)} B/${e.slope.unit} is at or below the noise floor measured in this run (${floor.heapBytesPerStep.toPrecision(3)} B/step); raise the budget, or run more steps (--steps) so the floor drops`);
-}
 
 function roleOf(file: string): AuditRole {
   if (file === NOISE_FLOOR_AUDIT) return 'noise-floor';
@@ -69,16 +49,12 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
   const concurrency = concurrencyOf(judged.map((e) => run.intervals.get(e.file)));
   const entries = judged.map((e, i) => ({ ...e, concurrency: concurrency[i]! }));
   const noiseFloor = noiseFloorOf(entries);
-  const ids = new Map<string, string>();
-  const configErrors = run.loadErrors.map((e) => `${relative(process.cwd(), e.file)}: ${e.message}`);
-  for (const e of entries) {
-    const other = ids.get(e.id);
-    if (other) configErrors.push(`audit id "${e.id}" is declared twice (${relative(process.cwd(), other)}, ${relative(process.cwd(), e.file)})`);
-    ids.set(e.id, e.file);
-  }
-  configErrors.push(...budgetErrors(entries, noiseFloor));
-  const byVerdict: Record<Verdict, number> = { pass: 0, fail: 0, inconclusive: 0, error: 0 };
-  for (const e of entries) byVerdict[e.verdict]++;
+  const where = (file: string): string => relative(process.cwd(), file);
+  const configErrors = [
+    ...run.loadErrors.map((e) => `${where(e.file)}: ${e.message}`),
+    ...duplicateIdErrors(entries, where),
+    ...budgetErrors(entries, noiseFloor),
+  ];
   return {
     schemaVersion: SCHEMA_VERSION,
     generatedAt: new Date().toISOString(),
@@ -94,17 +70,15 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
       peakConcurrency: Math.max(1, ...entries.map((e) => e.concurrency)),
       heapCapMb: cli.heapCapMb,
       heapsnapshotSignal: cli.heapsnapshotSignal,
+      diagnose: cli.diagnose,
+      shard: cli.shard ?? null,
+      parts: null,
       wallMs: run.wallMs,
       analysisMs,
     },
     constants: reportConstants(),
     noiseFloor,
-    summary: {
-      audits: entries.length,
-      expectationsMet: entries.filter((e) => e.expectationMet).length,
-      byVerdict,
-      configErrors,
-    },
+    summary: summarise(entries, configErrors),
     baseline: null,
     allowlist: null,
     audits: entries,
@@ -130,44 +104,27 @@ async function withDiagnoses(report: AuditReport, cli: CliOptions, outDir: strin
  * Marks the findings the allowlist accepts, and records each entry's fate. An entry matched nothing
  * only if the run diagnosed anything at all; with --no-diagnose nothing could match.
  */
-function withAllowlist(report: AuditReport, allowlist: ReturnType<typeof resolveAllowlist>, cli: CliOptions): AuditReport {
+function withAllowlist(report: AuditReport, allowlist: ReturnType<typeof resolveAllowlist>): AuditReport {
   if (!allowlist) return report;
   const today = new Date().toISOString().slice(0, 10);
   const { audits, statuses } = applyAllowlist(report.audits, allowlist.entries, today);
   const entries = allowlist.entries
     .map((e, i) => ({ ...e, status: statuses[i]! }))
-    .filter((e) => e.status !== 'unmatched' || cli.diagnose !== 'none');
+    .filter((e) => e.status !== 'unmatched' || report.run.diagnose !== 'none');
   return { ...report, audits, allowlist: { file: allowlist.file, entries } };
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  let cli: CliOptions;
-  let files: string[];
-  let allowlist: ReturnType<typeof resolveAllowlist>;
-  let baseline: AuditReport | null;
-  try {
-    cli = parseCli(argv);
-    if (cli.help) {
-      console.log(USAGE);
-      return EXIT_OK;
-    }
-    files = discoverAuditFiles(cli.paths, cli.calibration);
-    allowlist = resolveAllowlist(cli.allowlist);
-    baseline = cli.baseline !== undefined ? loadBaseline(cli.baseline) : null;
-  } catch (e) {
-    if (e instanceof AuditConfigError) {
-      console.error(`leak-audit: ${e.message} (see --help)`);
-      return EXIT_CONFIG;
-    }
-    throw e;
-  }
-  const outDir = resolve(cli.out);
+/** Runs the audits (or this shard's) and diagnoses the failing ones. */
+async function runReport(files: readonly string[], cli: CliOptions, outDir: string): Promise<AuditReport> {
   const run = await runAudits(files, cli, join(outDir, '.samples'), join(outDir, 'snapshots'));
-  let report = buildReport(run, cli);
+  const report = buildReport(run, cli);
   // Written now so the verdicts are on disk whatever the diagnosis does; rewritten with it below.
   writeJsonReport(report, outDir);
-  report = withAllowlist(await withDiagnoses(report, cli, outDir), allowlist, cli);
-  if (baseline) report = { ...report, baseline: compareWithBaseline(report, baseline, cli.baseline!) };
+  return withDiagnoses(report, cli, outDir);
+}
+
+/** Writes every report, prints the summary (and in CI the annotations), and says how the run exits. */
+function publish(report: AuditReport, cli: CliOptions, outDir: string): number {
   const path = writeJsonReport(report, outDir);
   const markdownPath = writeMarkdownReport(report, outDir);
   const junitPath = writeJunitReport(report, outDir);
@@ -192,6 +149,41 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const r of regressions) console.error(`leak-audit: ${r.message}`);
   if (cli.failOnRegression && regressions.length > 0) return EXIT_UNMET;
   return unmet.length === 0 ? EXIT_OK : EXIT_UNMET;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let cli: CliOptions;
+  let files: string[] = [];
+  let parts: LoadedReport[] = [];
+  let allowlist: ReturnType<typeof resolveAllowlist>;
+  let baseline: AuditReport | null;
+  try {
+    cli = parseCli(argv);
+    if (cli.help) {
+      console.log(USAGE);
+      return EXIT_OK;
+    }
+    if (cli.mergeReports) {
+      parts = cli.paths.map(loadReport);
+      const clobbered = parts.find((p) => dirname(resolve(p.file)) === resolve(cli.out));
+      if (clobbered) throw new AuditConfigError(`--out ${cli.out} would overwrite the part ${relative(process.cwd(), clobbered.file)}: merge into another folder`);
+    } else {
+      files = discoverAuditFiles(cli.paths, cli.calibration);
+    }
+    allowlist = resolveAllowlist(cli.allowlist);
+    baseline = cli.baseline !== undefined ? loadBaseline(cli.baseline) : null;
+  } catch (e) {
+    if (e instanceof AuditConfigError) {
+      console.error(`leak-audit: ${e.message} (see --help)`);
+      return EXIT_CONFIG;
+    }
+    throw e;
+  }
+  const outDir = resolve(cli.out);
+  let report = cli.mergeReports ? mergeReports(parts) : await runReport(files, cli, outDir);
+  report = withAllowlist(report, allowlist);
+  if (baseline) report = { ...report, baseline: compareWithBaseline(report, baseline, cli.baseline!) };
+  return publish(report, cli, outDir);
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -39,6 +39,12 @@ export type Subject = StepSubject | CycleSubject;
 export type Setup = (context: AuditContext) => Subject;
 
 /** How far to project growth: steps (or cycles) per run times runs alive at once. */
+/** One part of a sharded run (`--shard index/count`): the `index`-th, 1-based, of `count`. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
 export interface Horizon {
   /** Steps (soak, batch) or cycles (churn) the real workload runs. */
   readonly units: number;

@@ -53,6 +53,13 @@ describe('allowlist', () => {
     expect(acceptedByAllowlist(marked[1]!)).toBe(false);
   });
 
+  it('accepts only what this allowlist accepts, when a report already went through another (a shard, then the merge)', () => {
+    const once = applyAllowlist([audit('a', [finding('sig-1')])], [entry('sig-1', '2027-01-01')], '2026-11-25').audits;
+    const again = applyAllowlist(once, [entry('sig-1', '2026-01-01')], '2026-11-25');
+    expect(again.audits[0]!.diagnosis!.findings[0]!.accepted).toBeUndefined();
+    expect(again.statuses).toEqual(['expired']);
+  });
+
   it('never accepts an audit that has no findings to accept', () => {
     expect(acceptedByAllowlist(audit('a', []))).toBe(false);
     expect(acceptedByAllowlist({ id: 'b', diagnosis: null } as unknown as AuditEntry)).toBe(false);

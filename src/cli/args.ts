@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { DEFAULT_HANG_TIMEOUT_MS, DEFAULT_HEAP_CAP_MB, DEFAULT_SNAPSHOT_CAP_MB } from '../analysis/constants.ts';
 import { AuditConfigError } from '../options.ts';
 import { DEFAULT_SEED } from '../settings.ts';
-import type { Horizon } from '../types.ts';
+import type { Horizon, Shard } from '../types.ts';
 
 export interface CliOptions {
   readonly paths: readonly string[];
@@ -34,10 +34,15 @@ export interface CliOptions {
   readonly failOnRegression: boolean;
   /** `--heapsnapshot-signal`: `kill -USR2 <pid>` dumps a heap snapshot of a running audit. */
   readonly heapsnapshotSignal: boolean;
+  /** `--shard i/n`: run the i-th of n deterministic parts of the audit files (vitest's sharding). */
+  readonly shard: Shard | undefined;
+  /** `--merge-reports`: the positionals are shard report folders to merge into one report; nothing runs. */
+  readonly mergeReports: boolean;
   readonly help: boolean;
 }
 
 export const USAGE = `Usage: npm run audit -- [paths...] [options]
+       npm run audit -- --merge-reports DIR... [--out DIR] [--baseline FILE] [--ci] [--json]
 
 Runs every audit (*.audit.ts) under the given files or folders (default: audits/), each in its own
 --expose-gc process, and writes reports/audit-report.json. The no-op noise-floor audit always runs.
@@ -73,6 +78,13 @@ Options:
                      kill -USR2 <pid> (pids are in the progress lines) writes a heap snapshot of
                      that running audit to <out>/snapshots; the audit then gives the event loop a
                      turn between windows, once a second, which makes its readings noisier
+  --shard I/N        run only the I-th of N parts of the audit files (vitest's sharding: the
+                     same files every time, for CI machines that each take one part); merge the
+                     parts' reports with --merge-reports. Not with --baseline: compare the whole run
+  --merge-reports    the paths are report folders (or audit-report.json files) of the shards of
+                     one run: build the one full report (Markdown, HTML, JSON, JUnit, PR comment)
+                     from them; runs no audit. Takes --out, --json, --ci, --baseline,
+                     --fail-on-regression, --allowlist and --strict
   --allowlist FILE   accepted findings, by signature, with owner, reason and expiry
                      (default: audits/allowlist.json when it exists)
   --strict           an expired allowlist entry, or one no finding matched, fails the run
@@ -108,6 +120,22 @@ export function parseHorizon(text: string): Horizon {
   return { units, instances, label: `${units.toLocaleString('en')} steps x ${instances} instance${instances === 1 ? '' : 's'}` };
 }
 
+/** Options that shape how audits run: meaningless when merging reports of runs already done. */
+const RUN_ONLY_OPTIONS = [
+  'steps', 'horizon', 'seed', 'jobs', 'heap-cap', 'hang-timeout', 'no-calibration', 'diagnose', 'no-diagnose',
+  'keep-snapshots', 'snapshot-cap', 'profile', 'heapsnapshot-signal', 'shard',
+] as const;
+
+export function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) {
+    throw new AuditConfigError(`--shard: expected I/N with 1 <= I <= N (e.g. 2/4), got ${JSON.stringify(text)}`);
+  }
+  return { index, count };
+}
+
 /** Parses the command line; throws `AuditConfigError` (exit 2) with one line saying what is wrong. */
 export function parseCli(argv: readonly string[]): CliOptions {
   let parsed;
@@ -137,6 +165,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
         'fail-on-regression': { type: 'boolean' },
         'no-fail-on-regression': { type: 'boolean' },
         ci: { type: 'boolean' },
+        shard: { type: 'string' },
+        'merge-reports': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -152,6 +182,15 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (v.diagnose && v['no-diagnose']) throw new AuditConfigError('--diagnose and --no-diagnose contradict each other');
   if (v['fail-on-regression'] && v.baseline === undefined) throw new AuditConfigError('--fail-on-regression needs --baseline FILE');
   if (v.profile && v['no-diagnose']) throw new AuditConfigError('--profile runs during the diagnosis: it cannot be combined with --no-diagnose');
+  if (v['merge-reports']) {
+    const runOnly = RUN_ONLY_OPTIONS.filter((name) => v[name] !== undefined);
+    if (runOnly.length > 0) throw new AuditConfigError(`--merge-reports runs no audit: ${runOnly.map((n) => `--${n}`).join(', ')} cannot be used with it`);
+    if (parsed.positionals.length === 0) throw new AuditConfigError('--merge-reports needs the report folders of the shards to merge');
+  }
+  const shard = v.shard !== undefined ? parseShard(v.shard) : undefined;
+  if (shard && v.baseline !== undefined) {
+    throw new AuditConfigError('--baseline compares the whole run, not one shard: give it to --merge-reports');
+  }
   return {
     paths: parsed.positionals,
     steps: positiveInteger('steps', v.steps),
@@ -170,6 +209,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     allowlist: v.allowlist,
     strict: v.strict ?? false,
     heapsnapshotSignal: v['heapsnapshot-signal'] ?? false,
+    shard,
+    mergeReports: v['merge-reports'] ?? false,
     baseline: v.baseline,
     ci: v.ci ?? false,
     failOnRegression: v['no-fail-on-regression'] ? false : (v['fail-on-regression'] ?? (v.ci ?? false)),

@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { createVitest, type Reporter, type TestCase, type TestModule } from 'vitest/node';
+import { BaseSequencer, createVitest, type Reporter, type TestCase, type TestModule } from 'vitest/node';
 import type { RunSettings } from '../settings.ts';
 import { SETTINGS_KEY } from '../settings.ts';
 import { readStream, streamPath, type StreamContents } from '../stream-files.ts';
@@ -16,6 +16,8 @@ export interface LoadError {
 }
 
 export interface AuditRun {
+  /** The audit files run: all given, or this shard's. */
+  readonly files: readonly string[];
   readonly records: RawAuditRecord[];
   readonly loadErrors: LoadError[];
   readonly wallMs: number;
@@ -113,8 +115,8 @@ export function vitestOptions(cli: CliOptions, settings: RunSettings, reporter: 
 }
 
 /**
- * Runs the audit files through vitest's Node API: forks pool, one process per file, `--expose-gc` and a
- * heap cap. Collects each audit's record (test meta), and for audits that never reported (killed, out of
+ * Runs the audit files (with --shard, vitest's choice of them for that shard) through vitest's Node API:
+ * forks pool, one process per file, `--expose-gc` and a heap cap. Collects each audit's record (test meta), and for audits that never reported (killed, out of
  * heap, crashed) rebuilds it from the sample stream they left on disk.
  */
 export async function runAudits(files: readonly string[], cli: CliOptions, streamDir: string, snapshotDir: string): Promise<AuditRun> {
@@ -156,17 +158,21 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
     mkdirSync(snapshotDir, { recursive: true });
     process.stderr.write(`Heap snapshots on demand: kill -USR2 <pid of a running audit> writes one to ${snapshotDir}\n`);
   }
-  const monitor = startMonitor(files, streamDir, cli.hangTimeoutMs, progress.update);
+  const onSignal = cli.heapsnapshotSignal ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [];
+  const options = vitestOptions(cli, settings, collector, onSignal);
+  const vitest = await createVitest('test', cli.shard ? { ...options, shard: `${cli.shard.index}/${cli.shard.count}` } : options);
+  const project = vitest.getRootProject();
+  const specifications = files.map((file) => project.createSpecification(file));
+  // The pool takes this shard's files itself; the same sequencer says which, for the bookkeeping below.
+  const chosen = cli.shard ? (await new BaseSequencer(vitest).shard(specifications)).map((s) => s.moduleId).sort() : [...files];
+  const monitor = startMonitor(chosen, streamDir, cli.hangTimeoutMs, progress.update);
   const heapTap = tapHeapExhaustion();
   let killed = new Set<string>();
   let outOfHeap = new Set<number>();
   try {
-    const onSignal = cli.heapsnapshotSignal ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [];
-    const vitest = await createVitest('test', vitestOptions(cli, settings, collector, onSignal));
-    const project = vitest.getRootProject();
-    await vitest.runTestSpecifications(files.map((file) => project.createSpecification(file)));
-    await vitest.close();
+    await vitest.runTestSpecifications(specifications);
   } finally {
+    await vitest.close();
     killed = monitor.stop();
     progress.done();
     outOfHeap = heapTap.stop();
@@ -174,7 +180,7 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
 
   const records: RawAuditRecord[] = [];
   const loadErrors: LoadError[] = [];
-  for (const file of files) {
+  for (const file of chosen) {
     const record = reported.get(file);
     if (record) {
       records.push(record);
@@ -198,5 +204,5 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
   const end = Date.now();
   // A module whose process died may never report its end: it ran, at most, until the run ended.
   const intervals = new Map([...started].map(([file, at]) => [file, { start: at, end: ended.get(file) ?? end }]));
-  return { records, loadErrors, wallMs: end - start, intervals };
+  return { files: chosen, records, loadErrors, wallMs: end - start, intervals };
 }

@@ -6,7 +6,7 @@ import { unitName, type Judgement } from '../analysis/judge.ts';
 import type { AllowlistReport } from '../allowlist.ts';
 import type { BaselineComparison } from '../baseline.ts';
 import type { Diagnosis } from '../diagnosis/types.ts';
-import type { AuditError, Expectation, RawAuditRecord, Sample, Verdict, Workload } from '../types.ts';
+import type { AuditError, Expectation, RawAuditRecord, Sample, Shard, Verdict, Workload } from '../types.ts';
 
 /** Bump on any change that breaks a reader of the report. */
 export const SCHEMA_VERSION = 1;
@@ -76,6 +76,18 @@ export interface NoiseFloor {
   readonly heapCi: readonly [number, number];
 }
 
+/** One report that --merge-reports took in, in brief. */
+export interface ReportPart {
+  readonly file: string;
+  readonly shard: Shard | null;
+  readonly commit: string | null;
+  readonly generatedAt: string;
+  readonly node: string;
+  readonly audits: number;
+  readonly wallMs: number;
+  readonly peakConcurrency: number;
+}
+
 export interface AuditReport {
   readonly schemaVersion: number;
   readonly generatedAt: string;
@@ -95,6 +107,13 @@ export interface AuditReport {
     readonly heapCapMb: number;
     /** --heapsnapshot-signal: the audits let the event loop run between windows once a second. */
     readonly heapsnapshotSignal: boolean;
+    /** Which audits got a heap-snapshot diagnosis: the failing ones, all (--diagnose), none (--no-diagnose). */
+    readonly diagnose: 'failing' | 'all' | 'none';
+    /** --shard: this report holds one part of a run's audit files; --merge-reports builds the whole. */
+    readonly shard: Shard | null;
+    /** A merged report: the reports it was built from. */
+    readonly parts: readonly ReportPart[] | null;
+    /** Wall time of the run; of a merged run, its longest part (parts run on machines of their own). */
     readonly wallMs: number;
     /** Parent-side time to judge every audit from its samples. */
     readonly analysisMs: number;

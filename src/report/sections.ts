@@ -1,5 +1,6 @@
 import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
 import { findings, type Finding } from './findings.ts';
+import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import type { AuditEntry, AuditReport } from './json.ts';
 import { score, type Score } from './score.ts';
 
@@ -81,7 +82,8 @@ export function reportContent(report: AuditReport): ReportContent {
       ['Parallel', `at most ${report.run.peakConcurrency} audit${report.run.peakConcurrency === 1 ? '' : 's'} at once (--jobs ${report.run.jobs}), sharing the CPU; each had its own process and heap`],
       ['Steps', report.run.stepsOverride !== null ? `${formatCount(report.run.stepsOverride)} planned per soak (--steps)` : 'each audit its own (1 M planned by default); the sequential rule stops a run once its verdict is certain'],
       ['Horizon', report.run.horizonOverride ?? '10 h at 100 Hz x 50 instances (soak, batch); 100 000 lifecycles (churn)'],
-      ['Noise floor', nf ? `${formatRate(nf.heapBytesPerStep)} B/step (no-op audit, 99 % interval ${formatInterval(nf.heapCi)})` : 'unknown: the no-op audit gave no slope'],
+      ['Noise floor', nf ? `${formatRate(nf.heapBytesPerStep)} B/step (no-op audit, 99 % interval ${formatInterval(nf.heapCi)})` : floorInAnotherShard(report) ? 'measured by another shard of this run' : 'unknown: the no-op audit gave no slope'],
+      ...(partOfRun(report) ? [['Part of run', partOfRun(report)] as [string, string]] : []),
     ],
     overall,
     subjectsWithinBudget: within,

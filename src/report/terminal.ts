@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { table } from 'table';
+import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import type { AuditEntry, AuditReport } from './json.ts';
 import { formatBytes, formatCount, formatInterval, formatRateWithCi } from '../format.ts';
 
@@ -45,13 +46,16 @@ export function renderSummary(report: AuditReport, c: ChalkInstance): string {
   lines.push(
     nf
       ? `Noise floor (no-op audit): ${formatInterval(nf.heapCi)} B/step heap; budgets at or below ${nf.heapBytesPerStep.toPrecision(2)} B/step are refused.`
-      : c.yellow('Noise floor: unknown (the no-op audit did not produce a slope).'),
+      : floorInAnotherShard(report)
+        ? 'Noise floor: measured by another shard; budgets are checked against it when the shards are merged (--merge-reports).'
+        : c.yellow('Noise floor: unknown (the no-op audit did not produce a slope).'),
   );
   for (const e of report.audits.filter((a) => !a.expectationMet)) {
     lines.push(c.red(`✗ ${e.id}: expected ${e.expect}, got ${e.verdict}. ${e.reasons.join('; ')}`));
   }
   for (const message of report.summary.configErrors) lines.push(c.red(`config error: ${message}`));
   const { audits, expectationsMet } = report.summary;
-  lines.push(`${expectationsMet}/${audits} audits gave the verdict expected of them, in ${(report.run.wallMs / 1000).toFixed(1)} s.`);
+  const part = partOfRun(report);
+  lines.push(`${expectationsMet}/${audits} audits gave the verdict expected of them, in ${(report.run.wallMs / 1000).toFixed(1)} s${part ? ` (${part})` : ''}.`);
   return lines.join('\n');
 }

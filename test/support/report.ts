@@ -47,7 +47,7 @@ export function reportOf(audits: AuditEntry[]): AuditReport {
     node: 'v20',
     v8: '11',
     machine: { platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'cpu', memoryBytes: 2 ** 34 },
-    run: { commit: 'abc1234', seed: 1, stepsOverride: null, horizonOverride: null, jobs: 2, peakConcurrency: 2, heapCapMb: 1536, heapsnapshotSignal: false, wallMs: 1, analysisMs: 1 },
+    run: { commit: 'abc1234', seed: 1, stepsOverride: null, horizonOverride: null, jobs: 2, peakConcurrency: 2, heapCapMb: 1536, heapsnapshotSignal: false, diagnose: 'failing', shard: null, parts: null, wallMs: 1, analysisMs: 1 },
     constants: { CONFIDENCE: 0.99 },
     noiseFloor: null,
     baseline: null,

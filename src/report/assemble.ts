@@ -1,0 +1,73 @@
+import type { Verdict } from '../types.ts';
+import type { AuditEntry, AuditReport, NoiseFloor } from './json.ts';
+
+/**
+ * The run-wide parts of a report, computed from its audit entries: the same whether the entries come
+ * from one run or from the merged shards of one.
+ */
+
+/**
+ * The noise floor: what the no-op audit's interval allows. With several no-op entries (reports of
+ * separate runs merged) the largest, so no budget passes that one of the machines could not resolve.
+ */
+export function noiseFloorOf(entries: readonly AuditEntry[]): NoiseFloor | null {
+  let floor: NoiseFloor | null = null;
+  for (const noop of entries) {
+    if (noop.role !== 'noise-floor' || noop.verdict === 'error' || noop.samples.length < 2) continue;
+    const [low, high] = noop.slope.ci;
+    const [offLow, offHigh] = noop.offHeap.ci;
+    const heapBytesPerStep = Math.max(Math.abs(low), Math.abs(high));
+    if (floor && floor.heapBytesPerStep >= heapBytesPerStep) continue;
+    floor = {
+      auditId: noop.id,
+      heapBytesPerStep,
+      offHeapBytesPerStep: Math.max(Math.abs(offLow), Math.abs(offHigh)),
+      heapCi: noop.slope.ci,
+    };
+  }
+  return floor;
+}
+
+/** Budgets that the measurement cannot resolve on this machine: refused, as a configuration error. */
+export function budgetErrors(entries: readonly AuditEntry[], floor: NoiseFloor | null): string[] {
+  if (!floor) return [];
+  return entries
+    .filter((e) => e.role !== 'noise-floor' && e.workload !== 'churn' && e.budget.bytesPerUnit <= floor.heapBytesPerStep)
+    .map((e) => `audit "${e.name}": budget ${e.budget.bytesPerUnit.toPrecision(3)} B/${e.slope.unit} is at or below the noise floor measured in this run (${floor.heapBytesPerStep.toPrecision(3)} B/step); raise the budget, or run more steps (--steps) so the floor drops`);
+}
+
+/** Two audits with one id would overwrite each other in every report and comparison. */
+export function duplicateIdErrors(entries: readonly AuditEntry[], where: (file: string) => string): string[] {
+  const seen = new Map<string, string>();
+  const errors: string[] = [];
+  for (const e of entries) {
+    const other = seen.get(e.id);
+    if (other !== undefined) errors.push(`audit id "${e.id}" is declared twice (${where(other)}, ${where(e.file)})`);
+    seen.set(e.id, e.file);
+  }
+  return errors;
+}
+
+export function summarise(entries: readonly AuditEntry[], configErrors: readonly string[]): AuditReport['summary'] {
+  const byVerdict: Record<Verdict, number> = { pass: 0, fail: 0, inconclusive: 0, error: 0 };
+  for (const e of entries) byVerdict[e.verdict]++;
+  return {
+    audits: entries.length,
+    expectationsMet: entries.filter((e) => e.expectationMet).length,
+    byVerdict,
+    // One message once, though several parts of a merged run may have said it.
+    configErrors: [...new Set(configErrors)],
+  };
+}
+
+/** A shard report without the no-op audit: another shard measured the floor, and the merge applies it. */
+export function floorInAnotherShard(report: AuditReport): boolean {
+  return report.run.shard !== null && !report.audits.some((e) => e.role === 'noise-floor');
+}
+
+/** Which part of a run the report covers, in a few words: '' for a whole run. */
+export function partOfRun(report: AuditReport): string {
+  if (report.run.shard) return `shard ${report.run.shard.index}/${report.run.shard.count} of the audit files`;
+  if (report.run.parts) return `merged from ${report.run.parts.length} report${report.run.parts.length === 1 ? '' : 's'} (${report.run.parts.map((p) => (p.shard ? `shard ${p.shard.index}/${p.shard.count}` : p.file)).join(', ')})`;
+  return '';
+}

@@ -1,0 +1,63 @@
+import { Ajv } from 'ajv';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AuditReport } from '../../src/report/json.ts';
+
+/** One run of the CLI: how it exited, what it printed, and the reports it wrote to `out`. */
+export interface CliRun {
+  readonly out: string;
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  report(): AuditReport;
+  markdown(): string;
+  junit(): string;
+}
+
+const CLI_TIMEOUT_MS = 240_000;
+
+function command(args: readonly string[], out: string): string[] {
+  return ['--import', 'tsx', 'src/cli.ts', '--out', out, ...args];
+}
+
+function cliRun(out: string, status: number | null, stdout: string, stderr: string): CliRun {
+  return {
+    out,
+    status,
+    stdout,
+    stderr,
+    report: () => JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport,
+    markdown: () => readFileSync(join(out, 'audit-report.md'), 'utf8'),
+    junit: () => readFileSync(join(out, 'junit.xml'), 'utf8'),
+  };
+}
+
+const env = { ...process.env, NO_COLOR: '1' };
+
+/** Runs the CLI as a user would, in its own process (each audit then forks its own). */
+export function cli(args: readonly string[]): CliRun {
+  const out = mkdtempSync(join(tmpdir(), 'leak-audit-'));
+  const result = spawnSync(process.execPath, command(args, out), { encoding: 'utf8', env, timeout: CLI_TIMEOUT_MS });
+  return cliRun(out, result.status, result.stdout, result.stderr);
+}
+
+/** The same, without blocking: for runs that go side by side (the shards of one run). */
+export function cliAsync(args: readonly string[]): Promise<CliRun> {
+  const out = mkdtempSync(join(tmpdir(), 'leak-audit-'));
+  const child = spawn(process.execPath, command(args, out), { env, timeout: CLI_TIMEOUT_MS });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return new Promise((resolve) => child.on('close', (status) => resolve(cliRun(out, status, stdout, stderr))));
+}
+
+/** Checks a report against schema/audit-report.schema.json: the errors, none when valid. */
+export function schemaErrors(report: AuditReport): unknown[] {
+  const ajv = new Ajv({ allErrors: true, strict: true });
+  ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  const validate = ajv.compile(JSON.parse(readFileSync('schema/audit-report.schema.json', 'utf8')) as object);
+  return validate(report) ? [] : (validate.errors ?? ['invalid']);
+}
