@@ -51,6 +51,17 @@ describe('markdown', () => {
     expect(md).toMatch(/\*\*Calibration failed\*\*: cal did not get the verdict/);
     expect(md).toContain('| cal | leak | PASS | **missed** |');
   });
+
+  it('with a baseline, gives each audit its comparison in the subject table', () => {
+    const comparison = { id: 'legacy', change: 'regressed' as const, slope: { baseline: 40, current: 61, unit: 'step' }, warmup: { baseline: 0, current: 0 }, message: 'legacy: heap slope regressed' };
+    const report = { ...reportOf([leaking, entry('fresh'), entry('broken', { verdict: 'error' })]), baseline: { file: 'main.json', commit: 'abc', comparisons: [comparison], added: ['fresh'], removed: [] } };
+    const rows = renderMarkdown(report).split('\n');
+    expect(rows.find((l) => l.startsWith('| audit |'))).toMatch(/\| vs baseline, B\/unit \|$/);
+    expect(rows.find((l) => l.startsWith('| legacy |'))).toMatch(/\| regressed: 40\.0 → 61\.0 \|$/);
+    expect(rows.find((l) => l.startsWith('| fresh |'))).toMatch(/\| new \|$/);
+    expect(rows.find((l) => l.startsWith('| broken |'))).toMatch(/\| not compared \(an error in one run\) \|$/);
+    expect(renderMarkdown(reportOf([leaking]))).not.toContain('vs baseline');
+  });
 });
 
 describe('html', () => {

@@ -1,5 +1,6 @@
 import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
 import { findings, type Finding } from './findings.ts';
+import type { BaselineComparison } from '../baseline.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import type { AuditEntry, AuditReport } from './json.ts';
 import { score, type Score } from './score.ts';
@@ -65,6 +66,13 @@ function subjectRow(e: AuditEntry): string[] {
   ];
 }
 
+/** The comparison column, with --baseline: how each audit's heap slope moved against main's. */
+function baselineCell(e: AuditEntry, baseline: BaselineComparison): string {
+  const c = baseline.comparisons.find((x) => x.id === e.id);
+  if (c) return `${c.change}: ${formatRate(c.slope.baseline)} → ${formatRate(c.slope.current)}`;
+  return baseline.added.includes(e.id) ? 'new' : 'not compared (an error in one run)';
+}
+
 export function reportContent(report: AuditReport): ReportContent {
   const subjects = report.audits.filter((e) => e.role === 'subject');
   const planted = report.audits.filter((e) => e.role !== 'subject');
@@ -73,6 +81,7 @@ export function reportContent(report: AuditReport): ReportContent {
   const overall = report.audits.some((e) => e.verdict === 'error') ? 'ERROR' : within === subjects.length ? 'PASS' : 'FAIL';
   const nf = report.noiseFloor;
   const m = report.machine;
+  const baseline = report.baseline;
   return {
     header: [
       ['Date', report.generatedAt],
@@ -104,8 +113,8 @@ export function reportContent(report: AuditReport): ReportContent {
       ],
     },
     subjectTable: {
-      header: ['audit', 'workload', 'steps', 'warm-up', 'slope B/unit [99% CI]', 'KB/unit', 'total growth', 'at horizon', 'off-heap B/unit', 'verdict', 'expected'],
-      rows: report.audits.map(subjectRow),
+      header: ['audit', 'workload', 'steps', 'warm-up', 'slope B/unit [99% CI]', 'KB/unit', 'total growth', 'at horizon', 'off-heap B/unit', 'verdict', 'expected', ...(baseline ? ['vs baseline, B/unit'] : [])],
+      rows: report.audits.map((e) => [...subjectRow(e), ...(baseline ? [baselineCell(e, baseline)] : [])]),
     },
     findings: findings(report.audits),
     calibrationTable: {
