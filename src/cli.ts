@@ -135,8 +135,9 @@ function publish(report: AuditReport, cli: CliOptions, outDir: string): number {
     console.log(renderSummary(report, cli.ci ? new Chalk({ level: 0 }) : terminalChalk()));
     console.log(`Reports: ${[markdownPath, htmlPath, path, junitPath, commentPath].map((p) => relative(process.cwd(), p)).join(', ')}`);
   }
-  // Workflow commands go to stdout, unless stdout carries the JSON report.
-  if (cli.ci) for (const line of annotations(report)) (cli.json ? console.error : console.log)(line);
+  // Workflow commands go to stdout, unless stdout carries the JSON report. A shard leaves them to the
+  // merge, so each appears once on the pull request.
+  if (cli.ci && !cli.shard) for (const line of annotations(report)) (cli.json ? console.error : console.log)(line);
   if (report.summary.configErrors.length > 0) {
     for (const message of report.summary.configErrors) console.error(`leak-audit: ${message}`);
     return EXIT_CONFIG;

@@ -73,7 +73,8 @@ Options:
                      a regression against the baseline fails the run (exit 1), even under budget
                      (on by default with --ci; --no-fail-on-regression turns it off)
   --ci               for CI logs: no colour or redraws, GitHub annotations (::error file=…) for
-                     failing audits and regressions, --fail-on-regression on
+                     failing audits and regressions (with --shard: left to the merge, so each
+                     appears once), --fail-on-regression on
   --heapsnapshot-signal
                      kill -USR2 <pid> (pids are in the progress lines) writes a heap snapshot of
                      that running audit to <out>/snapshots; the audit then gives the event loop a
