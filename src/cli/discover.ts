@@ -5,8 +5,10 @@ import { AuditConfigError } from '../options.ts';
 
 export const AUDIT_SUFFIX = '.audit.ts';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const DEFAULT_AUDIT_DIR = join(PROJECT_ROOT, 'audits');
-export const CALIBRATION_DIR = join(DEFAULT_AUDIT_DIR, 'calibration');
+/** The audits of the repository the command runs in (leak-audit's own, or one that installed it). */
+export const DEFAULT_AUDIT_DIR = 'audits';
+/** leak-audit's planted subjects: they come with the harness, wherever it is installed. */
+export const CALIBRATION_DIR = join(PROJECT_ROOT, 'audits', 'calibration');
 /** Always run: the harness measuring itself gives the noise floor. */
 export const NOISE_FLOOR_AUDIT = join(PROJECT_ROOT, 'src', 'builtin', 'noise-floor.audit.ts');
 
@@ -21,12 +23,12 @@ function walk(dir: string, out: string[]): void {
 
 /**
  * The audit files to run, absolute and sorted: every `*.audit.ts` under the given files or folders
- * (default `audits/`), plus the calibration audits and the noise floor.
+ * (default `audits/` of the working directory), plus the calibration audits and the noise floor.
  */
 export function discoverAuditFiles(paths: readonly string[], includeCalibration: boolean): string[] {
   const found = new Set<string>();
-  const roots = paths.length > 0 ? paths.map((p) => resolve(p)) : [DEFAULT_AUDIT_DIR];
-  if (includeCalibration && paths.length > 0) roots.push(CALIBRATION_DIR);
+  const roots = paths.length > 0 ? paths.map((p) => resolve(p)) : [resolve(DEFAULT_AUDIT_DIR)];
+  if (includeCalibration) roots.push(CALIBRATION_DIR);
   for (const root of roots) {
     if (!existsSync(root)) throw new AuditConfigError(`no such file or folder: ${root}`);
     if (statSync(root).isDirectory()) {

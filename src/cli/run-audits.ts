@@ -28,6 +28,12 @@ export interface AuditRun {
 /** With --heapsnapshot-signal, how often a measuring loop lets the event loop (and the signal) in. */
 const SIGNAL_YIELD_MS = 1000;
 
+/**
+ * tsx's loader by absolute URL: `--import tsx` would resolve from the working directory, which in a
+ * repository that installed leak-audit need not see leak-audit's own dependencies.
+ */
+export const TSX_LOADER = import.meta.resolve('tsx');
+
 /** Modules vitest should not transform: all but the audit files themselves. */
 const NOT_AN_AUDIT_FILE = /^(?!.*\.audit\.[cm]?[jt]s$)/;
 
@@ -106,7 +112,7 @@ export function vitestOptions(cli: CliOptions, settings: RunSettings, reporter: 
     maxWorkers: cli.jobs,
     // Everything but the audit files loads natively (TypeScript through tsx): vite's transform routes
     // each imported binding through a getter, which made controller hot loops ~45 % slower.
-    execArgv: ['--expose-gc', `--max-old-space-size=${cli.heapCapMb}`, ...extraExecArgv, '--import', 'tsx'],
+    execArgv: ['--expose-gc', `--max-old-space-size=${cli.heapCapMb}`, ...extraExecArgv, '--import', TSX_LOADER],
     server: { deps: { external: [NOT_AN_AUDIT_FILE] } },
     reporters: [reporter],
     provide: { [SETTINGS_KEY]: settings },

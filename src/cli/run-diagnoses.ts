@@ -9,7 +9,7 @@ import type { Diagnosis, DiagnosisPlan, Finding, RawDiagnosisRecord } from '../d
 import type { AuditEntry } from '../report/json.ts';
 import type { RunSettings } from '../settings.ts';
 import type { CliOptions } from './args.ts';
-import { vitestOptions } from './run-audits.ts';
+import { TSX_LOADER, vitestOptions } from './run-audits.ts';
 
 const run = promisify(execFile);
 const ANALYSE_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'diagnosis', 'analyse.ts');
@@ -67,7 +67,7 @@ async function analyse(record: RawDiagnosisRecord, perInstance: boolean, workDir
   const output = join(workDir, `${record.id}.findings.json`);
   writeFileSync(input, JSON.stringify({ snapshots: record.snapshots.map((s) => ({ file: s.file, units: s.units })), perInstance }));
   try {
-    await run(process.execPath, [`--max-old-space-size=${ANALYSIS_HEAP_MB}`, '--import', 'tsx', ANALYSE_SCRIPT, input, output], { maxBuffer: 16 * 2 ** 20 });
+    await run(process.execPath, [`--max-old-space-size=${ANALYSIS_HEAP_MB}`, '--import', TSX_LOADER, ANALYSE_SCRIPT, input, output], { maxBuffer: 16 * 2 ** 20 });
     return { ...(JSON.parse(readFileSync(output, 'utf8')) as Analysed), ms: performance.now() - start };
   } catch (e) {
     return { error: `the snapshot analysis failed: ${(e as Error).message.split('\n')[0]}` };
