@@ -1,5 +1,6 @@
 /**
- * What the harness costs, measured (prints numbers, asserts nothing). `npm run bench`
+ * What the harness costs, measured (prints numbers, asserts nothing).
+ *   npm run bench [-- --processes N] [--overhead-only]
  *  1. hot-loop overhead: steps/s of each controller inside the harness's measured windows vs the same
  *     controller in a bare loop, window against window in random order (bench/bare-loop.ts);
  *  2. wall time of the default `npm run audit`, and where the audits' time goes;
@@ -9,11 +10,17 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { CONTROLLER_KINDS } from '../fixtures/controllers/index.ts';
 import type { AuditReport } from '../src/report/json.ts';
 
-/** Processes per controller for the overhead: one process's JIT decisions move its figure by several %. */
-const OVERHEAD_PROCESSES = 3;
+/**
+ * Processes per controller for the overhead (`--processes N`): one process's JIT decisions move its
+ * figure by several %, so a per-controller figure needs many; 3 keeps the default bench short.
+ */
+const { values: args } = parseArgs({ options: { processes: { type: 'string', default: '3' }, 'overhead-only': { type: 'boolean', default: false } } });
+const OVERHEAD_PROCESSES = Number(args.processes);
+if (!Number.isSafeInteger(OVERHEAD_PROCESSES) || OVERHEAD_PROCESSES < 1) throw new Error(`--processes: expected a positive integer, got ${args.processes}`);
 
 interface OverheadRun {
   window: number;
@@ -60,6 +67,7 @@ for (const kind of CONTROLLER_KINDS) {
   }
 }
 console.log(`   all controllers: harness overhead median ${pct(median(allHarness))} over ${allHarness.length} processes; A/A median ${pct(median(allAa))}, spread [${pct(Math.min(...allAa))}, ${pct(Math.max(...allAa))}]`);
+if (args['overhead-only']) process.exit(0);
 
 console.log('\n2. Default npm run audit');
 const full = runCli([]);
