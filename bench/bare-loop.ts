@@ -11,7 +11,7 @@
  * loop at module level gets its own inlining decisions and differed by ±30 % from run to run. One
  * instance in random order cancels the drifts of a shared machine's speed and the growth of a legacy
  * history. Medians, not means: a window that a neighbour's burst slowed says nothing about the harness.
- * The window defaults to what an audit of the default 1 M steps uses (widened as measure() does).
+ * The window defaults to what an audit of the default 1 M steps uses (sized as measure() sizes it).
  * Prints JSON. Used by bench/harness.ts.
  *   node --expose-gc --import tsx bench/bare-loop.ts <kind> <policy> <windows> [window]
  */
@@ -42,16 +42,24 @@ function bareCopy(subject: { step(): unknown }, n: number): void {
   for (let i = 0; i < n; i++) subject.step();
 }
 
+// Windows sized as measure() sizes them: from the time of the first uniform window, early in a fresh
+// process (the log-spaced windows before it are the only stepping the subject has had), not after the
+// warm-up below. Subjects speed up after that window, so audits run shorter windows than a sizing at
+// warmed-up speed would give, and this is the condition to measure.
 const plan = new SamplePlan(1_000_000, 4_000_000);
-for (let done = 0; done < WARMUP_STEPS; done += plan.firstUniform) {
-  runUnits(subjects, 'soak', 0, plan.firstUniform);
-  bare(loop, plan.firstUniform);
-  bareCopy(loop, plan.firstUniform);
+let sized = 0;
+for (let at = plan.next(0); at !== null && at <= plan.firstUniform; at = plan.next(sized)) {
+  const start = performance.now();
+  runUnits(subjects, 'soak', sized, at - sized);
+  if (at === plan.firstUniform) plan.widen(performance.now() - start, at - sized);
+  sized = at;
 }
-const start = performance.now();
-runUnits(subjects, 'soak', 0, plan.firstUniform);
-plan.widen(performance.now() - start, plan.firstUniform);
 const window = Number(windowText ?? plan.windowUnits);
+for (let done = 0; done < WARMUP_STEPS; done += window) {
+  runUnits(subjects, 'soak', 0, window);
+  bare(loop, window);
+  bareCopy(loop, window);
+}
 
 const store = new SampleStore(windows);
 const times: Record<Condition, number[]> = { harness: [], loop: [], 'post-gc': [], bare: [], 'bare-copy': [] };
