@@ -57,7 +57,8 @@ Options:
   --jobs N           audits run in parallel, at most the core count (default: the core count)
   --heap-cap MB      --max-old-space-size of each audit process (default ${DEFAULT_HEAP_CAP_MB})
   --hang-timeout S   kill an audit that takes no reading for S seconds (default ${DEFAULT_HANG_TIMEOUT_MS / 1000})
-  --no-calibration   skip leak-audit's calibration audits (its audits/calibration), unless given as paths
+  --no-calibration   skip leak-audit's calibration audits (its audits/calibration), unless
+                     given as paths
   --diagnose         take heap snapshots of every audit, not only the failing ones, and report
                      what grows and the path that retains it
   --no-diagnose      no heap-snapshot diagnosis, not even of failing audits

@@ -16,8 +16,6 @@ export interface LoadError {
 }
 
 export interface AuditRun {
-  /** The audit files run: all given, or this shard's. */
-  readonly files: readonly string[];
   readonly records: RawAuditRecord[];
   readonly loadErrors: LoadError[];
   readonly wallMs: number;
@@ -122,8 +120,9 @@ export function vitestOptions(cli: CliOptions, settings: RunSettings, reporter: 
 
 /**
  * Runs the audit files (with --shard, vitest's choice of them for that shard) through vitest's Node API:
- * forks pool, one process per file, `--expose-gc` and a heap cap. Collects each audit's record (test meta), and for audits that never reported (killed, out of
- * heap, crashed) rebuilds it from the sample stream they left on disk.
+ * forks pool, one process per file, `--expose-gc` and a heap cap. Collects each audit's record (test
+ * meta), and for audits that never reported (killed, out of heap, crashed) rebuilds it from the sample
+ * stream they left on disk.
  */
 export async function runAudits(files: readonly string[], cli: CliOptions, streamDir: string, snapshotDir: string): Promise<AuditRun> {
   rmSync(streamDir, { recursive: true, force: true });
@@ -210,5 +209,5 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
   const end = Date.now();
   // A module whose process died may never report its end: it ran, at most, until the run ended.
   const intervals = new Map([...started].map(([file, at]) => [file, { start: at, end: ended.get(file) ?? end }]));
-  return { files: chosen, records, loadErrors, wallMs: end - start, intervals };
+  return { records, loadErrors, wallMs: end - start, intervals };
 }
