@@ -28,6 +28,14 @@ export const UNIFORM_WINDOWS = 100;
  * 0.9–4.2 M steps to be caught, at 5 ms 0.65 M.
  */
 export const MIN_WINDOW_MS = 5;
+/**
+ * After the forced GCs and the reading, the harness spins this long before the next window starts.
+ * Stepping right after the GCs runs slower, the slowdown fading over ~3 ms of wall time (measured:
+ * 10 000-step windows of classical, super-twisting and hybrid controllers lost 0.11–0.25 ms each);
+ * spinning 3 ms first brought that to 0.02–0.04 ms. Sleeping as long (Atomics.wait) did not help: the
+ * time has to pass with the thread running. It costs 3 ms of a reading's ~55 ms.
+ */
+export const POST_GC_SETTLE_MS = 3;
 /** A slope needs at least this many samples after the warm-up cut. */
 export const MIN_STEADY_SAMPLES = 30;
 /** An uncertain run is extended up to this multiple of its planned length, then called inconclusive. */
