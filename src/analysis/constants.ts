@@ -22,10 +22,10 @@ export const DEFAULT_BATCH_INSTANCES = 50;
 /** Uniform windows across the planned run; the steady state gets up to this many samples. */
 export const UNIFORM_WINDOWS = 100;
 /**
- * A uniform window shorter than this (in time) is widened. The subject steps slower for a short while
- * after the forced GCs, ~0.1–0.25 ms per window on this VM (5–15 % of a 1.5 ms window, noise-level on
- * 5–10 ms ones; `npm run bench`). Longer windows cost steps: at 30 ms the slow-leak subject needed
- * 0.9–4.2 M steps to be caught, at 5 ms 0.65 M.
+ * A uniform window shorter than this (in time) is widened. Each window pays a fixed cost: the subject
+ * steps slower after the forced GCs, ~0.1–0.25 ms per window on this VM without the settle below, and
+ * 0.02–0.04 ms with it (`npm run bench`). Longer windows cost steps: at 30 ms the slow-leak subject
+ * needed 0.9–4.2 M steps to be caught, at 5 ms 0.33–0.97 M.
  */
 export const MIN_WINDOW_MS = 5;
 /**

@@ -14,7 +14,7 @@ import type {
 } from '../types.ts';
 import { SamplePlan } from './plan.ts';
 import { SampleStore } from './sample-store.ts';
-import { activeResources, requireGc } from './sampler.ts';
+import { activeResources, requireGc, settleAfterGc } from './sampler.ts';
 import { hash, prng } from './random.ts';
 import { SampleStream } from './stream.ts';
 
@@ -198,6 +198,7 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
     const record = (at: number): number => {
       const t = performance.now();
       const i = store.record(gc, at, start);
+      settleAfterGc();
       timings.samplingMs += performance.now() - t;
       stream.write({ type: 'sample', ...store.sample(i) });
       return store.heapUsed[i]!;

@@ -1,5 +1,4 @@
 import { getHeapSpaceStatistics } from 'node:v8';
-import { POST_GC_SETTLE_MS } from '../analysis/constants.ts';
 import type { MemoryColumns } from '../analysis/judge.ts';
 import type { Sample } from '../types.ts';
 
@@ -41,10 +40,7 @@ export class SampleStore implements MemoryColumns {
     return this.columns.external.subarray(0, this.size);
   }
 
-  /**
-   * Forced GC, then the reading, written into the preallocated columns, then POST_GC_SETTLE_MS of
-   * spinning before the subject runs again. Returns the reading's index.
-   */
+  /** Forced GC, then the reading, written into the preallocated columns. Returns its index. */
   record(gc: () => void, at: number, startMs: number): number {
     if (this.size === this.capacity) throw new RangeError(`sample store full (${this.capacity} samples)`);
     // The second full GC waits for the first one's ArrayBuffer sweeping, which runs concurrently: without
@@ -63,9 +59,6 @@ export class SampleStore implements MemoryColumns {
     const stats = getHeapSpaceStatistics();
     const base = i * this.spaceNames.length;
     for (let k = 0; k < stats.length && k < this.spaceNames.length; k++) this.spaces[base + k] = stats[k]!.space_used_size;
-    // The subject would step slower for the next few ms; that is the harness's time, not the window's.
-    const settled = performance.now() + POST_GC_SETTLE_MS;
-    while (performance.now() < settled);
     return i;
   }
 

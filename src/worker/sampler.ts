@@ -1,3 +1,4 @@
+import { POST_GC_SETTLE_MS } from '../analysis/constants.ts';
 type GC = () => void;
 
 /** The forced full GC `--expose-gc` provides; a clear error without it. */
@@ -7,6 +8,16 @@ export function requireGc(): GC {
     throw new Error('leak-audit needs a forced GC: run audits through `npm run audit` (or node --expose-gc)');
   }
   return gc;
+}
+
+/**
+ * Spins POST_GC_SETTLE_MS after a reading, before the subject's next window: stepping right after the
+ * forced GCs runs slower for a few ms, and that time is the harness's, not the window's. Sleeping does
+ * not do it; the time has to pass with the thread running.
+ */
+export function settleAfterGc(): void {
+  const settled = performance.now() + POST_GC_SETTLE_MS;
+  while (performance.now() < settled);
 }
 
 /** Active handles by type (`Timeout`, `TCPSocketWrap`, …), as `process.getActiveResourcesInfo()` lists them. */
