@@ -79,9 +79,14 @@ export function compareAudit(current: AuditEntry, baseline: AuditEntry, noise: n
   };
 }
 
-/** Compares every audit present in both runs; the noise floor is this run's (0 when not measured). */
+/**
+ * Compares every audit present in both runs. The noise allowed is the larger of the two runs' noise
+ * floors (0 when neither measured one): a slope that moved by less than either machine can resolve has
+ * not changed. With this run's floor alone, a quiet run (floor 4e-4 B/step) called the no-op audit
+ * itself "improved" against a baseline whose floor was 0.06 B/step.
+ */
 export function compareWithBaseline(report: AuditReport, baseline: AuditReport, file: string): BaselineComparison {
-  const noise = report.noiseFloor?.heapBytesPerStep ?? 0;
+  const noise = Math.max(report.noiseFloor?.heapBytesPerStep ?? 0, baseline.noiseFloor?.heapBytesPerStep ?? 0);
   const before = new Map(baseline.audits.map((a) => [a.id, a]));
   const now = new Set(report.audits.map((a) => a.id));
   const comparisons = report.audits

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareAudit, WARMUP_REGRESSION_BYTES } from '../src/baseline.ts';
-import type { AuditEntry } from '../src/report/json.ts';
+import { compareAudit, compareWithBaseline, WARMUP_REGRESSION_BYTES } from '../src/baseline.ts';
+import type { AuditEntry, AuditReport } from '../src/report/json.ts';
 
 /** Only what the comparison reads: id, slope with its interval, warm-up. */
 function audit(bytesPerUnit: number, ci: [number, number], warmupBytes = 0): AuditEntry {
@@ -22,5 +22,15 @@ describe('baseline comparison', () => {
     const base = audit(0, [0, 0], 4 * WARMUP_REGRESSION_BYTES);
     expect(compareAudit(audit(0, [0, 0], 7 * WARMUP_REGRESSION_BYTES), base, 0).change).toBe('regressed');
     expect(compareAudit(audit(0, [0, 0], 5 * WARMUP_REGRESSION_BYTES), base, 0).change).toBe('unchanged');
+  });
+
+  it('allows the noise of the noisier of the two runs', () => {
+    // The no-op audit on a quiet run against a baseline run on a noisier machine: not an improvement.
+    const run = (ci: [number, number], floor: number): AuditReport =>
+      ({ noiseFloor: { heapBytesPerStep: floor }, run: { commit: null }, audits: [{ ...audit(ci[0], ci), id: 'noise-floor-no-op', workload: 'soak', verdict: 'pass' }] }) as unknown as AuditReport;
+    const quiet = run([0, 4e-4], 4e-4);
+    const noisy = run([0.037, 0.061], 0.061);
+    expect(compareWithBaseline(quiet, noisy, 'main.json').comparisons[0]!.change).toBe('unchanged');
+    expect(compareWithBaseline(noisy, quiet, 'main.json').comparisons[0]!.change).toBe('unchanged');
   });
 });

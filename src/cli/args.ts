@@ -69,7 +69,7 @@ Options:
                      sites in the report, a .heapprofile per audit in <out>/profiles (Chrome DevTools)
   --baseline FILE    compare with a previous run's audit-report.json (main's): each audit's
                      heap slope and warm-up is regressed, improved or unchanged, judged on both
-                     runs' intervals and this run's noise floor
+                     runs' intervals and the larger of their noise floors
   --fail-on-regression
                      a regression against the baseline fails the run (exit 1), even under budget
                      (on by default with --ci; --no-fail-on-regression turns it off)
