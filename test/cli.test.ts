@@ -21,6 +21,8 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     '--steps', '300000',
     '--heap-cap', '64',
     '--hang-timeout', '4',
+    // The registry is a planted leak, caught as planted: diagnosed only when every audit is.
+    '--diagnose',
   ]);
   const report = run.report();
   const byId = Object.fromEntries(report.audits.map((a) => [a.id, a]));
@@ -61,7 +63,7 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     expect(run.stdout).toMatch(/3\/8 audits gave the verdict expected of them/);
   });
 
-  it('diagnoses the failing audit (and only it): the registry that keeps every instance, by name', () => {
+  it('diagnoses the audits that ran (not the errored ones): the registry that keeps every instance, by name', () => {
     const diagnosis = byId['calibration-lifecycle-registry']!.diagnosis;
     expect(diagnosis?.status).toBe('done');
     expect(diagnosis?.findings[0]).toMatchObject({
@@ -70,7 +72,9 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
       retainerPath: 'module fixtures/calibration/lifecycle.ts › instanceRegistry',
     });
     expect(diagnosis?.findings[0]?.growthPerUnit.count).toBe(1);
-    expect(byId['calibration-garbage']!.diagnosis).toBeNull();
+    // A clean subject's diagnosis finds nothing that grows; the errored audits are not diagnosed.
+    expect(byId['calibration-garbage']!.diagnosis).toMatchObject({ status: 'done', findings: [] });
+    expect(byId['fault-throws']!.diagnosis).toBeNull();
     expect(run.markdown()).toContain('`module fixtures/calibration/lifecycle.ts › instanceRegistry`');
   });
 
@@ -189,7 +193,7 @@ describe('npm run audit --baseline: a slope that got worse than main fails the g
 
 describe('npm run audit: a diagnosis over its snapshot cap is cut short, and says so', { timeout: 120_000 }, () => {
   it('stops after the first snapshot over --snapshot-cap, keeps it with --keep-snapshots, and reports why', () => {
-    const run = cli(['audits/calibration/seed-classical-v01.audit.ts', '--no-calibration', '--snapshot-cap', '1', '--keep-snapshots']);
+    const run = cli(['audits/calibration/seed-classical-v01.audit.ts', '--no-calibration', '--diagnose', '--snapshot-cap', '1', '--keep-snapshots']);
     const { diagnosis } = run.report().audits.find((a) => a.id === 'calibration-seed-classical-v01')!;
     expect(diagnosis?.status).toBe('cut-short');
     expect(diagnosis?.note).toMatch(/stopped after 1 of 3 snapshots: the last one is over the 1 MB cap/);

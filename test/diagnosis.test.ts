@@ -3,6 +3,8 @@ import { findGrowth, proportional, signatureOf } from '../src/diagnosis/findings
 import type { HeapEdge, HeapGraph } from '../src/diagnosis/heap-graph.ts';
 import { renderPath, shortestRetainerPath, SUBJECT_GLOBAL } from '../src/diagnosis/retainer-path.ts';
 import { summarise } from '../src/diagnosis/summary.ts';
+import { toDiagnose } from '../src/cli/run-diagnoses.ts';
+import type { AuditEntry } from '../src/report/json.ts';
 
 interface FakeNode {
   id: number;
@@ -207,5 +209,28 @@ describe('growth between snapshots', () => {
 
   it('keeps signatures free of element indexes and repeat counts', () => {
     expect(signatureOf('constructor', 'Timeout', 'subject[3].timers.next×12')).toBe('constructor:Timeout@subject[].timers.next×');
+  });
+});
+
+describe('which audits are diagnosed', () => {
+  const audit = (id: string, role: AuditEntry['role'], verdict: AuditEntry['verdict'], expectationMet: boolean): AuditEntry =>
+    ({ id, role, verdict, expectationMet }) as AuditEntry;
+  const audits = [
+    audit('legacy', 'subject', 'fail', true),
+    audit('bounded', 'subject', 'pass', true),
+    audit('planted-leak', 'calibration', 'fail', true),
+    audit('false-alarm', 'calibration', 'fail', false),
+    audit('crashed', 'subject', 'error', false),
+    audit('noise-floor-no-op', 'noise-floor', 'pass', true),
+  ];
+  const ids = (diagnose: 'failing' | 'all' | 'none'): string[] => toDiagnose(audits, { diagnose }).map((a) => a.id);
+
+  it('by default the failing ones, but not a planted leak caught as planted', () => {
+    expect(ids('failing')).toEqual(['legacy', 'false-alarm']);
+  });
+
+  it('every audit that ran with --diagnose, none with --no-diagnose', () => {
+    expect(ids('all')).toEqual(['legacy', 'bounded', 'planted-leak', 'false-alarm']);
+    expect(ids('none')).toEqual([]);
   });
 });

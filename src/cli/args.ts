@@ -59,8 +59,9 @@ Options:
   --hang-timeout S   kill an audit that takes no reading for S seconds (default ${DEFAULT_HANG_TIMEOUT_MS / 1000})
   --no-calibration   skip leak-audit's calibration audits (its audits/calibration), unless
                      given as paths
-  --diagnose         take heap snapshots of every audit, not only the failing ones, and report
-                     what grows and the path that retains it
+  --diagnose         take heap snapshots of every audit and report what grows and the path that
+                     retains it; by default only failing audits are diagnosed, and of the planted
+                     calibration leaks only one that was not caught as planted
   --no-diagnose      no heap-snapshot diagnosis, not even of failing audits
   --keep-snapshots   keep the diagnosis's .heapsnapshot files (in <out>/snapshots; they open in
                      Chrome DevTools' Memory panel); by default they are deleted once analysed
