@@ -1,7 +1,8 @@
 /**
- * `npm run audit -- [paths] [options]`: runs every audit in its own process, judges it, prints the summary
- * and writes the reports (Markdown, HTML, JSON, JUnit) to reports/. Exit codes: 0 all verdicts as expected;
- * 1 not; 2 usage or configuration error.
+ * `npm run audit -- [paths] [options]`: runs every audit (or, with --shard, one part of them) in its own
+ * process, judges it, prints the summary and writes the reports (Markdown, HTML, JSON, JUnit, PR
+ * comment) to reports/. `--merge-reports DIR...` builds the same reports from the shards' JSON instead.
+ * Exit codes: 0 all verdicts as expected; 1 not; 2 usage or configuration error.
  */
 import { Chalk } from 'chalk';
 import { execFileSync } from 'node:child_process';
