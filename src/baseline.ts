@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { formatRate } from './format.ts';
-import { AuditConfigError } from './options.ts';
-import type { AuditEntry, AuditReport } from './report/json.ts';
+import { readJsonReport, type AuditEntry, type AuditReport } from './report/json.ts';
 
 /**
  * A warm-up counts as regressed when it grew by more than this many bytes and by more than
@@ -34,17 +32,7 @@ export interface BaselineComparison {
 
 /** Reads a previous run's audit-report.json; a file that is not one is a configuration error. */
 export function loadBaseline(file: string): AuditReport {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new AuditConfigError(`--baseline ${file}: ${(e as Error).message}`);
-  }
-  const report = data as Partial<AuditReport> | null;
-  if (typeof report?.schemaVersion !== 'number' || !Array.isArray(report.audits)) {
-    throw new AuditConfigError(`--baseline ${file}: not an audit-report.json (no schemaVersion or audits)`);
-  }
-  return report as AuditReport;
+  return readJsonReport(file, '--baseline');
 }
 
 /**

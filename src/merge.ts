@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AuditConfigError } from './options.ts';
 import { budgetErrors, duplicateIdErrors, noiseFloorOf, summarise } from './report/assemble.ts';
-import { JSON_REPORT_FILE, SCHEMA_VERSION, type AuditReport, type ReportPart } from './report/json.ts';
+import { JSON_REPORT_FILE, readJsonReport, SCHEMA_VERSION, type AuditReport, type ReportPart } from './report/json.ts';
 
 /** A report to merge, and where it was read from. */
 export interface LoadedReport {
@@ -17,20 +17,12 @@ export interface LoadedReport {
  */
 export function loadReport(path: string): LoadedReport {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, JSON_REPORT_FILE) : path;
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new AuditConfigError(`--merge-reports ${path}: ${(e as Error).message}`);
-  }
-  const report = data as Partial<AuditReport> | null;
-  if (typeof report?.schemaVersion !== 'number' || !Array.isArray(report.audits) || !report.run) {
-    throw new AuditConfigError(`--merge-reports ${file}: not an audit-report.json`);
-  }
+  const report = readJsonReport(file, '--merge-reports');
+  if (!report.run) throw new AuditConfigError(`--merge-reports ${file}: not an audit-report.json (no run)`);
   if (report.schemaVersion !== SCHEMA_VERSION) {
     throw new AuditConfigError(`--merge-reports ${file}: schema version ${report.schemaVersion}, this leak-audit reads ${SCHEMA_VERSION}`);
   }
-  return { file, report: report as AuditReport };
+  return { file, report };
 }
 
 /** The run settings every part must share: otherwise the verdicts were reached under different rules. */

@@ -1,9 +1,10 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as constants from '../analysis/constants.ts';
 import { unitName, type Judgement } from '../analysis/judge.ts';
 import type { AllowlistReport } from '../allowlist.ts';
+import { AuditConfigError } from '../options.ts';
 import type { BaselineComparison } from '../baseline.ts';
 import type { Diagnosis } from '../diagnosis/types.ts';
 import type { AuditError, Expectation, RawAuditRecord, Sample, Shard, Verdict, Workload } from '../types.ts';
@@ -209,4 +210,22 @@ export function writeJsonReport(report: AuditReport, outDir: string): string {
   writeFileSync(temporary, `${JSON.stringify(report, null, 2)}\n`);
   renameSync(temporary, path);
   return path;
+}
+
+/**
+ * Reads a previous run's audit-report.json (a baseline, a shard to merge). A file that is not JSON, or
+ * not a report, is a configuration error named after the option that gave it (`option`).
+ */
+export function readJsonReport(file: string, option: string): AuditReport {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new AuditConfigError(`${option} ${file}: ${(e as Error).message}`);
+  }
+  const report = data as Partial<AuditReport> | null;
+  if (typeof report?.schemaVersion !== 'number' || !Array.isArray(report.audits)) {
+    throw new AuditConfigError(`${option} ${file}: not an audit-report.json (no schemaVersion or audits)`);
+  }
+  return report as AuditReport;
 }

@@ -82,6 +82,7 @@ export function reportContent(report: AuditReport): ReportContent {
   const nf = report.noiseFloor;
   const m = report.machine;
   const baseline = report.baseline;
+  const part = partOfRun(report);
   return {
     header: [
       ['Date', report.generatedAt],
@@ -92,7 +93,7 @@ export function reportContent(report: AuditReport): ReportContent {
       ['Steps', report.run.stepsOverride !== null ? `${formatCount(report.run.stepsOverride)} planned per soak (--steps)` : 'each audit its own (1 M planned by default); the sequential rule stops a run once its verdict is certain'],
       ['Horizon', report.run.horizonOverride ?? '10 h at 100 Hz x 50 instances (soak, batch); 100 000 lifecycles (churn)'],
       ['Noise floor', nf ? `${formatRate(nf.heapBytesPerStep)} B/step (no-op audit, 99 % interval ${formatInterval(nf.heapCi)})` : floorInAnotherShard(report) ? 'measured by another shard of this run' : 'unknown: the no-op audit gave no slope'],
-      ...(partOfRun(report) ? [['Part of run', partOfRun(report)] as [string, string]] : []),
+      ...(part ? [['Part of run', part] as [string, string]] : []),
     ],
     overall,
     subjectsWithinBudget: within,
