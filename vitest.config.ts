@@ -5,5 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // Finds a Chromium for the HTML browser test, or says in one line why that test is skipped.
+    globalSetup: ['test/support/chromium.ts'],
   },
 });

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { AuditReport } from '../src/report/json.ts';
 
-/** Debian's package, installed by .ci/run; this test fails (it does not skip) without it. */
-const CHROMIUM = '/usr/bin/chromium';
+/** Found by test/support/chromium.ts (globalSetup): null skips this test, except under .ci/run. */
+const CHROMIUM = inject('chromiumPath');
 /** No network here: the flags keep Chromium from trying to reach Google's services at start. */
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -20,7 +20,7 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-describe('the HTML report, rendered in headless Chromium', { timeout: 120_000 }, () => {
+describe.skipIf(CHROMIUM === null)('the HTML report, rendered in headless Chromium', { timeout: 120_000 }, () => {
   it('shows a plot per audit, the overall verdict and each audit verdict, offline', async () => {
     const out = mkdtempSync(join(tmpdir(), 'leak-audit-html-'));
     const run = spawnSync(
@@ -31,7 +31,7 @@ describe('the HTML report, rendered in headless Chromium', { timeout: 120_000 },
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport;
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM ?? undefined, args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
       const requests: string[] = [];
