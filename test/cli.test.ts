@@ -176,7 +176,7 @@ describe('npm run audit --baseline: a slope that got worse than main fails the g
     const run = cli([...args, '--baseline', lower, '--ci']);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/^::error file=audits\/calibration\/seed-classical-v01\.audit\.ts,title=leak-audit%3A calibration-seed-classical-v01 regressed::/m);
-    expect(run.stdout).not.toMatch(/\x1b\[/);
+    expect(run.stdout).not.toContain('\u001b[');
     expect(run.stderr).toMatch(/calibration-seed-classical-v01: heap slope regressed, 2\d\.\d+ → 2\d\d\.\d+ B\/step/);
     const comparison = run.report().baseline!.comparisons.find((c) => c.id === 'calibration-seed-classical-v01')!;
     expect(comparison.change).toBe('regressed');

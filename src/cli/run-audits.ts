@@ -172,8 +172,8 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
   const chosen = cli.shard ? (await new BaseSequencer(vitest).shard(specifications)).map((s) => s.moduleId).sort() : [...files];
   const monitor = startMonitor(chosen, streamDir, cli.hangTimeoutMs, progress.update);
   const heapTap = tapHeapExhaustion();
-  let killed = new Set<string>();
-  let outOfHeap = new Set<number>();
+  let killed: Set<string>;
+  let outOfHeap: Set<number>;
   try {
     await vitest.runTestSpecifications(specifications);
   } finally {
