@@ -27,7 +27,12 @@ type Condition = (typeof CONDITIONS)[number];
 /** Steps (per loop) before timing starts: V8 takes ~2 M steps to settle on optimised code for the plant. */
 const WARMUP_STEPS = 1_000_000;
 
-const [kind, policy, windowsText, windowText] = process.argv.slice(2) as [ControllerKind, HistoryPolicy, string, string?];
+const [kind, policy, windowsText, windowText] = process.argv.slice(2) as [
+  ControllerKind,
+  HistoryPolicy,
+  string,
+  string?,
+];
 const windows = Number(windowsText);
 const gc = requireGc();
 const loop = new ClosedLoop(createController(kind, { historyPolicy: policy }));
@@ -85,6 +90,11 @@ console.log(
     window,
     windowMs: ms.bare,
     stepsPerSecond: { harness: window / (ms.harness / 1000), bare: window / (ms.bare / 1000) },
-    overheadPercent: { harness: percentOverBare('harness'), loop: percentOverBare('loop'), postGc: percentOverBare('post-gc'), aa: percentOverBare('bare-copy') },
+    overheadPercent: {
+      harness: percentOverBare('harness'),
+      loop: percentOverBare('loop'),
+      postGc: percentOverBare('post-gc'),
+      aa: percentOverBare('bare-copy'),
+    },
   }),
 );

@@ -75,7 +75,9 @@ if (mode === '--child') {
   const ids = process.argv.slice(2);
   const subjects = ids.length ? ids.map(calibrationSubject) : CALIBRATION_SUBJECTS;
   const self = fileURLToPath(import.meta.url);
-  console.log(`node ${process.version}; soak: ${SOAK_MEASURED_STEPS} steps after ${SOAK_WARMUP_STEPS}; churn: ${CHURN_MEASURED_CYCLES} cycles after ${CHURN_WARMUP_CYCLES}`);
+  console.log(
+    `node ${process.version}; soak: ${SOAK_MEASURED_STEPS} steps after ${SOAK_WARMUP_STEPS}; churn: ${CHURN_MEASURED_CYCLES} cycles after ${CHURN_WARMUP_CYCLES}`,
+  );
   for (const subject of subjects) {
     const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--child', subject.id], {
       encoding: 'utf8',

@@ -39,7 +39,9 @@ function stepsPerSecond(makeStep: () => () => void): number {
 
 const format = (rate: number) => `${(rate / 1e6).toFixed(2).padStart(7)} M steps/s`;
 
-console.log(`node ${process.version}, ${STEPS.toLocaleString('en')} steps after ${WARMUP_STEPS.toLocaleString('en')} unmeasured, median of ${REPEATS}`);
+console.log(
+  `node ${process.version}, ${STEPS.toLocaleString('en')} steps after ${WARMUP_STEPS.toLocaleString('en')} unmeasured, median of ${REPEATS}`,
+);
 const plantRate = stepsPerSecond(() => {
   const plant = new DIPPlant();
   const state = Float64Array.of(0, 0.05, -0.03, 0, 0, 0);

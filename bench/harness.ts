@@ -18,9 +18,12 @@ import type { AuditReport } from '../src/report/json.ts';
  * Processes per controller for the overhead (`--processes N`): one process's JIT decisions move its
  * figure by several %, so a per-controller figure needs many; 3 keeps the default bench short.
  */
-const { values: args } = parseArgs({ options: { processes: { type: 'string', default: '3' }, 'overhead-only': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: { processes: { type: 'string', default: '3' }, 'overhead-only': { type: 'boolean', default: false } },
+});
 const OVERHEAD_PROCESSES = Number(args.processes);
-if (!Number.isSafeInteger(OVERHEAD_PROCESSES) || OVERHEAD_PROCESSES < 1) throw new Error(`--processes: expected a positive integer, got ${args.processes}`);
+if (!Number.isSafeInteger(OVERHEAD_PROCESSES) || OVERHEAD_PROCESSES < 1)
+  throw new Error(`--processes: expected a positive integer, got ${args.processes}`);
 
 interface OverheadRun {
   window: number;
@@ -31,7 +34,10 @@ interface OverheadRun {
 function runCli(args: string[]): { wallMs: number; report: AuditReport } {
   const out = mkdtempSync(join(tmpdir(), 'leak-audit-bench-'));
   const start = performance.now();
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--out', out, ...args], { stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--out', out, ...args], {
+    stdio: 'ignore',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const wallMs = performance.now() - start;
   return { wallMs, report: JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport };
 }
@@ -41,9 +47,15 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
 
 console.log(`node ${process.version}\n`);
-console.log(`1. Hot-loop overhead (${OVERHEAD_PROCESSES} fresh processes per controller; each times windows as long as an audit of`);
-console.log('   1 M steps uses, in random order: harness = forced GCs + reading then the audit loop, loop = the audit loop');
-console.log('   alone, post-gc = forced GCs + reading then a bare loop, A/A = an identical copy of the bare loop (the noise),');
+console.log(
+  `1. Hot-loop overhead (${OVERHEAD_PROCESSES} fresh processes per controller; each times windows as long as an audit of`,
+);
+console.log(
+  '   1 M steps uses, in random order: harness = forced GCs + reading then the audit loop, loop = the audit loop',
+);
+console.log(
+  '   alone, post-gc = forced GCs + reading then a bare loop, A/A = an identical copy of the bare loop (the noise),',
+);
 console.log('   all against a bare loop; medians of windows.');
 console.log('   Figures are the median process, [lowest, highest] process; this VM moves ±10 % between processes)');
 const allHarness: number[] = [];
@@ -53,7 +65,11 @@ for (const kind of CONTROLLER_KINDS) {
     // A legacy history grows ~50 B/step: fewer windows keep its heap (and its forced GCs) small.
     const windows = policy === 'legacy' ? 250 : 750;
     const runs = Array.from({ length: OVERHEAD_PROCESSES }, () => {
-      const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/bare-loop.ts', kind, policy, String(windows)], { encoding: 'utf8' });
+      const out = execFileSync(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', 'bench/bare-loop.ts', kind, policy, String(windows)],
+        { encoding: 'utf8' },
+      );
       return JSON.parse(out) as OverheadRun;
     });
     const pick = (f: (r: OverheadRun) => number) => {
@@ -63,10 +79,14 @@ for (const kind of CONTROLLER_KINDS) {
     allHarness.push(...runs.map((r) => r.overheadPercent.harness));
     allAa.push(...runs.map((r) => r.overheadPercent.aa));
     const windowMs = median(runs.map((r) => r.windowMs));
-    console.log(`   ${`${kind} ${policy}`.padEnd(32)} windows of ${String(median(runs.map((r) => r.window))).padStart(6)} steps (${windowMs.toFixed(1)} ms): harness ${pick((r) => r.overheadPercent.harness)}  loop ${pick((r) => r.overheadPercent.loop)}  post-gc ${pick((r) => r.overheadPercent.postGc)}  A/A ${pick((r) => r.overheadPercent.aa)}`);
+    console.log(
+      `   ${`${kind} ${policy}`.padEnd(32)} windows of ${String(median(runs.map((r) => r.window))).padStart(6)} steps (${windowMs.toFixed(1)} ms): harness ${pick((r) => r.overheadPercent.harness)}  loop ${pick((r) => r.overheadPercent.loop)}  post-gc ${pick((r) => r.overheadPercent.postGc)}  A/A ${pick((r) => r.overheadPercent.aa)}`,
+    );
   }
 }
-console.log(`   all controllers: harness overhead median ${pct(median(allHarness))} over ${allHarness.length} processes; A/A median ${pct(median(allAa))}, spread [${pct(Math.min(...allAa))}, ${pct(Math.max(...allAa))}]`);
+console.log(
+  `   all controllers: harness overhead median ${pct(median(allHarness))} over ${allHarness.length} processes; A/A median ${pct(median(allAa))}, spread [${pct(Math.min(...allAa))}, ${pct(Math.max(...allAa))}]`,
+);
 if (args['overhead-only']) process.exit(0);
 
 console.log('\n2. Default npm run audit');
@@ -74,7 +94,9 @@ const full = runCli([]);
 const t = { startupMs: 0, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 };
 for (const a of full.report.audits) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += a.timings[k];
 const inAudits = Object.values(t).reduce((x, y) => x + y, 0);
-console.log(`   wall time ${s(full.wallMs)} (verdicts, then the diagnosis of the failing audits) for ${full.report.audits.length} audits on ${full.report.run.jobs} parallel jobs (${full.report.summary.expectationsMet}/${full.report.summary.audits} as expected)`);
+console.log(
+  `   wall time ${s(full.wallMs)} (verdicts, then the diagnosis of the failing audits) for ${full.report.audits.length} audits on ${full.report.run.jobs} parallel jobs (${full.report.summary.expectationsMet}/${full.report.summary.audits} as expected)`,
+);
 console.log(`   summed over the audit processes (${s(inAudits)}):`);
 for (const [label, ms] of [
   ['process start + module load', t.startupMs],
@@ -87,9 +109,13 @@ for (const [label, ms] of [
 }
 console.log(`   parent-side analysis of all audits: ${full.report.run.analysisMs.toFixed(0)} ms`);
 const samples = full.report.audits.reduce((n, a) => n + a.samples.length, 0);
-console.log(`   readings: ${samples}, ${(t.samplingMs / samples).toFixed(1)} ms each (two full GCs + memoryUsage + heap spaces)`);
+console.log(
+  `   readings: ${samples}, ${(t.samplingMs / samples).toFixed(1)} ms each (two full GCs + memoryUsage + heap spaces)`,
+);
 
 console.log('\n3. Time to a fail verdict for the seed v0.1 leak');
 const seed = runCli(['audits/calibration/seed-classical-v01.audit.ts', '--no-calibration']);
 const v01 = seed.report.audits.find((a) => a.id === 'calibration-seed-classical-v01')!;
-console.log(`   verdict ${v01.verdict} after ${v01.steps.toLocaleString('en')} steps, ${s(v01.samples.at(-1)!.ms)} of measuring (${s(v01.timings.startupMs + v01.timings.setupMs)} start-up before it); CLI wall time ${s(seed.wallMs)} (with the noise-floor audit beside it)`);
+console.log(
+  `   verdict ${v01.verdict} after ${v01.steps.toLocaleString('en')} steps, ${s(v01.samples.at(-1)!.ms)} of measuring (${s(v01.timings.startupMs + v01.timings.setupMs)} start-up before it); CLI wall time ${s(seed.wallMs)} (with the noise-floor audit beside it)`,
+);

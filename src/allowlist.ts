@@ -46,7 +46,9 @@ export function loadAllowlist(file: string): AllowlistEntry[] {
     }
     const expires = e['expires'] as string;
     if (!ISO_DATE.test(expires) || Number.isNaN(Date.parse(expires))) {
-      throw new AuditConfigError(`allowlist ${file}: entry ${i + 1} "expires" must be a date like 2027-01-31, got ${JSON.stringify(expires)}`);
+      throw new AuditConfigError(
+        `allowlist ${file}: entry ${i + 1} "expires" must be a date like 2027-01-31, got ${JSON.stringify(expires)}`,
+      );
     }
     return { signature: e['signature'] as string, owner: e['owner'] as string, reason: e['reason'] as string, expires };
   });
@@ -87,8 +89,12 @@ export function applyAllowlist(
     const { owner, reason, expires } = entries[i]!;
     return { ...f, accepted: { owner, reason, expires } };
   };
-  const marked = audits.map((a) => (a.diagnosis ? { ...a, diagnosis: { ...a.diagnosis, findings: a.diagnosis.findings.map(accept) } } : a));
-  const statuses = entries.map((e, i): EntryStatus => (!isActive(e, today) ? 'expired' : matched.has(i) ? 'matched' : 'unmatched'));
+  const marked = audits.map((a) =>
+    a.diagnosis ? { ...a, diagnosis: { ...a.diagnosis, findings: a.diagnosis.findings.map(accept) } } : a,
+  );
+  const statuses = entries.map((e, i): EntryStatus =>
+    !isActive(e, today) ? 'expired' : matched.has(i) ? 'matched' : 'unmatched',
+  );
   return { audits: marked, statuses };
 }
 

@@ -45,7 +45,9 @@ export function compareAudit(current: AuditEntry, baseline: AuditEntry, noise: n
   const [baseLow, baseHigh] = baseline.slope.ci;
   const unit = current.slope.unit;
   const slopes = `${formatRate(baseline.slope.bytesPerUnit)} → ${formatRate(current.slope.bytesPerUnit)} B/${unit}`;
-  const warmupGrew = current.warmup.bytes - baseline.warmup.bytes > WARMUP_REGRESSION_BYTES && current.warmup.bytes > WARMUP_REGRESSION_RATIO * baseline.warmup.bytes;
+  const warmupGrew =
+    current.warmup.bytes - baseline.warmup.bytes > WARMUP_REGRESSION_BYTES &&
+    current.warmup.bytes > WARMUP_REGRESSION_RATIO * baseline.warmup.bytes;
   let change: Change = 'unchanged';
   let message = `${current.id}: unchanged (heap slope ${slopes}, intervals overlap within the noise floor)`;
   if (low > baseHigh + noise) {

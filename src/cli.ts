@@ -19,7 +19,15 @@ import type { Diagnosis } from './diagnosis/types.ts';
 import { loadReport, mergeReports, type LoadedReport } from './merge.ts';
 import { AuditConfigError } from './options.ts';
 import { budgetErrors, duplicateIdErrors, noiseFloorOf, summarise } from './report/assemble.ts';
-import { auditEntry, type AuditRole, machineFacts, reportConstants, SCHEMA_VERSION, writeJsonReport, type AuditReport } from './report/json.ts';
+import {
+  auditEntry,
+  type AuditRole,
+  machineFacts,
+  reportConstants,
+  SCHEMA_VERSION,
+  writeJsonReport,
+  type AuditReport,
+} from './report/json.ts';
 import { annotations, unmetAudits, writePrComment } from './report/github.ts';
 import { writeHtmlReport } from './report/html.ts';
 import { writeJunitReport } from './report/junit.ts';
@@ -37,7 +45,12 @@ function roleOf(file: string): AuditRole {
 
 function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+    return (
+      execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() || null
+    );
   } catch {
     return null;
   }
@@ -90,7 +103,9 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
 async function withDiagnoses(report: AuditReport, cli: CliOptions, outDir: string): Promise<AuditReport> {
   const chosen = toDiagnose(report.audits, cli);
   if (chosen.length === 0) return report;
-  console.error(`Diagnosing ${chosen.length} audit${chosen.length === 1 ? '' : 's'} with heap snapshots (--no-diagnose skips this)…`);
+  console.error(
+    `Diagnosing ${chosen.length} audit${chosen.length === 1 ? '' : 's'} with heap snapshots (--no-diagnose skips this)…`,
+  );
   let diagnoses: Map<string, Diagnosis>;
   try {
     diagnoses = await runDiagnoses(chosen, cli, outDir);
@@ -134,7 +149,9 @@ function publish(report: AuditReport, cli: CliOptions, outDir: string): number {
   if (cli.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     console.log(renderSummary(report, cli.ci ? new Chalk({ level: 0 }) : terminalChalk()));
-    console.log(`Reports: ${[markdownPath, htmlPath, path, junitPath, commentPath].map((p) => relative(process.cwd(), p)).join(', ')}`);
+    console.log(
+      `Reports: ${[markdownPath, htmlPath, path, junitPath, commentPath].map((p) => relative(process.cwd(), p)).join(', ')}`,
+    );
   }
   // Workflow commands go to stdout, unless stdout carries the JSON report. A shard leaves them to the
   // merge, so each appears once on the pull request.
@@ -145,7 +162,8 @@ function publish(report: AuditReport, cli: CliOptions, outDir: string): number {
   }
   const unmet = unmetAudits(report);
   const staleEntries = report.allowlist?.entries.filter((e) => e.status !== 'matched') ?? [];
-  for (const e of staleEntries) console.error(`leak-audit: allowlist entry ${e.status}: ${e.signature} (owner ${e.owner}, expires ${e.expires})`);
+  for (const e of staleEntries)
+    console.error(`leak-audit: allowlist entry ${e.status}: ${e.signature} (owner ${e.owner}, expires ${e.expires})`);
   if (cli.strict && staleEntries.length > 0) return EXIT_UNMET;
   const regressions = report.baseline?.comparisons.filter((c) => c.change === 'regressed') ?? [];
   for (const r of regressions) console.error(`leak-audit: ${r.message}`);
@@ -168,7 +186,10 @@ async function main(argv: readonly string[]): Promise<number> {
     if (cli.mergeReports) {
       parts = cli.paths.map(loadReport);
       const clobbered = parts.find((p) => dirname(resolve(p.file)) === resolve(cli.out));
-      if (clobbered) throw new AuditConfigError(`--out ${cli.out} would overwrite the part ${relative(process.cwd(), clobbered.file)}: merge into another folder`);
+      if (clobbered)
+        throw new AuditConfigError(
+          `--out ${cli.out} would overwrite the part ${relative(process.cwd(), clobbered.file)}: merge into another folder`,
+        );
     } else {
       files = discoverAuditFiles(cli.paths, cli.calibration);
     }

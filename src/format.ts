@@ -12,7 +12,7 @@ export function formatBytes(bytes: number, signed = false): string {
     value /= 1024;
     unit++;
   }
-  const digits = value >= 100 || unit === 0 && Number.isInteger(value) ? 0 : value >= 10 ? 1 : 2;
+  const digits = value >= 100 || (unit === 0 && Number.isInteger(value)) ? 0 : value >= 10 ? 1 : 2;
   return `${sign}${value.toFixed(digits)} ${UNITS[unit]}`;
 }
 

@@ -20,7 +20,9 @@ export function loadReport(path: string): LoadedReport {
   const report = readJsonReport(file, '--merge-reports');
   if (!report.run) throw new AuditConfigError(`--merge-reports ${file}: not an audit-report.json (no run)`);
   if (report.schemaVersion !== SCHEMA_VERSION) {
-    throw new AuditConfigError(`--merge-reports ${file}: schema version ${report.schemaVersion}, this leak-audit reads ${SCHEMA_VERSION}`);
+    throw new AuditConfigError(
+      `--merge-reports ${file}: schema version ${report.schemaVersion}, this leak-audit reads ${SCHEMA_VERSION}`,
+    );
   }
   return { file, report };
 }
@@ -35,24 +37,30 @@ function partErrors(parts: readonly LoadedReport[], where: (file: string) => str
   if (shards.some((s) => s !== null)) {
     const counts = new Set(shards.map((s) => s?.count ?? 'none'));
     if (counts.size > 1) {
-      errors.push(`the reports are not the shards of one run: ${parts.map((p, i) => `${where(p.file)} is ${shards[i] ? `shard ${shards[i]!.index}/${shards[i]!.count}` : 'not a shard'}`).join(', ')}`);
+      errors.push(
+        `the reports are not the shards of one run: ${parts.map((p, i) => `${where(p.file)} is ${shards[i] ? `shard ${shards[i]!.index}/${shards[i]!.count}` : 'not a shard'}`).join(', ')}`,
+      );
     } else {
       const count = shards[0]!.count;
       const seen = new Map<number, string>();
       for (const [i, s] of shards.entries()) {
         const other = seen.get(s!.index);
-        if (other !== undefined) errors.push(`shard ${s!.index}/${count} is given twice (${other}, ${where(parts[i]!.file)})`);
+        if (other !== undefined)
+          errors.push(`shard ${s!.index}/${count} is given twice (${other}, ${where(parts[i]!.file)})`);
         seen.set(s!.index, where(parts[i]!.file));
       }
       const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
       if (missing.length > 0) {
-        errors.push(`shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${count}`).join(', ')} missing: the merged report lacks their audits (did that job fail before writing its report?)`);
+        errors.push(
+          `shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${count}`).join(', ')} missing: the merged report lacks their audits (did that job fail before writing its report?)`,
+        );
       }
     }
   }
   for (const key of SHARED_SETTINGS) {
     const values = new Set(parts.map((p) => JSON.stringify(p.report.run[key])));
-    if (values.size > 1) errors.push(`the reports differ in run.${key} (${[...values].join(', ')}): they are not parts of one run`);
+    if (values.size > 1)
+      errors.push(`the reports differ in run.${key} (${[...values].join(', ')}): they are not parts of one run`);
   }
   return errors;
 }
@@ -66,7 +74,9 @@ function partErrors(parts: readonly LoadedReport[], where: (file: string) => str
 export function mergeReports(parts: readonly LoadedReport[]): AuditReport {
   const where = (file: string): string => relative(process.cwd(), file);
   const first = parts[0]!.report;
-  const entries = parts.flatMap((p) => p.report.audits).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const entries = parts
+    .flatMap((p) => p.report.audits)
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const noiseFloor = noiseFloorOf(entries);
   const configErrors = [
     ...partErrors(parts, where),
@@ -94,7 +104,11 @@ export function mergeReports(parts: readonly LoadedReport[]): AuditReport {
       peakConcurrency: Math.max(...runs.map((r) => r.peakConcurrency)),
       heapsnapshotSignal: runs.some((r) => r.heapsnapshotSignal),
       // 'none' only if no part diagnosed: an allowlist entry can then match nothing, and is not stale.
-      diagnose: runs.some((r) => r.diagnose === 'all') ? 'all' : runs.every((r) => r.diagnose === 'none') ? 'none' : 'failing',
+      diagnose: runs.some((r) => r.diagnose === 'all')
+        ? 'all'
+        : runs.every((r) => r.diagnose === 'none')
+          ? 'none'
+          : 'failing',
       shard: null,
       parts: reportParts,
       wallMs: Math.max(...runs.map((r) => r.wallMs)),

@@ -47,7 +47,11 @@ function positiveNumber(where: string, name: string, value: unknown): number {
  * An audit's options with defaults filled in and command-line settings applied (`--steps` and `--horizon`
  * win over the audit's own, for soak and batch). Throws `AuditConfigError` naming the audit and the option.
  */
-export function resolveAuditOptions(name: string, options: AuditOptions, settings: Partial<RunSettings> = {}): ResolvedAuditOptions {
+export function resolveAuditOptions(
+  name: string,
+  options: AuditOptions,
+  settings: Partial<RunSettings> = {},
+): ResolvedAuditOptions {
   const where = `audit "${name}"`;
   const workload = options.workload ?? 'soak';
   if (!WORKLOADS.includes(workload)) {
@@ -60,14 +64,23 @@ export function resolveAuditOptions(name: string, options: AuditOptions, setting
   const churn = workload === 'churn';
   const units = churn
     ? positiveInteger(where, 'cycles', options.cycles ?? DEFAULT_CYCLES)
-    : positiveInteger(where, settings.steps !== undefined ? '--steps' : 'steps', settings.steps ?? options.steps ?? DEFAULT_STEPS);
-  const instances = workload === 'batch' ? positiveInteger(where, 'instances', options.instances ?? DEFAULT_BATCH_INSTANCES) : 1;
+    : positiveInteger(
+        where,
+        settings.steps !== undefined ? '--steps' : 'steps',
+        settings.steps ?? options.steps ?? DEFAULT_STEPS,
+      );
+  const instances =
+    workload === 'batch' ? positiveInteger(where, 'instances', options.instances ?? DEFAULT_BATCH_INSTANCES) : 1;
   const defaults = churn ? DEFAULT_CHURN_HORIZON : DEFAULT_SOAK_HORIZON;
   const given = (!churn && settings.horizon) || options.horizon || {};
   const horizon: Horizon = {
     units: positiveInteger(where, 'horizon units', given.units ?? defaults.units),
     instances: positiveInteger(where, 'horizon instances', given.instances ?? defaults.instances),
-    ...(given.units === undefined && given.instances === undefined ? { label: defaults.label } : given.label ? { label: given.label } : {}),
+    ...(given.units === undefined && given.instances === undefined
+      ? { label: defaults.label }
+      : given.label
+        ? { label: given.label }
+        : {}),
   };
   const horizonUnits = churn ? horizon.units : horizon.units * horizon.instances;
   let budgetPerUnit: number;
@@ -85,7 +98,10 @@ export function resolveAuditOptions(name: string, options: AuditOptions, setting
     units,
     maxUnits: units * MAX_EXTENSION_FACTOR,
     instances,
-    stepsPerCycle: churn && options.stepsPerCycle !== undefined ? positiveInteger(where, 'stepsPerCycle', options.stepsPerCycle) : null,
+    stepsPerCycle:
+      churn && options.stepsPerCycle !== undefined
+        ? positiveInteger(where, 'stepsPerCycle', options.stepsPerCycle)
+        : null,
     horizon,
     budgetPerUnit,
     budgetSource,

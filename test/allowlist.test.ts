@@ -27,17 +27,35 @@ const finding = (signature: string): Finding => ({
 
 /** Only the fields the allowlist reads: an audit and its diagnosis. */
 const audit = (id: string, findings: Finding[]): AuditEntry => {
-  const diagnosis: Diagnosis = { status: 'done', note: null, snapshots: [], findings, ms: 0, keptSnapshots: [], allocationSites: null, profileFile: null };
+  const diagnosis: Diagnosis = {
+    status: 'done',
+    note: null,
+    snapshots: [],
+    findings,
+    ms: 0,
+    keptSnapshots: [],
+    allocationSites: null,
+    profileFile: null,
+  };
   return { id, diagnosis } as unknown as AuditEntry;
 };
 
-const entry = (signature: string, expires: string): AllowlistEntry => ({ signature, owner: 'controls team', reason: 'ticket CTL-12', expires });
+const entry = (signature: string, expires: string): AllowlistEntry => ({
+  signature,
+  owner: 'controls team',
+  reason: 'ticket CTL-12',
+  expires,
+});
 
 describe('allowlist', () => {
   it('reads entries and names the entry and field that is wrong', () => {
     expect(loadAllowlist(file({ accepted: [entry('a', '2027-01-31')] }))).toHaveLength(1);
-    expect(() => loadAllowlist(file({ accepted: [{ signature: 'a', owner: 'x', reason: 'y' }] }))).toThrow(/entry 1 needs a non-empty "expires"/);
-    expect(() => loadAllowlist(file({ accepted: [{ ...entry('a', 'next week') }] }))).toThrow(/entry 1 "expires" must be a date like 2027-01-31/);
+    expect(() => loadAllowlist(file({ accepted: [{ signature: 'a', owner: 'x', reason: 'y' }] }))).toThrow(
+      /entry 1 needs a non-empty "expires"/,
+    );
+    expect(() => loadAllowlist(file({ accepted: [{ ...entry('a', 'next week') }] }))).toThrow(
+      /entry 1 "expires" must be a date like 2027-01-31/,
+    );
     expect(() => loadAllowlist(file({ entries: [] }))).toThrow(/expected \{ "accepted"/);
     expect(() => loadAllowlist(file('{ not json'))).toThrow(/allowlist .*allowlist\.json/);
   });
@@ -47,7 +65,11 @@ describe('allowlist', () => {
     const entries = [entry('sig-1', '2026-11-25'), entry('sig-2', '2026-11-24'), entry('sig-9', '2027-01-01')];
     const { audits: marked, statuses } = applyAllowlist(audits, entries, '2026-11-25');
     expect(statuses).toEqual(['matched', 'expired', 'unmatched']);
-    expect(marked[0]!.diagnosis!.findings[0]!.accepted).toEqual({ owner: 'controls team', reason: 'ticket CTL-12', expires: '2026-11-25' });
+    expect(marked[0]!.diagnosis!.findings[0]!.accepted).toEqual({
+      owner: 'controls team',
+      reason: 'ticket CTL-12',
+      expires: '2026-11-25',
+    });
     expect(marked[1]!.diagnosis!.findings[0]!.accepted).toBeUndefined();
     expect(acceptedByAllowlist(marked[0]!)).toBe(true);
     expect(acceptedByAllowlist(marked[1]!)).toBe(false);

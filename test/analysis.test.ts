@@ -14,7 +14,22 @@ function noise(seed: number, amplitude: number): () => number {
 }
 
 /** x: a log-spaced warm-up part then 100 uniform windows of 10 000 steps, as the planner makes them. */
-const XS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, ...Array.from({ length: 100 }, (_, i) => (i + 1) * 10_000)];
+const XS = [
+  0,
+  1,
+  2,
+  5,
+  10,
+  20,
+  50,
+  100,
+  200,
+  500,
+  1000,
+  2000,
+  5000,
+  ...Array.from({ length: 100 }, (_, i) => (i + 1) * 10_000),
+];
 
 describe('regression', () => {
   it('least squares and Theil–Sen recover an exact line', () => {
@@ -47,8 +62,20 @@ describe('warm-up (MSER on line residuals)', () => {
   it('keeps (almost) every sample of a pure line', () => {
     // MSER may drop a few points whose noise happens to be large; never the steady part.
     const r = noise(2, 10);
-    expect(XS[mserLinearCut(XS, XS.map((x) => 3 * x + r())).index]).toBeLessThan(10_000);
-    expect(mserLinearCut(XS, XS.map((x) => 3 * x)).index).toBe(0);
+    expect(
+      XS[
+        mserLinearCut(
+          XS,
+          XS.map((x) => 3 * x + r()),
+        ).index
+      ],
+    ).toBeLessThan(10_000);
+    expect(
+      mserLinearCut(
+        XS,
+        XS.map((x) => 3 * x),
+      ).index,
+    ).toBe(0);
   });
 
   it('cuts a one-time 20 MB rise in the first 1000 steps', () => {
@@ -93,17 +120,29 @@ describe('series verdicts', () => {
 
   it('fails a steady leak above budget', () => {
     const r = noise(5, 5_000);
-    const s = analyseSeries(XS, XS.map((x) => 8e6 + 0.655 * x + r()), budget);
+    const s = analyseSeries(
+      XS,
+      XS.map((x) => 8e6 + 0.655 * x + r()),
+      budget,
+    );
     expect(s.verdict).toBe('fail');
     expect(s.slope.bytesPerUnit).toBeCloseTo(0.655, 1);
   });
 
   it('passes a flat series, and a rise that stops, reporting the plateau', () => {
     const r = noise(6, 5_000);
-    const flat = analyseSeries(XS, XS.map(() => 8e6 + r()), budget);
+    const flat = analyseSeries(
+      XS,
+      XS.map(() => 8e6 + r()),
+      budget,
+    );
     expect(flat.verdict).toBe('pass');
     expect(flat.plateau).toBeNull();
-    const filled = analyseSeries(XS, XS.map((x) => 8e6 + Math.min(x, 100_000) * 88 + r()), budget);
+    const filled = analyseSeries(
+      XS,
+      XS.map((x) => 8e6 + Math.min(x, 100_000) * 88 + r()),
+      budget,
+    );
     expect(filled.verdict).toBe('pass');
     expect(filled.plateau).not.toBeNull();
     expect(filled.plateau!.rise).toBeGreaterThan(PLATEAU_MIN_RISE_BYTES);
@@ -113,9 +152,21 @@ describe('series verdicts', () => {
 
   it('is inconclusive when the interval straddles the budget, or too few steady samples', () => {
     const r = noise(7, 3_000_000);
-    expect(analyseSeries(XS, XS.map((x) => budget * x + r()), budget).verdict).toBe('inconclusive');
+    expect(
+      analyseSeries(
+        XS,
+        XS.map((x) => budget * x + r()),
+        budget,
+      ).verdict,
+    ).toBe('inconclusive');
     const short = XS.slice(0, MIN_STEADY_SAMPLES - 1);
-    expect(analyseSeries(short, short.map(() => 1), budget).verdict).toBe('inconclusive');
+    expect(
+      analyseSeries(
+        short,
+        short.map(() => 1),
+        budget,
+      ).verdict,
+    ).toBe('inconclusive');
   });
 });
 
@@ -142,7 +193,11 @@ describe('judge', () => {
     rss: heapUsed * 2,
     spaces: {},
   });
-  const record = (options: ResolvedAuditOptions, samples: Sample[], extra: Partial<RawAuditRecord> = {}): RawAuditRecord => ({
+  const record = (
+    options: ResolvedAuditOptions,
+    samples: Sample[],
+    extra: Partial<RawAuditRecord> = {},
+  ): RawAuditRecord => ({
     id: 'x',
     name: 'x',
     file: 'x.audit.ts',
@@ -160,7 +215,12 @@ describe('judge', () => {
   });
 
   it('judges off-heap growth separately and projects it to the horizon', () => {
-    const j = judge(record(base, XS.map((x) => sample(x, 5e6, 1000 + 48 * x))));
+    const j = judge(
+      record(
+        base,
+        XS.map((x) => sample(x, 5e6, 1000 + 48 * x)),
+      ),
+    );
     expect(j.heap.verdict).toBe('pass');
     expect(j.offHeap.verdict).toBe('fail');
     expect(j.verdict).toBe('fail');
@@ -171,7 +231,12 @@ describe('judge', () => {
   it('judges a batch per instance-step', () => {
     // 50 instances growing 1 B/step each: 50 B per batch step, 1 B per instance-step.
     const batch = { ...base, workload: 'batch' as const, instances: 50 };
-    const j = judge(record(batch, XS.map((x) => sample(x, 5e6 + 50 * x))));
+    const j = judge(
+      record(
+        batch,
+        XS.map((x) => sample(x, 5e6 + 50 * x)),
+      ),
+    );
     expect(j.heap.slope.bytesPerUnit).toBeCloseTo(1, 6);
     expect(j.verdict).toBe('fail');
   });
@@ -179,7 +244,14 @@ describe('judge', () => {
   it('fails a churn whose dropped instances survive or whose handles pile up', () => {
     const churn = { ...base, workload: 'churn' as const, budgetPerUnit: 671 };
     const flat = XS.map((x) => sample(x, 5e6));
-    expect(judge(record(churn, flat, { collection: { probed: 20, collected: 20 }, handles: { before: { Timeout: 1 }, after: { Timeout: 1 } } })).verdict).toBe('pass');
+    expect(
+      judge(
+        record(churn, flat, {
+          collection: { probed: 20, collected: 20 },
+          handles: { before: { Timeout: 1 }, after: { Timeout: 1 } },
+        }),
+      ).verdict,
+    ).toBe('pass');
     const uncollected = judge(record(churn, flat, { collection: { probed: 20, collected: 0 } }));
     expect(uncollected.verdict).toBe('fail');
     expect(uncollected.reasons.join()).toMatch(/only 0 of 20 dropped instances were collected/);
@@ -195,7 +267,13 @@ describe('judge', () => {
   });
 
   it('an error wins over any memory verdict, and says why first', () => {
-    const j = judge(record(base, XS.map((x) => sample(x, 5e6)), { error: { kind: 'threw', message: 'boom' } }));
+    const j = judge(
+      record(
+        base,
+        XS.map((x) => sample(x, 5e6)),
+        { error: { kind: 'threw', message: 'boom' } },
+      ),
+    );
     expect(j.verdict).toBe('error');
     expect(j.reasons[0]).toBe('threw: boom');
   });

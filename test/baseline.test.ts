@@ -4,7 +4,11 @@ import type { AuditEntry, AuditReport } from '../src/report/json.ts';
 
 /** Only what the comparison reads: id, slope with its interval, warm-up. */
 function audit(bytesPerUnit: number, ci: [number, number], warmupBytes = 0): AuditEntry {
-  return { id: 'classical-legacy', slope: { bytesPerUnit, ci, unit: 'step' }, warmup: { bytes: warmupBytes } } as unknown as AuditEntry;
+  return {
+    id: 'classical-legacy',
+    slope: { bytesPerUnit, ci, unit: 'step' },
+    warmup: { bytes: warmupBytes },
+  } as unknown as AuditEntry;
 }
 
 describe('baseline comparison', () => {
@@ -27,7 +31,11 @@ describe('baseline comparison', () => {
   it('allows the noise of the noisier of the two runs', () => {
     // The no-op audit on a quiet run against a baseline run on a noisier machine: not an improvement.
     const run = (ci: [number, number], floor: number): AuditReport =>
-      ({ noiseFloor: { heapBytesPerStep: floor }, run: { commit: null }, audits: [{ ...audit(ci[0], ci), id: 'noise-floor-no-op', workload: 'soak', verdict: 'pass' }] }) as unknown as AuditReport;
+      ({
+        noiseFloor: { heapBytesPerStep: floor },
+        run: { commit: null },
+        audits: [{ ...audit(ci[0], ci), id: 'noise-floor-no-op', workload: 'soak', verdict: 'pass' }],
+      }) as unknown as AuditReport;
     const quiet = run([0, 4e-4], 4e-4);
     const noisy = run([0.037, 0.061], 0.061);
     expect(compareWithBaseline(quiet, noisy, 'main.json').comparisons[0]!.change).toBe('unchanged');

@@ -1,6 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CALIBRATION_SUBJECTS, calibrationSubject } from '../fixtures/calibration/index.ts';
-import { BoundedRecorder, GarbageChurner, LAZY_TABLE_ENTRIES_PER_STEP, LAZY_TABLE_STEPS, LazyTableController, RECORDER_CAPACITY } from '../fixtures/calibration/clean-tricky.ts';
+import {
+  BoundedRecorder,
+  GarbageChurner,
+  LAZY_TABLE_ENTRIES_PER_STEP,
+  LAZY_TABLE_STEPS,
+  LazyTableController,
+  RECORDER_CAPACITY,
+} from '../fixtures/calibration/clean-tricky.ts';
 import {
   controllerBus,
   instanceRegistry,

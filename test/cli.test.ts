@@ -18,9 +18,12 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     'audits/calibration/garbage.audit.ts',
     'audits/calibration/lifecycle-registry.audit.ts',
     '--no-calibration',
-    '--steps', '300000',
-    '--heap-cap', '64',
-    '--hang-timeout', '4',
+    '--steps',
+    '300000',
+    '--heap-cap',
+    '64',
+    '--hang-timeout',
+    '4',
     // The registry is a planted leak, caught as planted: diagnosed only when every audit is.
     '--diagnose',
   ]);
@@ -45,7 +48,11 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     ['fault-throws', 'threw', /RangeError: gain matrix became singular/],
     ['fault-returns-nan', 'non-finite', /step 7777 returned NaN/],
     ['fault-hangs', 'hung', /no reading for 4 s during units 2000–3000; the process was killed/],
-    ['fault-exhausts-heap', 'heap-exhausted', /V8 ran out of heap \(--heap-cap 64 MB, V8 heap limit \d+ MB\) during units \d+–\d+/],
+    [
+      'fault-exhausts-heap',
+      'heap-exhausted',
+      /V8 ran out of heap \(--heap-cap 64 MB, V8 heap limit \d+ MB\) during units \d+–\d+/,
+    ],
   ])('%s ends as error (%s) with its cause and the samples it had', (id, kind, message) => {
     const audit = byId[id]!;
     expect(audit.verdict).toBe('error');
@@ -101,7 +108,9 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     const xml = run.junit();
     expect(xml.match(/<testcase /g)).toHaveLength(report.audits.length);
     expect(xml).toMatch(/<testsuites name="leak-audit" tests="8" failures="0" errors="5"/);
-    expect(xml).toMatch(/name="fault-returns-nan"[^>]*>\s*<error type="non-finite" message="expected clean, got ERROR[^"]*step 7777 returned NaN/);
+    expect(xml).toMatch(
+      /name="fault-returns-nan"[^>]*>\s*<error type="non-finite" message="expected clean, got ERROR[^"]*step 7777 returned NaN/,
+    );
     expect(xml).toMatch(/name="calibration-garbage"[^>]*>\s*<system-out>expected clean, got PASS/);
   });
 
@@ -114,86 +123,143 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
   });
 });
 
-describe('npm run audit: an allowlist accepts a known finding, with an owner and an expiry', { timeout: 240_000 }, () => {
-  const signature = 'collection:Array of Object@subject.log';
-  const allowlist = (entries: object[]) => {
-    const path = join(mkdtempSync(join(tmpdir(), 'leak-audit-allowlist-')), 'allowlist.json');
-    writeFileSync(path, JSON.stringify({ accepted: entries }));
-    return path;
-  };
-  const accepted = { signature, owner: 'controls team', reason: 'log is dropped with the run (CTL-12)', expires: '2999-12-31' };
-  const stale = { signature: 'collection:Map@subject.gone', owner: 'controls team', reason: 'fixed long ago', expires: '2999-12-31' };
-  const run = cli(['test/faults/unexpected-leak.audit.ts', '--no-calibration', '--profile', '--allowlist', allowlist([accepted, stale])]);
+describe(
+  'npm run audit: an allowlist accepts a known finding, with an owner and an expiry',
+  { timeout: 240_000 },
+  () => {
+    const signature = 'collection:Array of Object@subject.log';
+    const allowlist = (entries: object[]) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'leak-audit-allowlist-')), 'allowlist.json');
+      writeFileSync(path, JSON.stringify({ accepted: entries }));
+      return path;
+    };
+    const accepted = {
+      signature,
+      owner: 'controls team',
+      reason: 'log is dropped with the run (CTL-12)',
+      expires: '2999-12-31',
+    };
+    const stale = {
+      signature: 'collection:Map@subject.gone',
+      owner: 'controls team',
+      reason: 'fixed long ago',
+      expires: '2999-12-31',
+    };
+    const run = cli([
+      'test/faults/unexpected-leak.audit.ts',
+      '--no-calibration',
+      '--profile',
+      '--allowlist',
+      allowlist([accepted, stale]),
+    ]);
 
-  it('diagnoses the unexpected leak, accepts its finding, and exits 0', () => {
-    const leak = run.report().audits.find((a) => a.id === 'fault-unexpected-leak')!;
-    expect(leak.verdict).toBe('fail');
-    expect(leak.expectationMet).toBe(false);
-    expect(leak.diagnosis?.findings[0]).toMatchObject({ signature, retainerPath: 'subject.log', accepted: { owner: 'controls team', expires: '2999-12-31' } });
-    expect(run.report().allowlist?.entries.map((e) => e.status)).toEqual(['matched', 'unmatched']);
-    expect(run.stderr).toContain('allowlist entry unmatched: collection:Map@subject.gone');
-    expect(run.status).toBe(0);
-  });
+    it('diagnoses the unexpected leak, accepts its finding, and exits 0', () => {
+      const leak = run.report().audits.find((a) => a.id === 'fault-unexpected-leak')!;
+      expect(leak.verdict).toBe('fail');
+      expect(leak.expectationMet).toBe(false);
+      expect(leak.diagnosis?.findings[0]).toMatchObject({
+        signature,
+        retainerPath: 'subject.log',
+        accepted: { owner: 'controls team', expires: '2999-12-31' },
+      });
+      expect(run.report().allowlist?.entries.map((e) => e.status)).toEqual(['matched', 'unmatched']);
+      expect(run.stderr).toContain('allowlist entry unmatched: collection:Map@subject.gone');
+      expect(run.status).toBe(0);
+    });
 
-  it('with --profile, names the function that allocated the leaked records, in the TypeScript source', () => {
-    const { diagnosis } = run.report().audits.find((a) => a.id === 'fault-unexpected-leak')!;
-    expect(diagnosis?.allocationSites?.[0]?.function).toBe('step');
-    // Audit files go through vitest's transform: the line is approximate, the file is not.
-    expect(diagnosis?.allocationSites?.[0]?.location).toMatch(/^test\/faults\/unexpected-leak\.audit\.ts:\d+$/);
-    expect(diagnosis?.profileFile).toMatch(/profiles\/fault-unexpected-leak\.heapprofile$/);
-  });
+    it('with --profile, names the function that allocated the leaked records, in the TypeScript source', () => {
+      const { diagnosis } = run.report().audits.find((a) => a.id === 'fault-unexpected-leak')!;
+      expect(diagnosis?.allocationSites?.[0]?.function).toBe('step');
+      // Audit files go through vitest's transform: the line is approximate, the file is not.
+      expect(diagnosis?.allocationSites?.[0]?.location).toMatch(/^test\/faults\/unexpected-leak\.audit\.ts:\d+$/);
+      expect(diagnosis?.profileFile).toMatch(/profiles\/fault-unexpected-leak\.heapprofile$/);
+    });
 
-  it('fails once the entry has expired, and with --strict on an entry that matched nothing', () => {
-    const expired = cli(['test/faults/unexpected-leak.audit.ts', '--no-calibration', '--allowlist', allowlist([{ ...accepted, expires: '2020-01-01' }])]);
-    expect(expired.report().allowlist?.entries[0]?.status).toBe('expired');
-    expect(expired.status).toBe(1);
-    // The same run as the first test's, which exits 0, but --strict: the unmatched entry fails it.
-    const strict = cli(['test/faults/unexpected-leak.audit.ts', '--no-calibration', '--strict', '--allowlist', allowlist([accepted, stale])]);
-    expect(strict.report().audits.find((a) => a.id === 'fault-unexpected-leak')?.diagnosis?.findings[0]?.accepted).toBeDefined();
-    expect(strict.status).toBe(1);
-  });
-});
+    it('fails once the entry has expired, and with --strict on an entry that matched nothing', () => {
+      const expired = cli([
+        'test/faults/unexpected-leak.audit.ts',
+        '--no-calibration',
+        '--allowlist',
+        allowlist([{ ...accepted, expires: '2020-01-01' }]),
+      ]);
+      expect(expired.report().allowlist?.entries[0]?.status).toBe('expired');
+      expect(expired.status).toBe(1);
+      // The same run as the first test's, which exits 0, but --strict: the unmatched entry fails it.
+      const strict = cli([
+        'test/faults/unexpected-leak.audit.ts',
+        '--no-calibration',
+        '--strict',
+        '--allowlist',
+        allowlist([accepted, stale]),
+      ]);
+      expect(
+        strict.report().audits.find((a) => a.id === 'fault-unexpected-leak')?.diagnosis?.findings[0]?.accepted,
+      ).toBeDefined();
+      expect(strict.status).toBe(1);
+    });
+  },
+);
 
-describe('npm run audit --baseline: a slope that got worse than main fails the gate, even under budget', { timeout: 240_000 }, () => {
-  const args = ['audits/calibration/seed-classical-v01.audit.ts', '--no-calibration', '--no-diagnose'];
-  const first = cli(args);
-  const baselineFile = (edit: (report: AuditReport) => AuditReport) => {
-    const path = join(mkdtempSync(join(tmpdir(), 'leak-audit-baseline-')), 'audit-report.json');
-    writeFileSync(path, JSON.stringify(edit(first.report())));
-    return path;
-  };
+describe(
+  'npm run audit --baseline: a slope that got worse than main fails the gate, even under budget',
+  { timeout: 240_000 },
+  () => {
+    const args = ['audits/calibration/seed-classical-v01.audit.ts', '--no-calibration', '--no-diagnose'];
+    const first = cli(args);
+    const baselineFile = (edit: (report: AuditReport) => AuditReport) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'leak-audit-baseline-')), 'audit-report.json');
+      writeFileSync(path, JSON.stringify(edit(first.report())));
+      return path;
+    };
 
-  it('fails, naming the audit and both slopes, when the baseline slope was lower (with --ci: by default, annotated)', () => {
-    const lower = baselineFile((r) => ({
-      ...r,
-      audits: r.audits.map((a) =>
-        a.id === 'calibration-seed-classical-v01'
-          ? { ...a, slope: { ...a.slope, bytesPerUnit: a.slope.bytesPerUnit / 10, ci: [a.slope.ci[0] / 10, a.slope.ci[1] / 10] as const } }
-          : a,
-      ),
-    }));
-    // --ci turns --fail-on-regression on, and annotates the regression on the audit's file.
-    const run = cli([...args, '--baseline', lower, '--ci']);
-    expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/^::error file=audits\/calibration\/seed-classical-v01\.audit\.ts,title=leak-audit%3A calibration-seed-classical-v01 regressed::/m);
-    expect(run.stdout).not.toContain('\u001b[');
-    expect(run.stderr).toMatch(/calibration-seed-classical-v01: heap slope regressed, 2\d\.\d+ → 2\d\d\.\d+ B\/step/);
-    const comparison = run.report().baseline!.comparisons.find((c) => c.id === 'calibration-seed-classical-v01')!;
-    expect(comparison.change).toBe('regressed');
-    expect(run.markdown()).toContain('- **regressed**: calibration-seed-classical-v01: heap slope regressed');
-  });
+    it('fails, naming the audit and both slopes, when the baseline slope was lower (with --ci: by default, annotated)', () => {
+      const lower = baselineFile((r) => ({
+        ...r,
+        audits: r.audits.map((a) =>
+          a.id === 'calibration-seed-classical-v01'
+            ? {
+                ...a,
+                slope: {
+                  ...a.slope,
+                  bytesPerUnit: a.slope.bytesPerUnit / 10,
+                  ci: [a.slope.ci[0] / 10, a.slope.ci[1] / 10] as const,
+                },
+              }
+            : a,
+        ),
+      }));
+      // --ci turns --fail-on-regression on, and annotates the regression on the audit's file.
+      const run = cli([...args, '--baseline', lower, '--ci']);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toMatch(
+        /^::error file=audits\/calibration\/seed-classical-v01\.audit\.ts,title=leak-audit%3A calibration-seed-classical-v01 regressed::/m,
+      );
+      expect(run.stdout).not.toContain('\u001b[');
+      expect(run.stderr).toMatch(/calibration-seed-classical-v01: heap slope regressed, 2\d\.\d+ → 2\d\d\.\d+ B\/step/);
+      const comparison = run.report().baseline!.comparisons.find((c) => c.id === 'calibration-seed-classical-v01')!;
+      expect(comparison.change).toBe('regressed');
+      expect(run.markdown()).toContain('- **regressed**: calibration-seed-classical-v01: heap slope regressed');
+    });
 
-  it('passes when the slopes are the same as the baseline', () => {
-    const same = baselineFile((r) => r);
-    const run = cli([...args, '--baseline', same, '--fail-on-regression']);
-    expect(run.report().baseline!.comparisons.map((c) => c.change)).toEqual(['unchanged', 'unchanged']);
-    expect(run.status).toBe(0);
-  });
-});
+    it('passes when the slopes are the same as the baseline', () => {
+      const same = baselineFile((r) => r);
+      const run = cli([...args, '--baseline', same, '--fail-on-regression']);
+      expect(run.report().baseline!.comparisons.map((c) => c.change)).toEqual(['unchanged', 'unchanged']);
+      expect(run.status).toBe(0);
+    });
+  },
+);
 
 describe('npm run audit: a diagnosis over its snapshot cap is cut short, and says so', { timeout: 120_000 }, () => {
   it('stops after the first snapshot over --snapshot-cap, keeps it with --keep-snapshots, and reports why', () => {
-    const run = cli(['audits/calibration/seed-classical-v01.audit.ts', '--no-calibration', '--diagnose', '--snapshot-cap', '1', '--keep-snapshots']);
+    const run = cli([
+      'audits/calibration/seed-classical-v01.audit.ts',
+      '--no-calibration',
+      '--diagnose',
+      '--snapshot-cap',
+      '1',
+      '--keep-snapshots',
+    ]);
     const { diagnosis } = run.report().audits.find((a) => a.id === 'calibration-seed-classical-v01')!;
     expect(diagnosis?.status).toBe('cut-short');
     expect(diagnosis?.note).toMatch(/stopped after 1 of 3 snapshots: the last one is over the 1 MB cap/);
@@ -204,33 +270,52 @@ describe('npm run audit: a diagnosis over its snapshot cap is cut short, and say
   });
 });
 
-describe('npm run audit --heapsnapshot-signal: kill -USR2 dumps a heap snapshot of a running audit', { timeout: 120_000 }, () => {
-  it('writes the snapshot to <out>/snapshots while the audit runs, and the audit still gets its verdict', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'leak-audit-signal-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--out', out, 'test/faults/slow-steps.audit.ts', '--no-calibration', '--heapsnapshot-signal'], {
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: 'ignore',
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    // The audit's pid is in the first line of its sample stream; signal it once it is measuring.
-    let signalled = false;
-    for (let attempt = 0; attempt < 600 && !signalled; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const streams = existsSync(join(out, '.samples')) ? readdirSync(join(out, '.samples')).filter((f) => f.includes('slow-steps')) : [];
-      const lines = streams.length ? readFileSync(join(out, '.samples', streams[0]!), 'utf8').split('\n') : [];
-      const start = lines[0] ? (JSON.parse(lines[0]) as { pid: number }) : null;
-      if (start && lines.filter((l) => l.includes('"sample"')).length > 3) {
-        process.kill(start.pid, 'SIGUSR2');
-        signalled = true;
+describe(
+  'npm run audit --heapsnapshot-signal: kill -USR2 dumps a heap snapshot of a running audit',
+  { timeout: 120_000 },
+  () => {
+    it('writes the snapshot to <out>/snapshots while the audit runs, and the audit still gets its verdict', async () => {
+      const out = mkdtempSync(join(tmpdir(), 'leak-audit-signal-'));
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli.ts',
+          '--out',
+          out,
+          'test/faults/slow-steps.audit.ts',
+          '--no-calibration',
+          '--heapsnapshot-signal',
+        ],
+        {
+          env: { ...process.env, NO_COLOR: '1' },
+          stdio: 'ignore',
+        },
+      );
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      // The audit's pid is in the first line of its sample stream; signal it once it is measuring.
+      let signalled = false;
+      for (let attempt = 0; attempt < 600 && !signalled; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const streams = existsSync(join(out, '.samples'))
+          ? readdirSync(join(out, '.samples')).filter((f) => f.includes('slow-steps'))
+          : [];
+        const lines = streams.length ? readFileSync(join(out, '.samples', streams[0]!), 'utf8').split('\n') : [];
+        const start = lines[0] ? (JSON.parse(lines[0]) as { pid: number }) : null;
+        if (start && lines.filter((l) => l.includes('"sample"')).length > 3) {
+          process.kill(start.pid, 'SIGUSR2');
+          signalled = true;
+        }
       }
-    }
-    expect(signalled).toBe(true);
-    expect(await exited).toBe(0);
-    expect(readdirSync(join(out, 'snapshots')).filter((f) => f.endsWith('.heapsnapshot')).length).toBe(1);
-    const report = JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport;
-    expect(report.audits.find((a) => a.id === 'slow-steps')?.verdict).toBe('pass');
-  });
-});
+      expect(signalled).toBe(true);
+      expect(await exited).toBe(0);
+      expect(readdirSync(join(out, 'snapshots')).filter((f) => f.endsWith('.heapsnapshot')).length).toBe(1);
+      const report = JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport;
+      expect(report.audits.find((a) => a.id === 'slow-steps')?.verdict).toBe('pass');
+    });
+  },
+);
 
 // Each test spawns the CLI, which starts vitest: seconds, not milliseconds, on a cold machine.
 describe('npm run audit: configuration errors exit 2 with one clear line', { timeout: 120_000 }, () => {
@@ -250,7 +335,9 @@ describe('npm run audit: configuration errors exit 2 with one clear line', { tim
   it('names the audit file and option when an audit fails to load, and still writes the report', () => {
     const run = cli(['test/faults/bad-options.audit.ts', '--no-calibration']);
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/test\/faults\/bad-options\.audit\.ts: .*audit "fault: bad options": steps must be a positive integer, got -5/);
+    expect(run.stderr).toMatch(
+      /test\/faults\/bad-options\.audit\.ts: .*audit "fault: bad options": steps must be a positive integer, got -5/,
+    );
     expect(run.report().summary.configErrors).toHaveLength(1);
   });
 

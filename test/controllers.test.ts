@@ -73,13 +73,29 @@ describe('controllers reproduce the spec §2.6 golden outputs', () => {
 
 describe('gain and parameter validation', () => {
   it.each([
-    ['classical: 5 gains', () => new ClassicalSMC({ gains: [1, 2, 3, 4, 5] }), /ClassicalSMC: expected exactly 6 gains, got 5/],
+    [
+      'classical: 5 gains',
+      () => new ClassicalSMC({ gains: [1, 2, 3, 4, 5] }),
+      /ClassicalSMC: expected exactly 6 gains, got 5/,
+    ],
     ['classical: k1 = 0', () => new ClassicalSMC({ gains: [0, 1, 1, 1, 1, 0] }), /ClassicalSMC: k1 must be > 0, got 0/],
     ['classical: kd < 0', () => new ClassicalSMC({ gains: [1, 1, 1, 1, 1, -1] }), /ClassicalSMC: kd must be >= 0/],
-    ['classical: NaN gain', () => new ClassicalSMC({ gains: [1, 1, Number.NaN, 1, 1, 0] }), /gains\[2\] must be a finite number/],
+    [
+      'classical: NaN gain',
+      () => new ClassicalSMC({ gains: [1, 1, Number.NaN, 1, 1, 0] }),
+      /gains\[2\] must be a finite number/,
+    ],
     ['classical: boundary layer 0', () => new ClassicalSMC({ boundaryLayer: 0 }), /boundaryLayer must be > 0/],
-    ['classical: hysteresis > 1', () => new ClassicalSMC({ hysteresisRatio: 1.5 }), /hysteresisRatio must be in \[0, 1\]/],
-    ['classical: unknown switch', () => new ClassicalSMC({ switchMethod: 'sign' as never }), /switchMethod must be one of tanh, linear/],
+    [
+      'classical: hysteresis > 1',
+      () => new ClassicalSMC({ hysteresisRatio: 1.5 }),
+      /hysteresisRatio must be in \[0, 1\]/,
+    ],
+    [
+      'classical: unknown switch',
+      () => new ClassicalSMC({ switchMethod: 'sign' as never }),
+      /switchMethod must be one of tanh, linear/,
+    ],
     ['STA: 4 gains', () => new SuperTwistingSMC({ gains: [1, 2, 3, 4] }), /expected exactly 2 or 6 gains, got 4/],
     ['STA: K2 negative', () => new SuperTwistingSMC({ gains: [1, -2] }), /SuperTwistingSMC: K2 must be > 0/],
     ['STA: dt 0', () => new SuperTwistingSMC({ dt: 0 }), /dt must be > 0/],
@@ -87,11 +103,31 @@ describe('gain and parameter validation', () => {
     ['adaptive: gamma 0', () => new AdaptiveSMC({ gains: [1, 1, 1, 1, 0] }), /AdaptiveSMC: gamma must be > 0/],
     ['adaptive: KInit > KMax', () => new AdaptiveSMC({ KInit: 200 }), /KMin <= KInit <= KMax/],
     ['hybrid: 3 gains', () => new HybridAdaptiveSTASMC({ gains: [1, 2, 3] }), /expected at least 4 gains, got 3/],
-    ['hybrid: k1Init > k1Max', () => new HybridAdaptiveSTASMC({ k1Init: 60 }), /initial gains must not exceed their maxima/],
-    ['hybrid: soft width < dead zone', () => new HybridAdaptiveSTASMC({ satSoftWidth: 0.01 }), /satSoftWidth \(0.01\) must be >= deadZone/],
-    ['hybrid: recentre thresholds', () => new HybridAdaptiveSTASMC({ recenterLowThresh: 0.05 }), /recenterLowThresh < recenterHighThresh/],
-    ['any: history capacity 0', () => new ClassicalSMC({ historyCapacity: 0 }), /historyCapacity must be a positive integer/],
-    ['any: unknown policy', () => new ClassicalSMC({ historyPolicy: 'lru' as never }), /historyPolicy must be one of legacy, bounded/],
+    [
+      'hybrid: k1Init > k1Max',
+      () => new HybridAdaptiveSTASMC({ k1Init: 60 }),
+      /initial gains must not exceed their maxima/,
+    ],
+    [
+      'hybrid: soft width < dead zone',
+      () => new HybridAdaptiveSTASMC({ satSoftWidth: 0.01 }),
+      /satSoftWidth \(0.01\) must be >= deadZone/,
+    ],
+    [
+      'hybrid: recentre thresholds',
+      () => new HybridAdaptiveSTASMC({ recenterLowThresh: 0.05 }),
+      /recenterLowThresh < recenterHighThresh/,
+    ],
+    [
+      'any: history capacity 0',
+      () => new ClassicalSMC({ historyCapacity: 0 }),
+      /historyCapacity must be a positive integer/,
+    ],
+    [
+      'any: unknown policy',
+      () => new ClassicalSMC({ historyPolicy: 'lru' as never }),
+      /historyPolicy must be one of legacy, bounded/,
+    ],
   ])('%s', (_label, build, message) => {
     expect(build).toThrow(message);
   });

@@ -25,7 +25,10 @@ class FakeHeap implements HeapGraph {
   private readonly into: HeapEdge[][];
   private readonly dist: number[];
 
-  constructor(private readonly nodes: FakeNode[], edges: [number, string, string, number][]) {
+  constructor(
+    private readonly nodes: FakeNode[],
+    edges: [number, string, string, number][],
+  ) {
     this.out = nodes.map(() => []);
     this.into = nodes.map(() => []);
     for (const [from, type, name, to] of edges) {
@@ -188,11 +191,17 @@ describe('growth between snapshots', () => {
     const findings = findGrowth([first, summarise(b, 200), summarise(c, 400, first)]);
     expect(findings).toHaveLength(1);
     const [top] = findings;
-    expect(top).toMatchObject({ kind: 'collection', what: 'Array of Float64Array', retainerPath: 'subject.controller.history.states' });
+    expect(top).toMatchObject({
+      kind: 'collection',
+      what: 'Array of Float64Array',
+      retainerPath: 'subject.controller.history.states',
+    });
     expect(top!.growthPerUnit.count).toBe(1);
     expect(top!.growthPerUnit.bytes).toBe(8 + 96);
     expect(top!.evidence.map((e) => e.count)).toEqual([100, 200, 400]);
-    expect(top!.signature).toBe(signatureOf('collection', 'Array of Float64Array', 'subject.controller.history.states'));
+    expect(top!.signature).toBe(
+      signatureOf('collection', 'Array of Float64Array', 'subject.controller.history.states'),
+    );
   });
 
   it('finds nothing in a heap that does not grow', () => {
@@ -208,13 +217,19 @@ describe('growth between snapshots', () => {
   });
 
   it('keeps signatures free of element indexes and repeat counts', () => {
-    expect(signatureOf('constructor', 'Timeout', 'subject[3].timers.next×12')).toBe('constructor:Timeout@subject[].timers.next×');
+    expect(signatureOf('constructor', 'Timeout', 'subject[3].timers.next×12')).toBe(
+      'constructor:Timeout@subject[].timers.next×',
+    );
   });
 });
 
 describe('which audits are diagnosed', () => {
-  const audit = (id: string, role: AuditEntry['role'], verdict: AuditEntry['verdict'], expectationMet: boolean): AuditEntry =>
-    ({ id, role, verdict, expectationMet }) as AuditEntry;
+  const audit = (
+    id: string,
+    role: AuditEntry['role'],
+    verdict: AuditEntry['verdict'],
+    expectationMet: boolean,
+  ): AuditEntry => ({ id, role, verdict, expectationMet }) as AuditEntry;
   const audits = [
     audit('legacy', 'subject', 'fail', true),
     audit('bounded', 'subject', 'pass', true),

@@ -35,12 +35,30 @@ function report(audits: AuditEntry[], extra: Partial<AuditReport> = {}): AuditRe
 describe('GitHub output', () => {
   it('annotates each unmet audit on its file, and each regression, escaping what GitHub needs escaped', () => {
     const r = report([entry('legacy, 50%'), entry('bounded', { verdict: 'pass', expectationMet: true })], {
-      baseline: { file: 'b.json', commit: null, added: [], removed: [], comparisons: [{ id: 'bounded', change: 'regressed', slope: { baseline: 0, current: 1, unit: 'step' }, warmup: { baseline: 0, current: 0 }, message: 'bounded: heap slope regressed' }] },
+      baseline: {
+        file: 'b.json',
+        commit: null,
+        added: [],
+        removed: [],
+        comparisons: [
+          {
+            id: 'bounded',
+            change: 'regressed',
+            slope: { baseline: 0, current: 1, unit: 'step' },
+            warmup: { baseline: 0, current: 0 },
+            message: 'bounded: heap slope regressed',
+          },
+        ],
+      },
     });
     const lines = annotations(r, '/repo');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^::error file=audits\/legacy%2C 50%25\.audit\.ts,title=leak-audit%3A legacy%2C 50%25::legacy, 50%25: FAIL, heap 60\.0+ B\/step/);
-    expect(lines[1]).toBe('::error file=audits/bounded.audit.ts,title=leak-audit%3A bounded regressed::bounded: heap slope regressed');
+    expect(lines[0]).toMatch(
+      /^::error file=audits\/legacy%2C 50%25\.audit\.ts,title=leak-audit%3A legacy%2C 50%25::legacy, 50%25: FAIL, heap 60\.0+ B\/step/,
+    );
+    expect(lines[1]).toBe(
+      '::error file=audits/bounded.audit.ts,title=leak-audit%3A bounded regressed::bounded: heap slope regressed',
+    );
   });
 
   it('writes a compact PR comment that links the run, and stays under the comment limit', () => {
@@ -49,7 +67,10 @@ describe('GitHub output', () => {
     expect(text).toMatch(/^## leak-audit: FAIL\n\n0\/1 audits gave the verdict expected of them, at abc1234\./);
     expect(text).toContain('| legacy | FAIL | clean | 60.0 B/step | not diagnosed');
     expect(text).toContain('[this run](https://github.com/team/controls/actions/runs/42)');
-    const many = renderPrComment(report(Array.from({ length: 2000 }, (_, i) => entry(`audit-${i}-${'x'.repeat(40)}`))), env);
+    const many = renderPrComment(
+      report(Array.from({ length: 2000 }, (_, i) => entry(`audit-${i}-${'x'.repeat(40)}`))),
+      env,
+    );
     expect(many.length).toBeLessThanOrEqual(PR_COMMENT_MAX_CHARS);
     expect(many).toMatch(/cut to fit a comment/);
   });

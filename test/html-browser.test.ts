@@ -25,7 +25,16 @@ describe.skipIf(CHROMIUM === null)('the HTML report, rendered in headless Chromi
     const out = mkdtempSync(join(tmpdir(), 'leak-audit-html-'));
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'audits/calibration/garbage.audit.ts', 'audits/calibration/seed-classical-v01.audit.ts', '--no-calibration', '--out', out],
+      [
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'audits/calibration/garbage.audit.ts',
+        'audits/calibration/seed-classical-v01.audit.ts',
+        '--no-calibration',
+        '--out',
+        out,
+      ],
       { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
     );
     expect(run.status, run.stderr).toBe(0);

@@ -12,7 +12,9 @@ import { expectGolden, expectGoldenVector } from './golden.ts';
 const S = [0, 0.1, 0.1, 0.2, 0.5, -0.3];
 
 function matrices(plant: DIPPlant, state: readonly number[]) {
-  const M = new Float64Array(9), C = new Float64Array(9), G = new Float64Array(3);
+  const M = new Float64Array(9),
+    C = new Float64Array(9),
+    G = new Float64Array(3);
   plant.physicsMatrices(state, M, C, G);
   return { M, C, G };
 }
@@ -23,15 +25,17 @@ describe('DIPPlant (simplified, config.yaml parameters): spec §1.4 golden value
   it('M, C and G at s', () => {
     const { M, C, G } = matrices(plant, S);
     expectGoldenVector(M, [
-      '1.85', '0.060944005123279', '0.011193796859378',
-      '0.060944005123279', '0.046875', '0.00542',
-      '0.011193796859378', '0.00542', '0.006775',
+      '1.85',
+      '0.060944005123279',
+      '0.011193796859378',
+      '0.060944005123279',
+      '0.046875',
+      '0.00542',
+      '0.011193796859378',
+      '0.00542',
+      '0.006775',
     ]);
-    expectGoldenVector(C, [
-      '0.2', '-0.004317795269975', '0.000673875562366',
-      '0', '0.005', '0',
-      '0', '0', '0.004',
-    ]);
+    expectGoldenVector(C, ['0.2', '-0.004317795269975', '0.000673875562366', '0', '0.005', '0', '0', '0', '0.004']);
     expectGoldenVector(G, ['0', '-0.119972312619910', '-0.022035730889371']);
   });
 
@@ -52,7 +56,12 @@ describe('DIPPlant (simplified, config.yaml parameters): spec §1.4 golden value
     const next = new Float64Array(6);
     expect(plant.step(S, 10, 0.01, next)).toBe(true);
     expectGoldenVector(next, [
-      '0.002', '0.105', '0.097', '0.255448541259129', '0.455479086534996', '-0.321700228358597',
+      '0.002',
+      '0.105',
+      '0.097',
+      '0.255448541259129',
+      '0.455479086534996',
+      '-0.321700228358597',
     ]);
   });
 
@@ -65,9 +74,15 @@ describe('DIPPlant (simplified, config.yaml parameters): spec §1.4 golden value
   it('the full-matrix model has the §1.2 inertia matrix', () => {
     const { M } = matrices(new DIPPlant({ model: 'full' }), S);
     expectGoldenVector(M, [
-      '1.85', '0.121888010246558', '0.022387593718756',
-      '0.121888010246558', '0.064875', '0.015775',
-      '0.022387593718756', '0.015775', '0.006775',
+      '1.85',
+      '0.121888010246558',
+      '0.022387593718756',
+      '0.121888010246558',
+      '0.064875',
+      '0.015775',
+      '0.022387593718756',
+      '0.015775',
+      '0.006775',
     ]);
   });
 });
@@ -90,7 +105,8 @@ describe('DIPPlant freezes instead of producing NaN (spec §1.3)', () => {
   it('wraps angles beyond ±π for the trig only: the derivative matches the wrapped state', () => {
     const wrapped = [0, 0.3, -0.2, 0.1, 0.4, -0.5];
     const unwrapped = [0, 0.3 + 2 * Math.PI, -0.2 - 2 * Math.PI, 0.1, 0.4, -0.5];
-    const a = new Float64Array(6), b = new Float64Array(6);
+    const a = new Float64Array(6),
+      b = new Float64Array(6);
     expect(plant.derivative(wrapped, 3, a)).toBe(true);
     expect(plant.derivative(unwrapped, 3, b)).toBe(true);
     for (let i = 0; i < 6; i++) expect(b[i]).toBeCloseTo(a[i]!, 12);
@@ -144,13 +160,16 @@ describe('regularisation of an ill-conditioned M', () => {
     ];
     for (const A of samples) {
       symmetricEigenvalues3(A, eigenvalues);
-      expect(symmetricConditionUpperBound3(A)).toBeGreaterThanOrEqual(symmetricConditionNumber3(eigenvalues) * (1 - 1e-12));
+      expect(symmetricConditionUpperBound3(A)).toBeGreaterThanOrEqual(
+        symmetricConditionNumber3(eigenvalues) * (1 - 1e-12),
+      );
     }
   });
 
   it('a plant whose threshold is below cond(M) regularises and still matches the plain solve closely', () => {
     // λ = 1e-4·σ_max ≈ 1.9e-4 shifts the solution slightly: it must move, but stay close.
-    const plain = new Float64Array(6), regularised = new Float64Array(6);
+    const plain = new Float64Array(6),
+      regularised = new Float64Array(6);
     new DIPPlant().derivative(S, 10, plain);
     new DIPPlant({ maxConditionNumber: 100 }).derivative(S, 10, regularised);
     expect(regularised[3]).not.toBe(plain[3]);

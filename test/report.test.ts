@@ -7,12 +7,23 @@ import { score } from '../src/report/score.ts';
 const leaking = entry('legacy', {
   verdict: 'fail',
   slope: { bytesPerUnit: 61, bytesPerStep: 61, ci: [55, 68], unit: 'step', verdict: 'fail' },
-  projection: { horizon: '10 h', units: 1.8e8, heapBytes: 61 * 1.8e8, heapCi: [0, 0], offHeapBytes: 0, offHeapCi: [0, 0] },
+  projection: {
+    horizon: '10 h',
+    units: 1.8e8,
+    heapBytes: 61 * 1.8e8,
+    heapCi: [0, 0],
+    offHeapBytes: 0,
+    offHeapCi: [0, 0],
+  },
 });
 
 describe('score', () => {
   it('is a weighted share of measured facts whose rows add up to the total', () => {
-    const s = score([entry('bounded'), leaking, entry('cal', { role: 'calibration', expect: 'leak', verdict: 'fail' })]);
+    const s = score([
+      entry('bounded'),
+      leaking,
+      entry('cal', { role: 'calibration', expect: 'leak', verdict: 'fail' }),
+    ]);
     const steady = s.categories.find((c) => c.name === 'Steady state')!;
     expect(steady).toMatchObject({ applicable: 2, passed: 1, points: 17.5 });
     // No churn audits: those categories are left out and the total is scaled to the weights counted.
@@ -44,8 +55,18 @@ describe('findings', () => {
 
 describe('markdown', () => {
   it('renders the CA-02 sections, and says so when calibration failed', () => {
-    const md = renderMarkdown(reportOf([leaking, entry('cal', { role: 'calibration', expect: 'leak', expectationMet: false })]));
-    for (const heading of ['# Memory audit report', '## Executive summary', '## Score', '## Subjects', '## Findings', '## Calibration', '## Method']) {
+    const md = renderMarkdown(
+      reportOf([leaking, entry('cal', { role: 'calibration', expect: 'leak', expectationMet: false })]),
+    );
+    for (const heading of [
+      '# Memory audit report',
+      '## Executive summary',
+      '## Score',
+      '## Subjects',
+      '## Findings',
+      '## Calibration',
+      '## Method',
+    ]) {
       expect(md).toContain(heading);
     }
     expect(md).toMatch(/\*\*Calibration failed\*\*: cal did not get the verdict/);
@@ -53,8 +74,17 @@ describe('markdown', () => {
   });
 
   it('with a baseline, gives each audit its comparison in the subject table', () => {
-    const comparison = { id: 'legacy', change: 'regressed' as const, slope: { baseline: 40, current: 61, unit: 'step' }, warmup: { baseline: 0, current: 0 }, message: 'legacy: heap slope regressed' };
-    const report = { ...reportOf([leaking, entry('fresh'), entry('broken', { verdict: 'error' })]), baseline: { file: 'main.json', commit: 'abc', comparisons: [comparison], added: ['fresh'], removed: [] } };
+    const comparison = {
+      id: 'legacy',
+      change: 'regressed' as const,
+      slope: { baseline: 40, current: 61, unit: 'step' },
+      warmup: { baseline: 0, current: 0 },
+      message: 'legacy: heap slope regressed',
+    };
+    const report = {
+      ...reportOf([leaking, entry('fresh'), entry('broken', { verdict: 'error' })]),
+      baseline: { file: 'main.json', commit: 'abc', comparisons: [comparison], added: ['fresh'], removed: [] },
+    };
     const rows = renderMarkdown(report).split('\n');
     expect(rows.find((l) => l.startsWith('| audit |'))).toMatch(/\| vs baseline, B\/unit \|$/);
     expect(rows.find((l) => l.startsWith('| legacy |'))).toMatch(/\| regressed: 40\.0 → 61\.0 \|$/);
@@ -104,7 +134,14 @@ describe('diagnosis in the reports', () => {
       ],
       ms: 1500,
       keptSnapshots: [],
-      allocationSites: [{ function: 'computeControl', location: 'fixtures/controllers/classical-smc.ts:110', bytes: 86_800, bytesPerUnit: 86.8 }],
+      allocationSites: [
+        {
+          function: 'computeControl',
+          location: 'fixtures/controllers/classical-smc.ts:110',
+          bytes: 86_800,
+          bytesPerUnit: 86.8,
+        },
+      ],
       profileFile: 'reports/profiles/legacy-dx.heapprofile',
     },
   });
@@ -114,7 +151,9 @@ describe('diagnosis in the reports', () => {
     const report = reportOf([diagnosed]);
     const md = renderMarkdown(report);
     const html = renderHtml(report);
-    expect(md).toContain('- collection **Array** at `subject.history.sigma`: +~1.000 elements/step, 8.000 B/step (1,000 at 1,000 → 2,000 at 2,000).');
+    expect(md).toContain(
+      '- collection **Array** at `subject.history.sigma`: +~1.000 elements/step, 8.000 B/step (1,000 at 1,000 → 2,000 at 2,000).',
+    );
     expect(md).toContain('**Accepted by the allowlist until 2027-01-31 (controls: CTL-12).**');
     expect(md).toContain('- `computeControl` at fixtures/controllers/classical-smc.ts:110: 84.8 KiB, 86.8 B/step');
     expect(md).toMatch(/retained by: Array at `subject\.history\.sigma`, \+~1\.000 elements\/step/);
@@ -134,7 +173,9 @@ describe('progress', () => {
     p.update([audit, { ...audit, id: 'b', done: 10 }]);
     p.update([audit]);
     p.done();
-    expect(written[0]).toBe('  running a: 500 k/1 M steps (250 k steps/s, at most 2 s to plan)\n  running b: warming up\n');
+    expect(written[0]).toBe(
+      '  running a: 500 k/1 M steps (250 k steps/s, at most 2 s to plan)\n  running b: warming up\n',
+    );
     expect(written[1]).toBe('\x1b[2A\x1b[0J');
     expect(written.at(-1)).toBe('\x1b[1A\x1b[0J');
   });
@@ -143,7 +184,10 @@ describe('progress', () => {
     const { progressReporter } = await import('../src/report/progress.ts');
     const written: string[] = [];
     let now = 0;
-    const p = progressReporter({ isTTY: false, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream, () => now);
+    const p = progressReporter(
+      { isTTY: false, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream,
+      () => now,
+    );
     p.update([audit]);
     now = 9_000;
     p.update([audit]);
@@ -158,7 +202,11 @@ describe('progress', () => {
   it('names each audit process when asked (--heapsnapshot-signal: the pid is what kill needs)', async () => {
     const { progressReporter } = await import('../src/report/progress.ts');
     const written: string[] = [];
-    const p = progressReporter({ isTTY: true, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream, Date.now, true);
+    const p = progressReporter(
+      { isTTY: true, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream,
+      Date.now,
+      true,
+    );
     p.update([audit]);
     expect(written[0]).toBe('  running a (pid 4242): 500 k/1 M steps (250 k steps/s, at most 2 s to plan)\n');
   });

@@ -4,33 +4,41 @@ import { describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/report/json.ts';
 import { cli, cliAsync, schemaErrors } from './support/cli.ts';
 
-const verdicts = (report: AuditReport): Record<string, string> => Object.fromEntries(report.audits.map((a) => [a.id, a.verdict]));
+const verdicts = (report: AuditReport): Record<string, string> =>
+  Object.fromEntries(report.audits.map((a) => [a.id, a.verdict]));
 
 // The default audits three times over (once whole, once as two shards side by side): minutes on 2 cores.
-describe('npm run audit --shard 1/2, --shard 2/2, then --merge-reports: the same run as one unsharded', { timeout: 600_000 }, () => {
-  // No diagnosis: it does not change a verdict, and would double the time.
-  const whole = cli(['--no-diagnose']);
+describe(
+  'npm run audit --shard 1/2, --shard 2/2, then --merge-reports: the same run as one unsharded',
+  { timeout: 600_000 },
+  () => {
+    // No diagnosis: it does not change a verdict, and would double the time.
+    const whole = cli(['--no-diagnose']);
 
-  it('splits the default audits into two disjoint parts whose merge has the unsharded audit set and verdicts', async () => {
-    expect(whole.status).toBe(0);
-    const shards = await Promise.all([1, 2].map((i) => cliAsync(['--no-diagnose', '--jobs', '1', '--shard', `${i}/2`])));
-    const [first, second] = shards.map((s) => s.report());
-    expect(first!.run.shard).toEqual({ index: 1, count: 2 });
-    const ids = shards.map((s) => s.report().audits.map((a) => a.id));
-    expect(ids[0]!.filter((id) => ids[1]!.includes(id))).toEqual([]);
-    expect(Math.min(ids[0]!.length, ids[1]!.length)).toBeGreaterThan(0);
+    it('splits the default audits into two disjoint parts whose merge has the unsharded audit set and verdicts', async () => {
+      expect(whole.status).toBe(0);
+      const shards = await Promise.all(
+        [1, 2].map((i) => cliAsync(['--no-diagnose', '--jobs', '1', '--shard', `${i}/2`])),
+      );
+      const [first, second] = shards.map((s) => s.report());
+      expect(first!.run.shard).toEqual({ index: 1, count: 2 });
+      const ids = shards.map((s) => s.report().audits.map((a) => a.id));
+      expect(ids[0]!.filter((id) => ids[1]!.includes(id))).toEqual([]);
+      expect(Math.min(ids[0]!.length, ids[1]!.length)).toBeGreaterThan(0);
 
-    const merged = cli(['--merge-reports', ...shards.map((s) => s.out)]);
-    expect(merged.stderr).not.toMatch(/leak-audit: /);
-    expect(merged.status).toBe(0);
-    const report = merged.report();
-    expect(report.audits.map((a) => a.id)).toEqual(whole.report().audits.map((a) => a.id));
-    expect(verdicts(report)).toEqual(verdicts(whole.report()));
-    expect(report.summary).toEqual(whole.report().summary);
-    expect(report.noiseFloor?.auditId).toBe('noise-floor-no-op');
-    expect(report.run.parts?.map((p) => p.audits)).toEqual([first!.audits.length, second!.audits.length]);
-    expect(schemaErrors(report)).toEqual([]);
-    for (const file of ['audit-report.md', 'audit-report.html', 'junit.xml', 'pr-comment.md']) expect(existsSync(join(merged.out, file))).toBe(true);
-    expect(merged.markdown()).toMatch(/\| Part of run \| merged from 2 reports \(shard 1\/2, shard 2\/2\) \|/);
-  });
-});
+      const merged = cli(['--merge-reports', ...shards.map((s) => s.out)]);
+      expect(merged.stderr).not.toMatch(/leak-audit: /);
+      expect(merged.status).toBe(0);
+      const report = merged.report();
+      expect(report.audits.map((a) => a.id)).toEqual(whole.report().audits.map((a) => a.id));
+      expect(verdicts(report)).toEqual(verdicts(whole.report()));
+      expect(report.summary).toEqual(whole.report().summary);
+      expect(report.noiseFloor?.auditId).toBe('noise-floor-no-op');
+      expect(report.run.parts?.map((p) => p.audits)).toEqual([first!.audits.length, second!.audits.length]);
+      expect(schemaErrors(report)).toEqual([]);
+      for (const file of ['audit-report.md', 'audit-report.html', 'junit.xml', 'pr-comment.md'])
+        expect(existsSync(join(merged.out, file))).toBe(true);
+      expect(merged.markdown()).toMatch(/\| Part of run \| merged from 2 reports \(shard 1\/2, shard 2\/2\) \|/);
+    });
+  },
+);

@@ -9,8 +9,10 @@ import { audit } from '../../src/index.ts';
  */
 export function auditControllerSoak(kind: ControllerKind, historyPolicy: HistoryPolicy): void {
   // The loop itself is the subject (it has step()): a wrapping closure would cost the hot loop ~10 %.
-  audit(`${kind} ${historyPolicy} soak`, { expect: historyPolicy === 'legacy' ? 'leak' : 'clean' }, () =>
-    new ClosedLoop(createController(kind, { historyPolicy })),
+  audit(
+    `${kind} ${historyPolicy} soak`,
+    { expect: historyPolicy === 'legacy' ? 'leak' : 'clean' },
+    () => new ClosedLoop(createController(kind, { historyPolicy })),
   );
 }
 
@@ -22,19 +24,23 @@ export const PSO_STEPS_PER_CYCLE = 50;
  * drops it, as gain tuning does thousands of times. Expected clean: nothing global holds a controller.
  */
 export function auditControllerChurn(kind: ControllerKind): void {
-  audit(`${kind} pso churn`, { workload: 'churn', expect: 'clean', stepsPerCycle: PSO_STEPS_PER_CYCLE }, ({ random }) => {
-    const nominal = createController(kind).gains;
-    return {
-      cycle() {
-        const gains = nominal.map((g) => g * (0.8 + 0.4 * random()));
-        const controller = createController(kind, { gains, historyPolicy: 'bounded' });
-        const loop = new ClosedLoop(controller);
-        for (let i = 0; i < PSO_STEPS_PER_CYCLE; i++) loop.step();
-        controller.cleanup();
-        return controller;
-      },
-    };
-  });
+  audit(
+    `${kind} pso churn`,
+    { workload: 'churn', expect: 'clean', stepsPerCycle: PSO_STEPS_PER_CYCLE },
+    ({ random }) => {
+      const nominal = createController(kind).gains;
+      return {
+        cycle() {
+          const gains = nominal.map((g) => g * (0.8 + 0.4 * random()));
+          const controller = createController(kind, { gains, historyPolicy: 'bounded' });
+          const loop = new ClosedLoop(controller);
+          for (let i = 0; i < PSO_STEPS_PER_CYCLE; i++) loop.step();
+          controller.cleanup();
+          return controller;
+        },
+      };
+    },
+  );
 }
 
 /** Steps of the Monte Carlo batch: 50 instances make each step 50 controller steps. */
@@ -45,8 +51,12 @@ export const MONTE_CARLO_STEPS = 100_000;
  * judged per step per instance. Expected clean under the `bounded` policy.
  */
 export function auditControllerBatch(kind: ControllerKind, instances = 50): void {
-  audit(`${kind} monte carlo x${instances}`, { workload: 'batch', instances, steps: MONTE_CARLO_STEPS, expect: 'clean' }, ({ random }) => {
-    const initialState = [0, 0.1 * (random() - 0.5), 0.1 * (random() - 0.5), 0, 0, 0];
-    return new ClosedLoop(createController(kind, { historyPolicy: 'bounded' }), new DIPPlant(), { initialState });
-  });
+  audit(
+    `${kind} monte carlo x${instances}`,
+    { workload: 'batch', instances, steps: MONTE_CARLO_STEPS, expect: 'clean' },
+    ({ random }) => {
+      const initialState = [0, 0.1 * (random() - 0.5), 0.1 * (random() - 0.5), 0, 0, 0];
+      return new ClosedLoop(createController(kind, { historyPolicy: 'bounded' }), new DIPPlant(), { initialState });
+    },
+  );
 }

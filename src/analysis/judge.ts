@@ -60,9 +60,17 @@ export function analyseColumns(
   return { heap, offHeap, verdict: combine(heap.verdict, offHeap.verdict) };
 }
 
-export function analyseSamples(samples: readonly Sample[], options: ResolvedAuditOptions, minSteady = MIN_STEADY_SAMPLES) {
+export function analyseSamples(
+  samples: readonly Sample[],
+  options: ResolvedAuditOptions,
+  minSteady = MIN_STEADY_SAMPLES,
+) {
   return analyseColumns(
-    { at: samples.map((s) => s.at), heapUsed: samples.map((s) => s.heapUsed), external: samples.map((s) => s.external) },
+    {
+      at: samples.map((s) => s.at),
+      heapUsed: samples.map((s) => s.heapUsed),
+      external: samples.map((s) => s.external),
+    },
     options,
     minSteady,
   );
@@ -114,10 +122,14 @@ export function judge(record: RawAuditRecord): Judgement {
   const { heap, offHeap, verdict: memoryVerdict } = analyseSamples(record.samples, options, minSteadyFor(record));
   const unit = unitName(options);
   const reasons: string[] = [];
-  for (const [label, s] of [['heap', heap], ['off-heap', offHeap]] as const) {
+  for (const [label, s] of [
+    ['heap', heap],
+    ['off-heap', offHeap],
+  ] as const) {
     const [low, high] = s.slope.ci;
     const range = `${bytes(s.slope.bytesPerUnit)}/${unit} [${bytes(low)}, ${bytes(high)}]`;
-    if (s.verdict === 'fail') reasons.push(`${label} grows ${range}, above the budget of ${bytes(s.budgetPerUnit)}/${unit}`);
+    if (s.verdict === 'fail')
+      reasons.push(`${label} grows ${range}, above the budget of ${bytes(s.budgetPerUnit)}/${unit}`);
     else if (s.verdict === 'inconclusive') {
       reasons.push(
         !s.warmup.settled
@@ -143,7 +155,11 @@ export function judge(record: RawAuditRecord): Judgement {
     const cycles = record.samples.at(-1)?.at ?? 0;
     handles = { leftBehind: left, total, ok: total < HANDLE_LEAK_FRACTION * Math.max(1, cycles) };
     if (!handles.ok) {
-      reasons.push(`${total} handles left behind after ${cycles} cycles (${Object.entries(left).map(([t, n]) => `${n} ${t}`).join(', ')})`);
+      reasons.push(
+        `${total} handles left behind after ${cycles} cycles (${Object.entries(left)
+          .map(([t, n]) => `${n} ${t}`)
+          .join(', ')})`,
+      );
     }
   }
   let verdict: Verdict = memoryVerdict;

@@ -11,14 +11,16 @@ export interface Line {
 export function leastSquares(xs: ArrayLike<number>, ys: ArrayLike<number>, from = 0, to = xs.length): Line {
   const n = to - from;
   if (n <= 0) return { slope: 0, intercept: 0 };
-  let mx = 0, my = 0;
+  let mx = 0,
+    my = 0;
   for (let i = from; i < to; i++) {
     mx += xs[i]!;
     my += ys[i]!;
   }
   mx /= n;
   my /= n;
-  let sxx = 0, sxy = 0;
+  let sxx = 0,
+    sxy = 0;
   for (let i = from; i < to; i++) {
     const dx = xs[i]! - mx;
     sxx += dx * dx;
@@ -51,7 +53,13 @@ export interface SlopeEstimate {
  * The interval takes the order statistics of the pairwise slopes given by the normal approximation of
  * Kendall's statistic: C = z·√(n(n−1)(2n+5)/18), bounds at ranks (N − C)/2 and (N + C)/2 + 1.
  */
-export function theilSen(xs: ArrayLike<number>, ys: ArrayLike<number>, z: number, from = 0, to = xs.length): SlopeEstimate {
+export function theilSen(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  z: number,
+  from = 0,
+  to = xs.length,
+): SlopeEstimate {
   const n = to - from;
   const slopes: number[] = [];
   for (let i = from; i < to; i++) {

@@ -1,4 +1,10 @@
-import { CONFIDENCE_Z, MIN_RECENT_SAMPLES, MIN_STEADY_SAMPLES, PLATEAU_MIN_RISE_BYTES, RECENT_FRACTION } from './constants.ts';
+import {
+  CONFIDENCE_Z,
+  MIN_RECENT_SAMPLES,
+  MIN_STEADY_SAMPLES,
+  PLATEAU_MIN_RISE_BYTES,
+  RECENT_FRACTION,
+} from './constants.ts';
 import { theilSen } from './regression.ts';
 import { medianOfThree, mserLinearCut, warmupRise } from './warmup.ts';
 
@@ -10,7 +16,12 @@ export interface SeriesAnalysis {
   readonly samples: number;
   readonly steadySamples: number;
   /** The one-time rise before the steady state: where it ends (x and sample index) and its size. */
-  readonly warmup: { readonly index: number; readonly until: number; readonly bytes: number; readonly settled: boolean };
+  readonly warmup: {
+    readonly index: number;
+    readonly until: number;
+    readonly bytes: number;
+    readonly settled: boolean;
+  };
   /** Steady-state growth per unit of x (step, cycle or instance-step), with its confidence interval. */
   readonly slope: { readonly bytesPerUnit: number; readonly ci: readonly [number, number] };
   /** Bounded growth: a rise that stopped. Null when there was no large rise or the slope did not pass. */
@@ -50,14 +61,16 @@ export function analyseSeries(
     let first = n - 1;
     while (first > index && xs[first - 1]! >= recentFrom) first--;
     // Smoothed like the warm-up search: one transient reading in a handful must not decide flatness.
-    if (n - first >= MIN_RECENT_SAMPLES && theilSen(xs, medianOfThree(ys), CONFIDENCE_Z, first).ci[1] <= budgetPerUnit) {
+    if (
+      n - first >= MIN_RECENT_SAMPLES &&
+      theilSen(xs, medianOfThree(ys), CONFIDENCE_Z, first).ci[1] <= budgetPerUnit
+    ) {
       levelling = true;
       verdict = 'inconclusive';
     }
   }
   const rise = n > 0 ? warmupRise(xs, ys, index) : 0;
-  const plateau =
-    verdict === 'pass' && rise >= PLATEAU_MIN_RISE_BYTES ? { level: median(ys, index), rise } : null;
+  const plateau = verdict === 'pass' && rise >= PLATEAU_MIN_RISE_BYTES ? { level: median(ys, index), rise } : null;
   return {
     samples: n,
     steadySamples,

@@ -65,7 +65,9 @@ function totalSumOfSquares(ys: ArrayLike<number>): number {
 export function medianOfThree(ys: ArrayLike<number>): Float64Array {
   const out = Float64Array.from(ys);
   for (let i = 1; i < ys.length - 1; i++) {
-    const a = ys[i - 1]!, b = ys[i]!, c = ys[i + 1]!;
+    const a = ys[i - 1]!,
+      b = ys[i]!,
+      c = ys[i + 1]!;
     out[i] = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
   }
   return out;

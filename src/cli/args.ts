@@ -118,15 +118,33 @@ export function parseHorizon(text: string): Horizon {
   const units = positiveInteger('horizon', match?.[1]);
   const instances = match?.[2] !== undefined ? positiveInteger('horizon', match[2]) : 1;
   if (units === undefined || instances === undefined) {
-    throw new AuditConfigError(`--horizon: expected STEPS or STEPSxINSTANCES (e.g. 3.6e6x50), got ${JSON.stringify(text)}`);
+    throw new AuditConfigError(
+      `--horizon: expected STEPS or STEPSxINSTANCES (e.g. 3.6e6x50), got ${JSON.stringify(text)}`,
+    );
   }
-  return { units, instances, label: `${units.toLocaleString('en')} steps x ${instances} instance${instances === 1 ? '' : 's'}` };
+  return {
+    units,
+    instances,
+    label: `${units.toLocaleString('en')} steps x ${instances} instance${instances === 1 ? '' : 's'}`,
+  };
 }
 
 /** Options that shape how audits run: meaningless when merging reports of runs already done. */
 const RUN_ONLY_OPTIONS = [
-  'steps', 'horizon', 'seed', 'jobs', 'heap-cap', 'hang-timeout', 'no-calibration', 'diagnose', 'no-diagnose',
-  'keep-snapshots', 'snapshot-cap', 'profile', 'heapsnapshot-signal', 'shard',
+  'steps',
+  'horizon',
+  'seed',
+  'jobs',
+  'heap-cap',
+  'hang-timeout',
+  'no-calibration',
+  'diagnose',
+  'no-diagnose',
+  'keep-snapshots',
+  'snapshot-cap',
+  'profile',
+  'heapsnapshot-signal',
+  'shard',
 ] as const;
 
 export function parseShard(text: string): Shard {
@@ -181,14 +199,21 @@ export function parseCli(argv: readonly string[]): CliOptions {
   const jobs = positiveInteger('jobs', v.jobs) ?? cores;
   if (jobs > cores) throw new AuditConfigError(`--jobs: at most the core count (${cores}), got ${jobs}`);
   const seed = number('seed', v.seed) ?? DEFAULT_SEED;
-  if (!Number.isSafeInteger(seed)) throw new AuditConfigError(`--seed: expected an integer, got ${JSON.stringify(v.seed)}`);
+  if (!Number.isSafeInteger(seed))
+    throw new AuditConfigError(`--seed: expected an integer, got ${JSON.stringify(v.seed)}`);
   if (v.diagnose && v['no-diagnose']) throw new AuditConfigError('--diagnose and --no-diagnose contradict each other');
-  if (v['fail-on-regression'] && v.baseline === undefined) throw new AuditConfigError('--fail-on-regression needs --baseline FILE');
-  if (v.profile && v['no-diagnose']) throw new AuditConfigError('--profile runs during the diagnosis: it cannot be combined with --no-diagnose');
+  if (v['fail-on-regression'] && v.baseline === undefined)
+    throw new AuditConfigError('--fail-on-regression needs --baseline FILE');
+  if (v.profile && v['no-diagnose'])
+    throw new AuditConfigError('--profile runs during the diagnosis: it cannot be combined with --no-diagnose');
   if (v['merge-reports']) {
     const runOnly = RUN_ONLY_OPTIONS.filter((name) => v[name] !== undefined);
-    if (runOnly.length > 0) throw new AuditConfigError(`--merge-reports runs no audit: ${runOnly.map((n) => `--${n}`).join(', ')} cannot be used with it`);
-    if (parsed.positionals.length === 0) throw new AuditConfigError('--merge-reports needs the report folders of the shards to merge');
+    if (runOnly.length > 0)
+      throw new AuditConfigError(
+        `--merge-reports runs no audit: ${runOnly.map((n) => `--${n}`).join(', ')} cannot be used with it`,
+      );
+    if (parsed.positionals.length === 0)
+      throw new AuditConfigError('--merge-reports needs the report folders of the shards to merge');
   }
   const shard = v.shard !== undefined ? parseShard(v.shard) : undefined;
   if (shard && v.baseline !== undefined) {
@@ -216,7 +241,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     mergeReports: v['merge-reports'] ?? false,
     baseline: v.baseline,
     ci: v.ci ?? false,
-    failOnRegression: v['no-fail-on-regression'] ? false : (v['fail-on-regression'] ?? (v.ci ?? false)),
+    failOnRegression: v['no-fail-on-regression'] ? false : (v['fail-on-regression'] ?? v.ci ?? false),
     help: v.help ?? false,
   };
 }

@@ -41,7 +41,8 @@ export function discoverAuditFiles(paths: readonly string[], includeCalibration:
       throw new AuditConfigError(`not an audit file (expected *${AUDIT_SUFFIX}): ${root}`);
     }
   }
-  if (paths.length > 0 && found.size === 0) throw new AuditConfigError(`no *${AUDIT_SUFFIX} files under ${paths.join(', ')}`);
+  if (paths.length > 0 && found.size === 0)
+    throw new AuditConfigError(`no *${AUDIT_SUFFIX} files under ${paths.join(', ')}`);
   found.add(NOISE_FLOOR_AUDIT);
   return [...found].sort();
 }

@@ -80,15 +80,29 @@ function recordFromStream(file: string, stream: StreamContents, cause: AuditErro
 
 function causeOfDeath(stream: StreamContents, hung: boolean, outOfHeap: boolean, cli: CliOptions): AuditError {
   const at = stream.lastWindow?.from ?? stream.samples.at(-1)?.at;
-  const where = stream.lastWindow ? ` during units ${stream.lastWindow.from}–${stream.lastWindow.to}` : ' before its first reading';
+  const where = stream.lastWindow
+    ? ` during units ${stream.lastWindow.from}–${stream.lastWindow.to}`
+    : ' before its first reading';
   if (hung) {
-    return { kind: 'hung', message: `no reading for ${cli.hangTimeoutMs / 1000} s${where}; the process was killed`, ...(at !== undefined ? { at } : {}) };
+    return {
+      kind: 'hung',
+      message: `no reading for ${cli.hangTimeoutMs / 1000} s${where}; the process was killed`,
+      ...(at !== undefined ? { at } : {}),
+    };
   }
   if (outOfHeap) {
     const limit = stream.start ? `, V8 heap limit ${Math.round(stream.start.heapCapBytes / 2 ** 20)} MB` : '';
-    return { kind: 'heap-exhausted', message: `V8 ran out of heap (--heap-cap ${cli.heapCapMb} MB${limit})${where}`, ...(at !== undefined ? { at } : {}) };
+    return {
+      kind: 'heap-exhausted',
+      message: `V8 ran out of heap (--heap-cap ${cli.heapCapMb} MB${limit})${where}`,
+      ...(at !== undefined ? { at } : {}),
+    };
   }
-  return { kind: 'crashed', message: `the audit process died${where} without reporting`, ...(at !== undefined ? { at } : {}) };
+  return {
+    kind: 'crashed',
+    message: `the audit process died${where} without reporting`,
+    ...(at !== undefined ? { at } : {}),
+  };
 }
 
 function errorMessages(errors: readonly { message?: string; name?: string }[]): string {
@@ -99,7 +113,12 @@ function errorMessages(errors: readonly { message?: string; name?: string }[]): 
  * The vitest configuration of every audit and diagnosis run: forks pool, one process per file,
  * `--expose-gc` and the heap cap.
  */
-export function vitestOptions(cli: CliOptions, settings: RunSettings, reporter: Reporter, extraExecArgv: readonly string[] = []): Parameters<typeof createVitest>[1] {
+export function vitestOptions(
+  cli: CliOptions,
+  settings: RunSettings,
+  reporter: Reporter,
+  extraExecArgv: readonly string[] = [],
+): Parameters<typeof createVitest>[1] {
   return {
     watch: false,
     config: false,
@@ -124,7 +143,12 @@ export function vitestOptions(cli: CliOptions, settings: RunSettings, reporter: 
  * meta), and for audits that never reported (killed, out of heap, crashed) rebuilds it from the sample
  * stream they left on disk.
  */
-export async function runAudits(files: readonly string[], cli: CliOptions, streamDir: string, snapshotDir: string): Promise<AuditRun> {
+export async function runAudits(
+  files: readonly string[],
+  cli: CliOptions,
+  streamDir: string,
+  snapshotDir: string,
+): Promise<AuditRun> {
   rmSync(streamDir, { recursive: true, force: true });
   const start = Date.now();
   const reported = new Map<string, RawAuditRecord>();
@@ -157,19 +181,28 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
     ...(cli.horizon ? { horizon: cli.horizon } : {}),
   };
   // In CI, plain lines whatever the stream claims to be: no redraw escape codes in the log.
-  const progressStream = cli.ci ? ({ isTTY: false, write: (text: string) => process.stderr.write(text) } as unknown as NodeJS.WriteStream) : process.stderr;
+  const progressStream = cli.ci
+    ? ({ isTTY: false, write: (text: string) => process.stderr.write(text) } as unknown as NodeJS.WriteStream)
+    : process.stderr;
   const progress = progressReporter(progressStream, Date.now, cli.heapsnapshotSignal);
   if (cli.heapsnapshotSignal) {
     mkdirSync(snapshotDir, { recursive: true });
-    process.stderr.write(`Heap snapshots on demand: kill -USR2 <pid of a running audit> writes one to ${snapshotDir}\n`);
+    process.stderr.write(
+      `Heap snapshots on demand: kill -USR2 <pid of a running audit> writes one to ${snapshotDir}\n`,
+    );
   }
   const onSignal = cli.heapsnapshotSignal ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [];
   const options = vitestOptions(cli, settings, collector, onSignal);
-  const vitest = await createVitest('test', cli.shard ? { ...options, shard: `${cli.shard.index}/${cli.shard.count}` } : options);
+  const vitest = await createVitest(
+    'test',
+    cli.shard ? { ...options, shard: `${cli.shard.index}/${cli.shard.count}` } : options,
+  );
   const project = vitest.getRootProject();
   const specifications = files.map((file) => project.createSpecification(file));
   // The pool takes this shard's files itself; the same sequencer says which, for the bookkeeping below.
-  const chosen = cli.shard ? (await new BaseSequencer(vitest).shard(specifications)).map((s) => s.moduleId).sort() : [...files];
+  const chosen = cli.shard
+    ? (await new BaseSequencer(vitest).shard(specifications)).map((s) => s.moduleId).sort()
+    : [...files];
   const monitor = startMonitor(chosen, streamDir, cli.hangTimeoutMs, progress.update);
   const heapTap = tapHeapExhaustion();
   let killed: Set<string>;
@@ -196,14 +229,20 @@ export async function runAudits(files: readonly string[], cli: CliOptions, strea
     const moduleErrors = module ? errorMessages(module.errors()) : '';
     if (!stream.start) {
       // Never reached its measurement: it failed to load, or declared no audit.
-      const message = moduleErrors || testErrors.get(file) || (module && [...module.children.allTests()].length === 0 ? 'declares no audit' : 'the audit process died before its audit started');
+      const message =
+        moduleErrors ||
+        testErrors.get(file) ||
+        (module && [...module.children.allTests()].length === 0
+          ? 'declares no audit'
+          : 'the audit process died before its audit started');
       loadErrors.push({ file, message });
       continue;
     }
     const testError = testErrors.get(file);
-    const cause: AuditError = testError && !stream.ended
-      ? { kind: 'crashed', message: testError }
-      : causeOfDeath(stream, killed.has(file), outOfHeap.has(stream.start.pid), cli);
+    const cause: AuditError =
+      testError && !stream.ended
+        ? { kind: 'crashed', message: testError }
+        : causeOfDeath(stream, killed.has(file), outOfHeap.has(stream.start.pid), cli);
     records.push(recordFromStream(file, stream, cause)!);
   }
   const end = Date.now();

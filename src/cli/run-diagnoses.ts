@@ -24,7 +24,12 @@ const ANALYSIS_HEAP_MB = 4096;
 export function toDiagnose(entries: readonly AuditEntry[], cli: Pick<CliOptions, 'diagnose'>): AuditEntry[] {
   if (cli.diagnose === 'none') return [];
   const caughtAsPlanted = (e: AuditEntry): boolean => e.role === 'calibration' && e.expectationMet;
-  return entries.filter((e) => e.role !== 'noise-floor' && e.verdict !== 'error' && (cli.diagnose === 'all' || (e.verdict === 'fail' && !caughtAsPlanted(e))));
+  return entries.filter(
+    (e) =>
+      e.role !== 'noise-floor' &&
+      e.verdict !== 'error' &&
+      (cli.diagnose === 'all' || (e.verdict === 'fail' && !caughtAsPlanted(e))),
+  );
 }
 
 /**
@@ -32,8 +37,14 @@ export function toDiagnose(entries: readonly AuditEntry[], cli: Pick<CliOptions,
  * DIAGNOSIS_GROWTH_BYTES at its measured rate, then 2W and 4W. A subject that does not grow runs as
  * many units as its verdict run did (4W = its units).
  */
-export function planDiagnosis(entry: AuditEntry, dir: string, cli: Pick<CliOptions, 'snapshotCapMb' | 'profile'>, profileDir: string): DiagnosisPlan {
-  const perUnit = Math.max(entry.slope.bytesPerUnit, entry.offHeap.bytesPerUnit) * (entry.workload === 'batch' ? entry.instances : 1);
+export function planDiagnosis(
+  entry: AuditEntry,
+  dir: string,
+  cli: Pick<CliOptions, 'snapshotCapMb' | 'profile'>,
+  profileDir: string,
+): DiagnosisPlan {
+  const perUnit =
+    Math.max(entry.slope.bytesPerUnit, entry.offHeap.bytesPerUnit) * (entry.workload === 'batch' ? entry.instances : 1);
   const min = entry.workload === 'churn' ? MIN_DIAGNOSIS_CYCLES : MIN_DIAGNOSIS_STEPS;
   const forGrowth = perUnit > 0 ? DIAGNOSIS_GROWTH_BYTES / perUnit : Infinity;
   const w = Math.ceil(Math.max(min, entry.warmup.steps, Math.min(forGrowth, entry.steps / 4)));
@@ -46,7 +57,10 @@ export function planDiagnosis(entry: AuditEntry, dir: string, cli: Pick<CliOptio
 }
 
 /** Runs the diagnosis processes (one per audit file, through vitest like the audits themselves). */
-async function takeSnapshots(plans: ReadonlyMap<string, DiagnosisPlan>, cli: CliOptions): Promise<Map<string, RawDiagnosisRecord>> {
+async function takeSnapshots(
+  plans: ReadonlyMap<string, DiagnosisPlan>,
+  cli: CliOptions,
+): Promise<Map<string, RawDiagnosisRecord>> {
   const records = new Map<string, RawDiagnosisRecord>();
   const collector: Reporter = {
     onTestCaseResult(testCase: TestCase) {
@@ -54,9 +68,16 @@ async function takeSnapshots(plans: ReadonlyMap<string, DiagnosisPlan>, cli: Cli
       if (record) records.set(testCase.module.moduleId, record);
     },
   };
-  const settings: RunSettings = { seed: cli.seed, diagnosis: Object.fromEntries(plans), ...(cli.steps !== undefined ? { steps: cli.steps } : {}) };
+  const settings: RunSettings = {
+    seed: cli.seed,
+    diagnosis: Object.fromEntries(plans),
+    ...(cli.steps !== undefined ? { steps: cli.steps } : {}),
+  };
   // Source maps let the heap profile name TypeScript lines; the verdict runs do without their cost.
-  const vitest = await createVitest('test', vitestOptions(cli, settings, collector, ['--enable-source-maps', '--no-turbo-inlining']));
+  const vitest = await createVitest(
+    'test',
+    vitestOptions(cli, settings, collector, ['--enable-source-maps', '--no-turbo-inlining']),
+  );
   const project = vitest.getRootProject();
   await vitest.runTestSpecifications([...plans.keys()].map((file) => project.createSpecification(file)));
   await vitest.close();
@@ -70,9 +91,16 @@ async function analyse(record: RawDiagnosisRecord, perInstance: boolean, workDir
   const start = performance.now();
   const input = join(workDir, `${record.id}.input.json`);
   const output = join(workDir, `${record.id}.findings.json`);
-  writeFileSync(input, JSON.stringify({ snapshots: record.snapshots.map((s) => ({ file: s.file, units: s.units })), perInstance }));
+  writeFileSync(
+    input,
+    JSON.stringify({ snapshots: record.snapshots.map((s) => ({ file: s.file, units: s.units })), perInstance }),
+  );
   try {
-    await run(process.execPath, [`--max-old-space-size=${ANALYSIS_HEAP_MB}`, '--import', TSX_LOADER, ANALYSE_SCRIPT, input, output], { maxBuffer: 16 * 2 ** 20 });
+    await run(
+      process.execPath,
+      [`--max-old-space-size=${ANALYSIS_HEAP_MB}`, '--import', TSX_LOADER, ANALYSE_SCRIPT, input, output],
+      { maxBuffer: 16 * 2 ** 20 },
+    );
     return { ...(JSON.parse(readFileSync(output, 'utf8')) as Analysed), ms: performance.now() - start };
   } catch (e) {
     return { error: `the snapshot analysis failed: ${(e as Error).message.split('\n')[0]}` };
@@ -94,7 +122,16 @@ async function inParallel<T, R>(items: readonly T[], jobs: number, work: (item: 
 
 /** A diagnosis that produced nothing, and why. */
 export function failedDiagnosis(note: string): Diagnosis {
-  return { status: 'failed', note, snapshots: [], findings: [], ms: 0, keptSnapshots: [], allocationSites: null, profileFile: null };
+  return {
+    status: 'failed',
+    note,
+    snapshots: [],
+    findings: [],
+    ms: 0,
+    keptSnapshots: [],
+    allocationSites: null,
+    profileFile: null,
+  };
 }
 
 function diagnosisOf(record: RawDiagnosisRecord | undefined, analysed: Analysed | null, kept: boolean): Diagnosis {
@@ -107,10 +144,18 @@ function diagnosisOf(record: RawDiagnosisRecord | undefined, analysed: Analysed 
     profileFile: record.profileFile,
     findings: [],
   };
-  if (record.error) return { ...base, status: 'failed', note: `the subject failed during the diagnosis: ${record.error}` };
-  if (record.snapshots.length < 2) return { ...base, status: 'cut-short', note: record.cutShort ?? 'fewer than two snapshots: nothing to compare' };
-  if (!analysed || 'error' in analysed) return { ...base, status: 'failed', note: analysed && 'error' in analysed ? analysed.error : 'not analysed' };
-  return { ...base, status: record.cutShort ? 'cut-short' : 'done', note: record.cutShort, findings: analysed.findings };
+  if (record.error)
+    return { ...base, status: 'failed', note: `the subject failed during the diagnosis: ${record.error}` };
+  if (record.snapshots.length < 2)
+    return { ...base, status: 'cut-short', note: record.cutShort ?? 'fewer than two snapshots: nothing to compare' };
+  if (!analysed || 'error' in analysed)
+    return { ...base, status: 'failed', note: analysed && 'error' in analysed ? analysed.error : 'not analysed' };
+  return {
+    ...base,
+    status: record.cutShort ? 'cut-short' : 'done',
+    note: record.cutShort,
+    findings: analysed.findings,
+  };
 }
 
 /**
@@ -118,7 +163,11 @@ function diagnosisOf(record: RawDiagnosisRecord | undefined, analysed: Analysed 
  * analyses them apart from those (and from this one), deletes them unless `--keep-snapshots`.
  * Returns each audit's diagnosis by audit id.
  */
-export async function runDiagnoses(entries: readonly AuditEntry[], cli: CliOptions, outDir: string): Promise<Map<string, Diagnosis>> {
+export async function runDiagnoses(
+  entries: readonly AuditEntry[],
+  cli: CliOptions,
+  outDir: string,
+): Promise<Map<string, Diagnosis>> {
   const result = new Map<string, Diagnosis>();
   if (entries.length === 0) return result;
   const snapshotDir = join(outDir, 'snapshots');
@@ -131,9 +180,12 @@ export async function runDiagnoses(entries: readonly AuditEntry[], cli: CliOptio
   const records = await takeSnapshots(plans, cli);
   const analysed = await inParallel(entries, cli.jobs, async (entry) => {
     const record = records.get(entry.file);
-    return record && !record.error && record.snapshots.length >= 2 ? analyse(record, entry.workload === 'churn', workDir) : null;
+    return record && !record.error && record.snapshots.length >= 2
+      ? analyse(record, entry.workload === 'churn', workDir)
+      : null;
   });
-  for (const [i, entry] of entries.entries()) result.set(entry.id, diagnosisOf(records.get(entry.file), analysed[i] ?? null, cli.keepSnapshots));
+  for (const [i, entry] of entries.entries())
+    result.set(entry.id, diagnosisOf(records.get(entry.file), analysed[i] ?? null, cli.keepSnapshots));
   rmSync(workDir, { recursive: true, force: true });
   if (!cli.keepSnapshots) rmSync(snapshotDir, { recursive: true, force: true });
   return result;

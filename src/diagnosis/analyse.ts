@@ -33,7 +33,10 @@ export async function analyseSnapshots(snapshots: readonly SnapshotFile[], perIn
 async function main(): Promise<void> {
   const [input, output] = process.argv.slice(2);
   if (!input || !output) throw new Error('usage: analyse.ts <input.json> <output.json>');
-  const { snapshots, perInstance } = JSON.parse(readFileSync(input, 'utf8')) as { snapshots: SnapshotFile[]; perInstance: boolean };
+  const { snapshots, perInstance } = JSON.parse(readFileSync(input, 'utf8')) as {
+    snapshots: SnapshotFile[];
+    perInstance: boolean;
+  };
   try {
     writeFileSync(output, JSON.stringify({ findings: await analyseSnapshots(snapshots, perInstance) }));
   } catch (e) {

@@ -24,7 +24,11 @@ export const MAX_FINDINGS = 5;
 const OFF_HEAP_CLASSES = new Set(['system / JSArrayBufferData']);
 
 /** Whether per-interval gains are all positive and even enough to be proportional to the units. */
-export function proportional(units: readonly number[], counts: readonly number[], tolerance = PROPORTION_TOLERANCE): boolean {
+export function proportional(
+  units: readonly number[],
+  counts: readonly number[],
+  tolerance = PROPORTION_TOLERANCE,
+): boolean {
   const rates: number[] = [];
   for (let i = 1; i < counts.length; i++) {
     const gain = counts[i]! - counts[i - 1]!;
@@ -35,7 +39,12 @@ export function proportional(units: readonly number[], counts: readonly number[]
 }
 
 /** Growth that counts: enough elements or bytes, gained in proportion to the units run. */
-function grewSteadily(units: readonly number[], counts: readonly number[], bytes: readonly number[], estimated: boolean): boolean {
+function grewSteadily(
+  units: readonly number[],
+  counts: readonly number[],
+  bytes: readonly number[],
+  estimated: boolean,
+): boolean {
   const tolerance = estimated ? ESTIMATED_PROPORTION_TOLERANCE : PROPORTION_TOLERANCE;
   // The count must grow steadily: bytes alone also grow in every object that merely holds the leak.
   if (!proportional(units, counts, tolerance)) return false;
@@ -55,10 +64,17 @@ export function signatureOf(kind: FindingKind, what: string, path: string): stri
 const STRING_CLASSES = ['(string)', '(concatenated string)', '(sliced string)'];
 /** Bytes per element above which a collection of buffers is counted as off-heap growth. */
 const OFF_HEAP_ELEMENT_BYTES = 1024;
-const TYPED_OR_BUFFER = /^(?:ArrayBuffer|SharedArrayBuffer|Buffer|(?:Big)?(?:Int|Uint|Float)(?:8|16|32|64)(?:Clamped)?Array)$/;
+const TYPED_OR_BUFFER =
+  /^(?:ArrayBuffer|SharedArrayBuffer|Buffer|(?:Big)?(?:Int|Uint|Float)(?:8|16|32|64)(?:Clamped)?Array)$/;
 
 /** What to do about it, by what grows, where it is held, and whether it grows per instance (churn). */
-export function suggestionFor(kind: FindingKind, what: string, path: string, holds: string | null, perInstance: boolean): string {
+export function suggestionFor(
+  kind: FindingKind,
+  what: string,
+  path: string,
+  holds: string | null,
+  perInstance: boolean,
+): string {
   if (what === 'Timeout' || holds === 'Timeout') {
     return 'A timer started per instance is never cleared: keep its handle and clearInterval / clearTimeout it in cleanup().';
   }
@@ -108,7 +124,8 @@ export function findGrowth(summaries: readonly SnapshotSummary[], perInstance = 
     const path = last.paths.get(String(id)) ?? '(path not rendered)';
     const gained = counts.at(-1)! - counts[0]!;
     // Typed arrays and Buffers over 64 bytes keep their data outside the V8 heap.
-    const offHeap = holds !== null && TYPED_OR_BUFFER.test(holds) && (bytes.at(-1)! - bytes[0]!) / gained > OFF_HEAP_ELEMENT_BYTES;
+    const offHeap =
+      holds !== null && TYPED_OR_BUFFER.test(holds) && (bytes.at(-1)! - bytes[0]!) / gained > OFF_HEAP_ELEMENT_BYTES;
     const kind: FindingKind = offHeap ? 'off-heap' : 'collection';
     const what = collectionWhat(size.className, holds);
     explained.add(size.className);
@@ -121,13 +138,21 @@ export function findGrowth(summaries: readonly SnapshotSummary[], perInstance = 
       kind,
       what,
       retainerPath: path,
-      growthPerUnit: { count: gained / span, countEstimated: size.estimated, bytes: (bytes.at(-1)! - bytes[0]!) / span },
+      growthPerUnit: {
+        count: gained / span,
+        countEstimated: size.estimated,
+        bytes: (bytes.at(-1)! - bytes[0]!) / span,
+      },
       evidence: summaries.map((s, i) => ({ units: s.units, count: counts[i]!, bytes: bytes[i]! })),
       suggestion: suggestionFor(kind, size.className, path, holds, perInstance),
     });
   }
   // A collection whose bytes grew but not its count holds a growing collection: name only the latter.
-  const holders = collections.filter((c) => c.evidence.at(-1)!.count === c.evidence[0]!.count && collections.some((d) => d !== c && isBelow(d.retainerPath, c.retainerPath)));
+  const holders = collections.filter(
+    (c) =>
+      c.evidence.at(-1)!.count === c.evidence[0]!.count &&
+      collections.some((d) => d !== c && isBelow(d.retainerPath, c.retainerPath)),
+  );
   for (const holder of holders) collections.splice(collections.indexOf(holder), 1);
   const constructors: Finding[] = [];
   for (const [key, path] of last.paths) {
@@ -136,7 +161,8 @@ export function findGrowth(summaries: readonly SnapshotSummary[], perInstance = 
     // Instances a found collection holds, directly or below its elements, are that finding's detail.
     // Heap numbers are always some object's detail; a path from a GC root's internals names nothing.
     if (className === '(number)' || path.startsWith('(GC roots)')) continue;
-    if (explained.has(className) || collections.some((c) => path === c.retainerPath || isBelow(path, c.retainerPath))) continue;
+    if (explained.has(className) || collections.some((c) => path === c.retainerPath || isBelow(path, c.retainerPath)))
+      continue;
     const counts = summaries.map((s) => s.classes.get(className)?.count ?? 0);
     const bytes = summaries.map((s) => s.classes.get(className)?.bytes ?? 0);
     if (!grewSteadily(units, counts, bytes, false)) continue;
@@ -146,7 +172,11 @@ export function findGrowth(summaries: readonly SnapshotSummary[], perInstance = 
       kind,
       what: className,
       retainerPath: path,
-      growthPerUnit: { count: (counts.at(-1)! - counts[0]!) / span, countEstimated: false, bytes: (bytes.at(-1)! - bytes[0]!) / span },
+      growthPerUnit: {
+        count: (counts.at(-1)! - counts[0]!) / span,
+        countEstimated: false,
+        bytes: (bytes.at(-1)! - bytes[0]!) / span,
+      },
       evidence: summaries.map((s, i) => ({ units: s.units, count: counts[i]!, bytes: bytes[i]! })),
       suggestion: suggestionFor(kind, className, path, null, perInstance),
     });

@@ -51,7 +51,15 @@ const SYSTEM_DISTANCE = 100_000_000;
  * to a module-level Map was `subject.__proto__.step` (step's optimised code) instead of its module.
  */
 function programDistances(snapshot: JSHeapSnapshot): Int32Array {
-  const { nodeFieldCount, edgeFieldsCount, edgeToNodeOffset, edgeTypeOffset, edgeWeakType, nodeTypeOffset, nodeCodeType } = snapshot;
+  const {
+    nodeFieldCount,
+    edgeFieldsCount,
+    edgeToNodeOffset,
+    edgeTypeOffset,
+    edgeWeakType,
+    nodeTypeOffset,
+    nodeCodeType,
+  } = snapshot;
   const edges = snapshot.containmentEdges;
   const firstEdge = snapshot.firstEdgeIndexes;
   const distances = new Int32Array(snapshot.nodeCount).fill(-1);

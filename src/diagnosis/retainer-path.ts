@@ -14,7 +14,14 @@ export interface PathHop {
 const MAX_HOPS = 100;
 
 /** Edges whose names mean something to a programmer rank first when two retainers are equally near. */
-const EDGE_PREFERENCE: Readonly<Record<string, number>> = { property: 0, context: 1, element: 2, internal: 3, hidden: 4, shortcut: 5 };
+const EDGE_PREFERENCE: Readonly<Record<string, number>> = {
+  property: 0,
+  context: 1,
+  element: 2,
+  internal: 3,
+  hidden: 4,
+  shortcut: 5,
+};
 
 /** The names along a node's own shortest path, root side first: what tells two equal retainers apart. */
 function pathKey(graph: HeapGraph, ordinal: number): string {
@@ -121,7 +128,7 @@ function bindingName(graph: HeapGraph, moduleRecord: number, cell: number): stri
 /** Collapses runs like `._idleNext._idleNext._idleNext` (linked lists) into `._idleNext×3`. */
 function collapseRepeats(segments: string[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i < segments.length; ) {
+  for (let i = 0; i < segments.length;) {
     let j = i + 1;
     while (j < segments.length && segments[j] === segments[i]) j++;
     out.push(j - i >= 3 ? `${segments[i]}×${j - i}` : segments.slice(i, j).join(''));

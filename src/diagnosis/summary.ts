@@ -44,7 +44,16 @@ const COLLECTION_CLASSES = new Set(['Array', 'Map', 'Set', 'WeakMap', 'WeakSet']
 export function isProgramClass(className: string): boolean {
   if (className === 'system / JSArrayBufferData') return true;
   if (className.startsWith('system / ')) return false;
-  return !['(array)', '(compiled code)', '(system)', '(hidden)', '(object shape)', '(code)', '(synthetic)', '(GC roots)'].includes(className);
+  return ![
+    '(array)',
+    '(compiled code)',
+    '(system)',
+    '(hidden)',
+    '(object shape)',
+    '(code)',
+    '(synthetic)',
+    '(GC roots)',
+  ].includes(className);
 }
 
 /** A property an object holds as data (its prototype link is not one). */
@@ -72,7 +81,12 @@ export function collectionSize(graph: HeapGraph, ordinal: number): CollectionSiz
     const elements = edges.filter((e) => e.type === 'element').length;
     if (elements > 0) return { count: elements, estimated: false, selfBytes, retainedBytes };
     // Numbers are stored unboxed: the store's capacity (≥ length, < 1.5 x length + 16) is what shows.
-    return { count: Math.max(0, Math.round((selfBytes - ARRAY_OVERHEAD_BYTES) / SLOT_BYTES)), estimated: true, selfBytes, retainedBytes };
+    return {
+      count: Math.max(0, Math.round((selfBytes - ARRAY_OVERHEAD_BYTES) / SLOT_BYTES)),
+      estimated: true,
+      selfBytes,
+      retainedBytes,
+    };
   }
   if (COLLECTION_CLASSES.has(className)) {
     const slots = tableSlots(graph, edges);
@@ -80,7 +94,9 @@ export function collectionSize(graph: HeapGraph, ordinal: number): CollectionSiz
   }
   // Any other object with many properties is used as a dictionary.
   const properties = edges.filter(isMember).length;
-  return properties >= MIN_DICTIONARY_PROPERTIES ? { count: properties, estimated: false, selfBytes, retainedBytes } : null;
+  return properties >= MIN_DICTIONARY_PROPERTIES
+    ? { count: properties, estimated: false, selfBytes, retainedBytes }
+    : null;
 }
 
 /** The class that most of a collection's element targets belong to, when it is at least half of them. */
@@ -123,7 +139,8 @@ export function summarise(graph: HeapGraph, units: number, reference?: SnapshotS
     totals.bytes += graph.selfSize(o);
     classes.set(className, totals);
     const id = graph.id(o);
-    if (reference && graph.distance(o) >= 0 && (newest.get(className)?.id ?? -1) < id) newest.set(className, { id, ordinal: o });
+    if (reference && graph.distance(o) >= 0 && (newest.get(className)?.id ?? -1) < id)
+      newest.set(className, { id, ordinal: o });
     const size = collectionSize(graph, o);
     if (!size) continue;
     // In the last snapshot only what grew since the first matters.
@@ -141,7 +158,14 @@ export function summarise(graph: HeapGraph, units: number, reference?: SnapshotS
       if (held) holds.set(id, held);
     }
     const grown = [...classes]
-      .map(([name, t]) => [name, t.count - (reference.classes.get(name)?.count ?? 0), t.bytes - (reference.classes.get(name)?.bytes ?? 0)] as const)
+      .map(
+        ([name, t]) =>
+          [
+            name,
+            t.count - (reference.classes.get(name)?.count ?? 0),
+            t.bytes - (reference.classes.get(name)?.bytes ?? 0),
+          ] as const,
+      )
       .filter(([, count, bytes]) => count >= MIN_CLASS_GROWTH || bytes >= MIN_CLASS_BYTES_GROWTH)
       .sort((a, b) => b[1] - a[1])
       .slice(0, MAX_CLASSES_WITH_PATHS);

@@ -32,8 +32,13 @@ export function noiseFloorOf(entries: readonly AuditEntry[]): NoiseFloor | null 
 export function budgetErrors(entries: readonly AuditEntry[], floor: NoiseFloor | null): string[] {
   if (!floor) return [];
   return entries
-    .filter((e) => e.role !== 'noise-floor' && e.workload !== 'churn' && e.budget.bytesPerUnit <= floor.heapBytesPerStep)
-    .map((e) => `audit "${e.name}": budget ${e.budget.bytesPerUnit.toPrecision(3)} B/${e.slope.unit} is at or below the noise floor measured in this run (${floor.heapBytesPerStep.toPrecision(3)} B/step); raise the budget, or run more steps (--steps) so the floor drops`);
+    .filter(
+      (e) => e.role !== 'noise-floor' && e.workload !== 'churn' && e.budget.bytesPerUnit <= floor.heapBytesPerStep,
+    )
+    .map(
+      (e) =>
+        `audit "${e.name}": budget ${e.budget.bytesPerUnit.toPrecision(3)} B/${e.slope.unit} is at or below the noise floor measured in this run (${floor.heapBytesPerStep.toPrecision(3)} B/step); raise the budget, or run more steps (--steps) so the floor drops`,
+    );
 }
 
 /** Two audits with one id would overwrite each other in every report and comparison. */
@@ -68,6 +73,7 @@ export function floorInAnotherShard(report: AuditReport): boolean {
 /** Which part of a run the report covers, in a few words: '' for a whole run. */
 export function partOfRun(report: AuditReport): string {
   if (report.run.shard) return `shard ${report.run.shard.index}/${report.run.shard.count} of the audit files`;
-  if (report.run.parts) return `merged from ${report.run.parts.length} report${report.run.parts.length === 1 ? '' : 's'} (${report.run.parts.map((p) => (p.shard ? `shard ${p.shard.index}/${p.shard.count}` : p.file)).join(', ')})`;
+  if (report.run.parts)
+    return `merged from ${report.run.parts.length} report${report.run.parts.length === 1 ? '' : 's'} (${report.run.parts.map((p) => (p.shard ? `shard ${p.shard.index}/${p.shard.count}` : p.file)).join(', ')})`;
   return '';
 }

@@ -31,7 +31,10 @@ export interface DiagnosisContent {
   readonly audits: readonly DiagnosedAudit[];
   /** When no audit was diagnosed. */
   readonly none: string | null;
-  readonly allowlist: { readonly file: string; readonly entries: readonly { readonly status: string; readonly signature: string; readonly text: string }[] } | null;
+  readonly allowlist: {
+    readonly file: string;
+    readonly entries: readonly { readonly status: string; readonly signature: string; readonly text: string }[];
+  } | null;
 }
 
 export function diagnosisContent(report: AuditReport): DiagnosisContent {
@@ -40,7 +43,9 @@ export function diagnosisContent(report: AuditReport): DiagnosisContent {
     .map((e): DiagnosedAudit => {
       const d = e.diagnosis!;
       const unit = e.slope.unit;
-      const snapshots = d.snapshots.map((s) => `${s.units.toLocaleString('en')} ${unit}s (${formatBytes(s.bytes)})`).join(', ');
+      const snapshots = d.snapshots
+        .map((s) => `${s.units.toLocaleString('en')} ${unit}s (${formatBytes(s.bytes)})`)
+        .join(', ');
       return {
         id: e.id,
         summary: `${d.status}${d.note ? `: ${d.note}` : ''}; snapshots at ${snapshots || 'none'}; ${(d.ms / 1000).toFixed(1)} s`,
@@ -53,21 +58,38 @@ export function diagnosisContent(report: AuditReport): DiagnosisContent {
             `${formatRate(f.growthPerUnit.bytes)} B/${unit} (${f.evidence.map((x) => `${x.count.toLocaleString('en')} at ${x.units.toLocaleString('en')}`).join(' → ')})`,
           suggestion: f.suggestion,
           signature: f.signature,
-          accepted: f.accepted ? `Accepted by the allowlist until ${f.accepted.expires} (${f.accepted.owner}: ${f.accepted.reason}).` : null,
+          accepted: f.accepted
+            ? `Accepted by the allowlist until ${f.accepted.expires} (${f.accepted.owner}: ${f.accepted.reason}).`
+            : null,
         })),
-        nothing: d.findings.length === 0 && d.status === 'done' ? `nothing grows in proportion to the ${unit}s run` : null,
-        sitesTitle: d.allocationSites?.length ? `allocated by (live bytes sampled from the first snapshot to the last; profile ${d.profileFile ?? '-'}):` : null,
-        sites: (d.allocationSites ?? []).slice(0, 5).map((s) => ({ fn: s.function, text: `at ${s.location}: ${formatBytes(s.bytes)}, ${formatRate(s.bytesPerUnit)} B/${unit}` })),
+        nothing:
+          d.findings.length === 0 && d.status === 'done' ? `nothing grows in proportion to the ${unit}s run` : null,
+        sitesTitle: d.allocationSites?.length
+          ? `allocated by (live bytes sampled from the first snapshot to the last; profile ${d.profileFile ?? '-'}):`
+          : null,
+        sites: (d.allocationSites ?? [])
+          .slice(0, 5)
+          .map((s) => ({
+            fn: s.function,
+            text: `at ${s.location}: ${formatBytes(s.bytes)}, ${formatRate(s.bytesPerUnit)} B/${unit}`,
+          })),
       };
     });
   return {
     intro: 'What grows between heap snapshots taken in a separate run, and the shortest path that retains it.',
     audits,
-    none: audits.length === 0 ? 'No audit was diagnosed (only failing audits are, unless --diagnose; --no-diagnose skips it).' : null,
+    none:
+      audits.length === 0
+        ? 'No audit was diagnosed (only failing audits are, unless --diagnose; --no-diagnose skips it).'
+        : null,
     allowlist: report.allowlist
       ? {
           file: report.allowlist.file,
-          entries: report.allowlist.entries.map((e) => ({ status: e.status, signature: e.signature, text: `${e.owner}, until ${e.expires}: ${e.reason}` })),
+          entries: report.allowlist.entries.map((e) => ({
+            status: e.status,
+            signature: e.signature,
+            text: `${e.owner}, until ${e.expires}: ${e.reason}`,
+          })),
         }
       : null,
   };

@@ -31,7 +31,8 @@ export function retainedBy(e: AuditEntry): string {
   if (top) {
     return `${top.what} at \`${top.retainerPath}\`, ${countGrowth(top, e.slope.unit)} (${formatRate(top.growthPerUnit.bytes)} B/${e.slope.unit})`;
   }
-  if (d.status === 'done') return `the diagnosis found nothing growing in proportion to the ${e.slope.unit}s run (${d.snapshots.length} heap snapshots)`;
+  if (d.status === 'done')
+    return `the diagnosis found nothing growing in proportion to the ${e.slope.unit}s run (${d.snapshots.length} heap snapshots)`;
   return `diagnosis ${d.status}: ${d.note ?? 'no findings'}`;
 }
 
@@ -67,7 +68,10 @@ const RULES: readonly ((e: AuditEntry) => Finding | null)[] = [
           auditId: e.id,
           what: `off-heap memory (Buffers, typed arrays) grows ${formatRate(e.offHeap.bytesPerUnit)} B/${e.offHeap.unit}, ${formatBytes(e.projection.offHeapBytes, true)} over ${e.projection.horizon}`,
           retainedBy: retainedBy(e),
-          suggestion: adviceFor(e, 'buffers are kept after use: reuse a fixed set, or drop the references so their ArrayBuffers can be freed'),
+          suggestion: adviceFor(
+            e,
+            'buffers are kept after use: reuse a fixed set, or drop the references so their ArrayBuffers can be freed',
+          ),
         }
       : null,
   (e) =>
@@ -77,7 +81,8 @@ const RULES: readonly ((e: AuditEntry) => Finding | null)[] = [
           auditId: e.id,
           what: `only ${e.collection.collected} of ${e.collection.probed} dropped instances were collected after cleanup()`,
           retainedBy: retainedBy(e),
-          suggestion: 'cleanup() must release what holds the instance: listeners (emitter.off), timers (clearInterval), registries',
+          suggestion:
+            'cleanup() must release what holds the instance: listeners (emitter.off), timers (clearInterval), registries',
         }
       : null,
   (e) =>
@@ -85,13 +90,19 @@ const RULES: readonly ((e: AuditEntry) => Finding | null)[] = [
       ? {
           priority: e.handles.ok ? 'P1' : 'P0',
           auditId: e.id,
-          what: `${e.handles.total} handles left behind (${Object.entries(e.handles.leftBehind).map(([t, n]) => `${n} ${t}`).join(', ')})`,
+          what: `${e.handles.total} handles left behind (${Object.entries(e.handles.leftBehind)
+            .map(([t, n]) => `${n} ${t}`)
+            .join(', ')})`,
           retainedBy: 'the event loop (active handles keep their callbacks, and what those close over, alive)',
           suggestion: 'clear timers and close sockets and watchers in cleanup()',
         }
       : null,
   (e) =>
-    e.verdict !== 'fail' && e.verdict !== 'error' && e.slope.ci[0] > 0 && !e.plateau && e.projection.heapBytes >= MIN_REPORTED_GROWTH_BYTES
+    e.verdict !== 'fail' &&
+    e.verdict !== 'error' &&
+    e.slope.ci[0] > 0 &&
+    !e.plateau &&
+    e.projection.heapBytes >= MIN_REPORTED_GROWTH_BYTES
       ? {
           priority: 'P1',
           auditId: e.id,

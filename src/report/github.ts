@@ -25,16 +25,24 @@ export function unmetAudits(report: AuditReport): AuditEntry[] {
 export function annotations(report: AuditReport, cwd = process.cwd()): string[] {
   const byId = new Map(report.audits.map((e) => [e.id, e]));
   const out = unmetAudits(report).map((e) => {
-    const why = e.verdict === 'error' ? summaryLine(e) : `${summaryLine(e)} (expected ${e.expect}); retained by: ${retainedBy(e)}`;
+    const why =
+      e.verdict === 'error'
+        ? summaryLine(e)
+        : `${summaryLine(e)} (expected ${e.expect}); retained by: ${retainedBy(e)}`;
     return `::error file=${property(relative(cwd, e.file))},title=${property(`leak-audit: ${e.id}`)}::${data(why)}`;
   });
   for (const c of report.baseline?.comparisons ?? []) {
     if (c.change !== 'regressed') continue;
     const file = byId.get(c.id)?.file;
-    out.push(`::error ${file ? `file=${property(relative(cwd, file))},` : ''}title=${property(`leak-audit: ${c.id} regressed`)}::${data(c.message)}`);
+    out.push(
+      `::error ${file ? `file=${property(relative(cwd, file))},` : ''}title=${property(`leak-audit: ${c.id} regressed`)}::${data(c.message)}`,
+    );
   }
   for (const e of report.allowlist?.entries ?? []) {
-    if (e.status !== 'matched') out.push(`::warning title=${property('leak-audit allowlist')}::${data(`${e.status} entry: ${e.signature} (${e.owner}, until ${e.expires})`)}`);
+    if (e.status !== 'matched')
+      out.push(
+        `::warning title=${property('leak-audit allowlist')}::${data(`${e.status} entry: ${e.signature} (${e.owner}, until ${e.expires})`)}`,
+      );
   }
   return out;
 }
@@ -42,7 +50,9 @@ export function annotations(report: AuditReport, cwd = process.cwd()): string[] 
 /** Where the run's artifacts are, when running in GitHub Actions. */
 function runUrl(env: NodeJS.ProcessEnv): string | null {
   const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env;
-  return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}` : null;
+  return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID
+    ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
+    : null;
 }
 
 /**
@@ -66,14 +76,20 @@ export function renderPrComment(report: AuditReport, env: NodeJS.ProcessEnv = pr
     lines.push('| audit | verdict | expected | heap slope | retained by |', '|---|---|---|---|---|');
     for (const e of unmet) {
       const cell = (t: string) => t.replaceAll('|', '\\|').replaceAll('\n', ' ');
-      lines.push(`| ${e.id} | ${e.verdict.toUpperCase()} | ${e.expect} | ${e.verdict === 'error' ? cell(e.error?.message ?? '') : `${e.slope.bytesPerUnit.toPrecision(3)} B/${e.slope.unit}`} | ${cell(retainedBy(e))} |`);
+      lines.push(
+        `| ${e.id} | ${e.verdict.toUpperCase()} | ${e.expect} | ${e.verdict === 'error' ? cell(e.error?.message ?? '') : `${e.slope.bytesPerUnit.toPrecision(3)} B/${e.slope.unit}`} | ${cell(retainedBy(e))} |`,
+      );
     }
     lines.push('');
   }
   for (const c of regressions) lines.push(`- regressed: ${c.message}`);
   if (regressions.length) lines.push('');
   const url = runUrl(env);
-  lines.push(url ? `Full reports (Markdown, HTML with plots, JSON, JUnit): the artifacts of [this run](${url}).` : 'Full reports: reports/audit-report.md, .html, .json, junit.xml.');
+  lines.push(
+    url
+      ? `Full reports (Markdown, HTML with plots, JSON, JUnit): the artifacts of [this run](${url}).`
+      : 'Full reports: reports/audit-report.md, .html, .json, junit.xml.',
+  );
   const text = `${lines.join('\n')}\n`;
   if (text.length <= PR_COMMENT_MAX_CHARS) return text;
   const note = '\n… cut to fit a comment; the full list is in the reports.\n';

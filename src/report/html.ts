@@ -8,11 +8,13 @@ import { escapeMarkup } from './escape.ts';
 
 export const HTML_REPORT_FILE = 'audit-report.html';
 
-
 function table({ header, rows }: Table, className: string, boldLastRow = false): string {
   const head = `<thead><tr>${header.map((h) => `<th>${escapeMarkup(h)}</th>`).join('')}</tr></thead>`;
   const body = rows
-    .map((r, i) => `<tr${boldLastRow && i === rows.length - 1 ? ' class="total"' : ''}>${r.map((c) => `<td>${escapeMarkup(c)}</td>`).join('')}</tr>`)
+    .map(
+      (r, i) =>
+        `<tr${boldLastRow && i === rows.length - 1 ? ' class="total"' : ''}>${r.map((c) => `<td>${escapeMarkup(c)}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   return `<div class="scroll"><table class="${className}">${head}<tbody>\n${body}\n</tbody></table></div>`;
 }
@@ -41,7 +43,11 @@ function diagnosisHtml(report: AuditReport): string {
           `<li>${escapeMarkup(f.kind)} <strong>${escapeMarkup(f.what)}</strong> at ${code(f.path)}: ${escapeMarkup(f.rate)}. ${escapeMarkup(f.suggestion)} Signature: ${code(f.signature)}` +
           `${f.accepted ? ` <strong>${escapeMarkup(f.accepted)}</strong>` : ''}</li>`,
       ),
-      ...(a.sitesTitle ? [`<li>${escapeMarkup(a.sitesTitle)}<ul>${a.sites.map((s) => `<li>${code(s.fn)} ${escapeMarkup(s.text)}</li>`).join('')}</ul></li>`] : []),
+      ...(a.sitesTitle
+        ? [
+            `<li>${escapeMarkup(a.sitesTitle)}<ul>${a.sites.map((s) => `<li>${code(s.fn)} ${escapeMarkup(s.text)}</li>`).join('')}</ul></li>`,
+          ]
+        : []),
     ];
     return `<li><strong>${escapeMarkup(a.id)}</strong> (${escapeMarkup(a.summary)})<ul>${items.join('\n')}</ul></li>`;
   });
@@ -68,12 +74,18 @@ export function renderHtml(report: AuditReport): string {
     return `<h3>${escapeMarkup(title)}</h3>\n${items}`;
   }).join('\n');
   const plots = report.audits
-    .map((e) => `<figure>${memoryPlot(e)}<figcaption>${escapeMarkup(e.id)}: <span class="verdict-${e.verdict.toUpperCase()}">${e.verdict.toUpperCase()}</span></figcaption></figure>`)
+    .map(
+      (e) =>
+        `<figure>${memoryPlot(e)}<figcaption>${escapeMarkup(e.id)}: <span class="verdict-${e.verdict.toUpperCase()}">${e.verdict.toUpperCase()}</span></figcaption></figure>`,
+    )
     .join('\n');
   const diagnosis = diagnosisHtml(report);
   const calibration = c.trusted
     ? `Calibration: all ${c.planted.length} planted subjects got the verdict their truth predicts, so these verdicts can be trusted on this machine.`
-    : `Calibration failed: ${c.planted.filter((e) => !e.expectationMet).map((e) => e.id).join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`;
+    : `Calibration failed: ${c.planted
+        .filter((e) => !e.expectationMet)
+        .map((e) => e.id)
+        .join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`;
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -94,7 +94,13 @@ export interface AuditReport {
   readonly generatedAt: string;
   readonly node: string;
   readonly v8: string;
-  readonly machine: { readonly platform: string; readonly arch: string; readonly cpus: number; readonly cpuModel: string; readonly memoryBytes: number };
+  readonly machine: {
+    readonly platform: string;
+    readonly arch: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly memoryBytes: number;
+  };
   readonly run: {
     /** `git rev-parse --short HEAD` where the run started, or null outside a git checkout. */
     readonly commit: string | null;
@@ -199,7 +205,10 @@ export function machineFacts(): AuditReport['machine'] {
 }
 
 export function reportConstants(): Record<string, number> {
-  return Object.fromEntries(Object.entries(constants).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+  return Object.fromEntries(Object.entries(constants).filter(([, v]) => typeof v === 'number')) as Record<
+    string,
+    number
+  >;
 }
 
 /** Writes the report atomically (temporary file, then rename): a reader never sees half a report. */

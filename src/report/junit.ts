@@ -6,10 +6,12 @@ import { escapeMarkup } from './escape.ts';
 
 export const JUNIT_REPORT_FILE = 'junit.xml';
 
-
 /** The verdict in one line, as a CI system shows it next to the test case. */
 export function verdictLine(e: AuditEntry): string {
-  const slope = e.samples.length > 1 ? `, heap ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit} ${formatInterval(e.slope.ci)}` : '';
+  const slope =
+    e.samples.length > 1
+      ? `, heap ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit} ${formatInterval(e.slope.ci)}`
+      : '';
   return `expected ${e.expect}, got ${e.verdict.toUpperCase()}${slope}${e.reasons.length ? `: ${e.reasons.join('; ')}` : ''}`;
 }
 

@@ -31,14 +31,17 @@ function diagnosisLines(report: AuditReport): string[] {
     out.push(`- **${a.id}** (${a.summary})`);
     if (a.nothing) out.push(`  - ${a.nothing}`);
     for (const f of a.items) {
-      out.push(`  - ${f.kind} **${f.what}** at \`${f.path}\`: ${f.rate}. ${f.suggestion} Signature: \`${f.signature}\`${f.accepted ? ` **${f.accepted}**` : ''}`);
+      out.push(
+        `  - ${f.kind} **${f.what}** at \`${f.path}\`: ${f.rate}. ${f.suggestion} Signature: \`${f.signature}\`${f.accepted ? ` **${f.accepted}**` : ''}`,
+      );
     }
     if (a.sitesTitle) out.push(`  - ${a.sitesTitle}`, ...a.sites.map((s) => `    - \`${s.fn}\` ${s.text}`));
   }
   if (d.allowlist) {
     out.push('', `Allowlist \`${d.allowlist.file}\`:`, '');
     if (d.allowlist.entries.length === 0) out.push('- no entries');
-    for (const e of d.allowlist.entries) out.push(`- ${e.status === 'matched' ? 'matched' : `**${e.status}**`}: \`${e.signature}\` (${e.text})`);
+    for (const e of d.allowlist.entries)
+      out.push(`- ${e.status === 'matched' ? 'matched' : `**${e.status}**`}: \`${e.signature}\` (${e.text})`);
   }
   return out;
 }
@@ -72,7 +75,10 @@ export function renderMarkdown(report: AuditReport): string {
       `**Score: ${c.score.total.toFixed(1)}/100.** ` +
       (c.trusted
         ? `Calibration: all ${c.planted.length} planted subjects got the verdict their truth predicts, so these verdicts can be trusted on this machine.`
-        : `**Calibration failed**: ${c.planted.filter((e) => !e.expectationMet).map((e) => e.id).join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`),
+        : `**Calibration failed**: ${c.planted
+            .filter((e) => !e.expectationMet)
+            .map((e) => e.id)
+            .join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`),
     '',
   );
   out.push(...c.subjects.map((e) => `- ${MARK[e.verdict]} ${summaryLine(e).replace(/^([^:]+):/, '**$1**:')}`), '');
@@ -86,11 +92,18 @@ export function renderMarkdown(report: AuditReport): string {
   if (report.baseline) out.push('## Compared with the baseline', '', ...baselineLines(report.baseline), '');
   const calibration = {
     ...c.calibrationTable,
-    rows: c.calibrationTable.rows.map((r) => r.map((v, i) => (i === 3 && (v === 'missed' || v === 'false alarm') ? `**${v}**` : v))),
+    rows: c.calibrationTable.rows.map((r) =>
+      r.map((v, i) => (i === 3 && (v === 'missed' || v === 'false alarm') ? `**${v}**` : v)),
+    ),
   };
   out.push('## Calibration', '', table(calibration), '');
   out.push('## Method', '', `${METHOD_TEXT} See [AUDIT.md](../AUDIT.md). Constants used in this run:`, '');
-  out.push(Object.entries(report.constants).map(([k, v]) => `\`${k}\` = ${v}`).join(', '), '');
+  out.push(
+    Object.entries(report.constants)
+      .map(([k, v]) => `\`${k}\` = ${v}`)
+      .join(', '),
+    '',
+  );
   return out.join('\n');
 }
 

@@ -15,7 +15,6 @@ const SERIES = [
   { key: 'rss', label: 'rss', color: '#6b7280' },
 ] as const;
 
-
 /**
  * One audit's memory against steps as an inline SVG: heapUsed, external and rss after each forced GC,
  * the warm-up shaded, and the fitted steady-state heap line drawn from the cut to the last reading.
@@ -46,12 +45,15 @@ export function memoryPlot(e: AuditEntry): string {
     `<text x="${WIDTH - MARGIN.right}" y="${HEIGHT - MARGIN.bottom + 14}" text-anchor="end" font-size="11">${escapeMarkup(formatCount(xMax))} ${e.workload === 'churn' ? 'cycles' : 'steps'}</text>`,
   ];
   let legendX = MARGIN.left;
-  const legend = [...SERIES.map((s) => [s.label, s.color] as const), ['fitted heap slope', '#dc2626'] as const, ['warm-up', '#f59e0b'] as const]
-    .map(([label, color]) => {
-      const text = `<text x="${legendX}" y="${HEIGHT - 8}" font-size="11" fill="${color}">${escapeMarkup(label)}</text>`;
-      legendX += label.length * LEGEND_CHAR_WIDTH + LEGEND_GAP;
-      return text;
-    });
+  const legend = [
+    ...SERIES.map((s) => [s.label, s.color] as const),
+    ['fitted heap slope', '#dc2626'] as const,
+    ['warm-up', '#f59e0b'] as const,
+  ].map(([label, color]) => {
+    const text = `<text x="${legendX}" y="${HEIGHT - 8}" font-size="11" fill="${color}">${escapeMarkup(label)}</text>`;
+    legendX += label.length * LEGEND_CHAR_WIDTH + LEGEND_GAP;
+    return text;
+  });
   const title = `${e.id}: memory after forced GC against ${e.workload === 'churn' ? 'cycles' : 'steps'}`;
   return [
     `<svg class="plot" data-audit="${escapeMarkup(e.id)}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeMarkup(title)}" xmlns="http://www.w3.org/2000/svg">`,

@@ -47,7 +47,9 @@ export function progressReporter(
       const now = clock();
       if (running.length === 0 || now - lastLog < PROGRESS_LOG_INTERVAL_MS) return;
       lastLog = now;
-      stream.write(`[leak-audit ${((now - start) / 1000).toFixed(0)} s] running: ${running.map((a) => describe(a, withPid)).join('; ')}\n`);
+      stream.write(
+        `[leak-audit ${((now - start) / 1000).toFixed(0)} s] running: ${running.map((a) => describe(a, withPid)).join('; ')}\n`,
+      );
     },
     done() {
       if (stream.isTTY) clear();

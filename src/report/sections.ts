@@ -55,8 +55,12 @@ function subjectRow(e: AuditEntry): string[] {
     e.id,
     e.workload === 'batch' ? `batch x${e.instances}` : e.workload,
     `${formatCount(e.steps)}${e.workload === 'churn' ? ' cycles' : ''}`,
-    measured ? `${formatBytes(e.warmup.bytes)} by ${formatCount(Math.round(e.warmup.steps))}${e.plateau ? ' (plateau)' : ''}` : '-',
-    measured ? `${formatRateWithCi(e.slope.bytesPerUnit, e.slope.ci)}${e.slope.unit === 'step' ? '' : ` per ${e.slope.unit}`}` : '-',
+    measured
+      ? `${formatBytes(e.warmup.bytes)} by ${formatCount(Math.round(e.warmup.steps))}${e.plateau ? ' (plateau)' : ''}`
+      : '-',
+    measured
+      ? `${formatRateWithCi(e.slope.bytesPerUnit, e.slope.ci)}${e.slope.unit === 'step' ? '' : ` per ${e.slope.unit}`}`
+      : '-',
     measured ? (e.slope.bytesPerUnit / 1024).toFixed(4) : '-',
     formatBytes(totalGrowth(e), true),
     measured ? `${formatBytes(e.projection.heapBytes, true)} (${e.projection.horizon})` : '-',
@@ -78,7 +82,11 @@ export function reportContent(report: AuditReport): ReportContent {
   const planted = report.audits.filter((e) => e.role !== 'subject');
   const s = score(report.audits);
   const within = subjects.filter((e) => e.verdict === 'pass').length;
-  const overall = report.audits.some((e) => e.verdict === 'error') ? 'ERROR' : within === subjects.length ? 'PASS' : 'FAIL';
+  const overall = report.audits.some((e) => e.verdict === 'error')
+    ? 'ERROR'
+    : within === subjects.length
+      ? 'PASS'
+      : 'FAIL';
   const nf = report.noiseFloor;
   const m = report.machine;
   const baseline = report.baseline;
@@ -89,10 +97,28 @@ export function reportContent(report: AuditReport): ReportContent {
       ['Commit', report.run.commit ?? 'not a git checkout'],
       ['Node / V8', `${report.node} / ${report.v8}`],
       ['Machine', `${m.platform} ${m.arch}, ${m.cpus} cores (${m.cpuModel}), ${formatBytes(m.memoryBytes)}`],
-      ['Parallel', `at most ${report.run.peakConcurrency} audit${report.run.peakConcurrency === 1 ? '' : 's'} at once (--jobs ${report.run.jobs}), sharing the CPU; each had its own process and heap`],
-      ['Steps', report.run.stepsOverride !== null ? `${formatCount(report.run.stepsOverride)} planned per soak (--steps)` : 'each audit its own (1 M planned by default); the sequential rule stops a run once its verdict is certain'],
-      ['Horizon', report.run.horizonOverride ?? '10 h at 100 Hz x 50 instances (soak, batch); 100 000 lifecycles (churn)'],
-      ['Noise floor', nf ? `${formatRate(nf.heapBytesPerStep)} B/step (no-op audit, 99 % interval ${formatInterval(nf.heapCi)})` : floorInAnotherShard(report) ? 'measured by another shard of this run' : 'unknown: the no-op audit gave no slope'],
+      [
+        'Parallel',
+        `at most ${report.run.peakConcurrency} audit${report.run.peakConcurrency === 1 ? '' : 's'} at once (--jobs ${report.run.jobs}), sharing the CPU; each had its own process and heap`,
+      ],
+      [
+        'Steps',
+        report.run.stepsOverride !== null
+          ? `${formatCount(report.run.stepsOverride)} planned per soak (--steps)`
+          : 'each audit its own (1 M planned by default); the sequential rule stops a run once its verdict is certain',
+      ],
+      [
+        'Horizon',
+        report.run.horizonOverride ?? '10 h at 100 Hz x 50 instances (soak, batch); 100 000 lifecycles (churn)',
+      ],
+      [
+        'Noise floor',
+        nf
+          ? `${formatRate(nf.heapBytesPerStep)} B/step (no-op audit, 99 % interval ${formatInterval(nf.heapCi)})`
+          : floorInAnotherShard(report)
+            ? 'measured by another shard of this run'
+            : 'unknown: the no-op audit gave no slope',
+      ],
       ...(part ? [['Part of run', part] as [string, string]] : []),
     ],
     overall,
@@ -114,7 +140,20 @@ export function reportContent(report: AuditReport): ReportContent {
       ],
     },
     subjectTable: {
-      header: ['audit', 'workload', 'steps', 'warm-up', 'slope B/unit [99% CI]', 'KB/unit', 'total growth', 'at horizon', 'off-heap B/unit', 'verdict', 'expected', ...(baseline ? ['vs baseline, B/unit'] : [])],
+      header: [
+        'audit',
+        'workload',
+        'steps',
+        'warm-up',
+        'slope B/unit [99% CI]',
+        'KB/unit',
+        'total growth',
+        'at horizon',
+        'off-heap B/unit',
+        'verdict',
+        'expected',
+        ...(baseline ? ['vs baseline, B/unit'] : []),
+      ],
       rows: report.audits.map((e) => [...subjectRow(e), ...(baseline ? [baselineCell(e, baseline)] : [])]),
     },
     findings: findings(report.audits),
@@ -124,7 +163,13 @@ export function reportContent(report: AuditReport): ReportContent {
         e.id,
         e.expect,
         e.verdict.toUpperCase(),
-        e.expectationMet ? (e.expect === 'leak' ? 'caught' : 'passed (no false alarm)') : e.expect === 'leak' ? 'missed' : 'false alarm',
+        e.expectationMet
+          ? e.expect === 'leak'
+            ? 'caught'
+            : 'passed (no false alarm)'
+          : e.expect === 'leak'
+            ? 'missed'
+            : 'false alarm',
       ]),
     },
   };

@@ -18,14 +18,25 @@ function verdictCell(entry: AuditEntry, c: ChalkInstance): string {
 function projectionCell(entry: AuditEntry): string {
   if (entry.verdict === 'error' && entry.samples.length < 2) return '-';
   const heap = formatBytes(entry.projection.heapBytes, true);
-  const off = Math.abs(entry.projection.offHeapBytes) >= 1 ? ` (+off-heap ${formatBytes(entry.projection.offHeapBytes)})` : '';
+  const off =
+    Math.abs(entry.projection.offHeapBytes) >= 1 ? ` (+off-heap ${formatBytes(entry.projection.offHeapBytes)})` : '';
   return `${heap}${off}`;
 }
 
 /** The summary table: one row per audit, then the noise floor and the calibration tally. */
 export function renderSummary(report: AuditReport, c: ChalkInstance): string {
   const rows = [
-    ['audit', 'workload', 'steps', 'warm-up', 'heap slope B/unit [99% CI]', 'off-heap B/unit', 'at horizon', 'verdict', 'expected'].map((h) => c.bold(h)),
+    [
+      'audit',
+      'workload',
+      'steps',
+      'warm-up',
+      'heap slope B/unit [99% CI]',
+      'off-heap B/unit',
+      'at horizon',
+      'verdict',
+      'expected',
+    ].map((h) => c.bold(h)),
   ];
   for (const e of report.audits) {
     const unit = e.slope.unit === 'step' ? '' : ` /${e.slope.unit}`;
@@ -33,7 +44,9 @@ export function renderSummary(report: AuditReport, c: ChalkInstance): string {
       e.id,
       e.workload === 'batch' ? `batch x${e.instances}` : e.workload,
       `${formatCount(e.steps)}${e.workload === 'churn' ? ' cyc' : ''}`,
-      e.samples.length > 1 ? `${formatBytes(e.warmup.bytes)} @ ${formatCount(Math.round(e.warmup.steps))}${e.plateau ? ' (plateau)' : ''}` : '-',
+      e.samples.length > 1
+        ? `${formatBytes(e.warmup.bytes)} @ ${formatCount(Math.round(e.warmup.steps))}${e.plateau ? ' (plateau)' : ''}`
+        : '-',
       e.samples.length > 1 ? `${formatRateWithCi(e.slope.bytesPerUnit, e.slope.ci)}${unit}` : '-',
       e.samples.length > 1 ? formatRateWithCi(e.offHeap.bytesPerUnit, e.offHeap.ci) : '-',
       projectionCell(e),
@@ -56,6 +69,8 @@ export function renderSummary(report: AuditReport, c: ChalkInstance): string {
   for (const message of report.summary.configErrors) lines.push(c.red(`config error: ${message}`));
   const { audits, expectationsMet } = report.summary;
   const part = partOfRun(report);
-  lines.push(`${expectationsMet}/${audits} audits gave the verdict expected of them, in ${(report.run.wallMs / 1000).toFixed(1)} s${part ? ` (${part})` : ''}.`);
+  lines.push(
+    `${expectationsMet}/${audits} audits gave the verdict expected of them, in ${(report.run.wallMs / 1000).toFixed(1)} s${part ? ` (${part})` : ''}.`,
+  );
   return lines.join('\n');
 }

@@ -40,7 +40,9 @@ export function audit(name: string, optionsOrSetup: AuditOptions | Setup, maybeS
   const [options, setup] = typeof optionsOrSetup === 'function' ? [{}, optionsOrSetup] : [optionsOrSetup, maybeSetup];
   if (typeof setup !== 'function') throw new TypeError(`audit "${name}": the last argument must be the setup function`);
   if (declared !== null) {
-    throw new Error(`audit "${name}": this file already declares audit "${declared}"; put each audit in its own file, so each runs in its own process`);
+    throw new Error(
+      `audit "${name}": this file already declares audit "${declared}"; put each audit in its own file, so each runs in its own process`,
+    );
   }
   declared = name;
   const settings = runSettings();
@@ -54,7 +56,15 @@ export function audit(name: string, optionsOrSetup: AuditOptions | Setup, maybeS
       return;
     }
     const stream = new SampleStream(settings.streamDir ? streamPath(settings.streamDir, file) : undefined);
-    const record = await measure({ id, name, file, options: resolved, setup, stream, yieldEveryMs: settings.yieldEveryMs ?? 0 });
+    const record = await measure({
+      id,
+      name,
+      file,
+      options: resolved,
+      setup,
+      stream,
+      yieldEveryMs: settings.yieldEveryMs ?? 0,
+    });
     context.task.meta.leakAudit = record;
   });
 }

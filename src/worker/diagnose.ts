@@ -8,7 +8,6 @@ import { buildSubjects, describeError, runUnits } from './measure.ts';
 import { HeapProfile } from './heap-profile.ts';
 import { requireGc } from './sampler.ts';
 
-
 export interface DiagnoseInput {
   readonly id: string;
   readonly file: string;
@@ -58,7 +57,8 @@ export function diagnose(input: DiagnoseInput): RawDiagnosisRecord {
         break;
       }
     }
-    if (profile && plan.profileFile) allocationSites = profile.stop(plan.profileFile, done - (snapshots[0]?.units ?? 0));
+    if (profile && plan.profileFile)
+      allocationSites = profile.stop(plan.profileFile, done - (snapshots[0]?.units ?? 0));
   } catch (e) {
     error = describeError(e);
   } finally {

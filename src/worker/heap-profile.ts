@@ -11,7 +11,12 @@ const SAMPLING_INTERVAL_BYTES = 4096;
 const TOP_SITES = 10;
 
 interface ProfileNode {
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number; readonly columnNumber: number };
+  readonly callFrame: {
+    readonly functionName: string;
+    readonly url: string;
+    readonly lineNumber: number;
+    readonly columnNumber: number;
+  };
   readonly selfSize: number;
   readonly children: readonly ProfileNode[];
 }
@@ -85,6 +90,11 @@ export class HeapProfile {
     return [...sites.values()]
       .sort((a, b) => b.bytes - a.bytes)
       .slice(0, TOP_SITES)
-      .map((s) => ({ function: s.fn, location: s.location, bytes: s.bytes, bytesPerUnit: units > 0 ? s.bytes / units : 0 }));
+      .map((s) => ({
+        function: s.fn,
+        location: s.location,
+        bytes: s.bytes,
+        bytesPerUnit: units > 0 ? s.bytes / units : 0,
+      }));
   }
 }

@@ -1,5 +1,10 @@
 import { getHeapStatistics } from 'node:v8';
-import { COLLECTION_PROBE_CYCLES, HEAP_CAP_GUARD_FRACTION, MIN_GUARD_STEADY_SAMPLES, SEQUENTIAL_CONFIRMATIONS } from '../analysis/constants.ts';
+import {
+  COLLECTION_PROBE_CYCLES,
+  HEAP_CAP_GUARD_FRACTION,
+  MIN_GUARD_STEADY_SAMPLES,
+  SEQUENTIAL_CONFIRMATIONS,
+} from '../analysis/constants.ts';
 import { analyseColumns } from '../analysis/judge.ts';
 import type {
   AuditContext,
@@ -20,7 +25,10 @@ import { SampleStream } from './stream.ts';
 
 /** A step returned NaN or ±Infinity. */
 class NonFiniteStepError extends Error {
-  constructor(readonly at: number, value: number) {
+  constructor(
+    readonly at: number,
+    value: number,
+  ) {
     super(`step ${at} returned ${value}`);
   }
 }
@@ -45,7 +53,10 @@ export interface MeasureInput {
 
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
-    const frame = error.stack?.split('\n').find((line) => line.trim().startsWith('at '))?.trim();
+    const frame = error.stack
+      ?.split('\n')
+      .find((line) => line.trim().startsWith('at '))
+      ?.trim();
     return `${error.name}: ${error.message}${frame ? ` (${frame})` : ''}`;
   }
   return String(error);
@@ -55,13 +66,20 @@ export function describeError(error: unknown): string {
 export function buildSubjects(input: Pick<MeasureInput, 'options' | 'setup' | 'id'>): Subject[] {
   const { options, setup, id } = input;
   return Array.from({ length: options.instances }, (_, instance) => {
-    const context: AuditContext = { seed: options.seed, instance, random: prng(hash(`${options.seed}:${id}:${instance}`)) };
+    const context: AuditContext = {
+      seed: options.seed,
+      instance,
+      random: prng(hash(`${options.seed}:${id}:${instance}`)),
+    };
     const subject = setup(context);
-    const ok = options.workload === 'churn'
-      ? typeof (subject as CycleSubject)?.cycle === 'function'
-      : typeof (subject as StepSubject)?.step === 'function';
+    const ok =
+      options.workload === 'churn'
+        ? typeof (subject as CycleSubject)?.cycle === 'function'
+        : typeof (subject as StepSubject)?.step === 'function';
     if (!ok) {
-      throw new TypeError(`setup must return an object with a ${options.workload === 'churn' ? 'cycle()' : 'step()'} method for a ${options.workload} audit`);
+      throw new TypeError(
+        `setup must return an object with a ${options.workload === 'churn' ? 'cycle()' : 'step()'} method for a ${options.workload} audit`,
+      );
     }
     return subject;
   });
@@ -72,7 +90,12 @@ export function buildSubjects(input: Pick<MeasureInput, 'options' | 'setup' | 'i
  * Each workload has its own small loop function, so V8 optimises (and inlines the subject into) each
  * on its own feedback, as it would a user's bare loop.
  */
-export function runUnits(subjects: readonly Subject[], workload: ResolvedAuditOptions['workload'], done: number, n: number): void {
+export function runUnits(
+  subjects: readonly Subject[],
+  workload: ResolvedAuditOptions['workload'],
+  done: number,
+  n: number,
+): void {
   if (workload === 'churn') cycleLoop(subjects[0] as CycleSubject, n);
   else if (subjects.length === 1) stepLoop(subjects[0] as StepSubject, done, n);
   else batchLoop(subjects as readonly StepSubject[], done, n);
@@ -176,7 +199,15 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
   let error: AuditError | null = null;
   let collection: RawAuditRecord['collection'] = null;
   let handles: RawAuditRecord['handles'] = null;
-  stream.write({ type: 'start', id: input.id, name: input.name, file: input.file, pid: process.pid, options, heapCapBytes });
+  stream.write({
+    type: 'start',
+    id: input.id,
+    name: input.name,
+    file: input.file,
+    pid: process.pid,
+    options,
+    heapCapBytes,
+  });
 
   const setupStart = performance.now();
   let subjects: Subject[];
@@ -221,9 +252,10 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
         runUnits(subjects, options.workload, done, at - done);
       } catch (e) {
         timings.loopMs += performance.now() - t;
-        error = e instanceof NonFiniteStepError
-          ? { kind: 'non-finite', message: e.message, at: e.at }
-          : { kind: 'threw', message: describeError(e), at: done };
+        error =
+          e instanceof NonFiniteStepError
+            ? { kind: 'non-finite', message: e.message, at: e.at }
+            : { kind: 'threw', message: describeError(e), at: done };
         stopReason = 'error';
         break;
       }
@@ -237,14 +269,23 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
       const d = performance.now();
       const decision = analyseColumns(store, options).verdict;
       timings.decisionMs += performance.now() - d;
-      confirmations = decision !== 'inconclusive' && decision === lastDecision ? confirmations + 1 : decision === 'inconclusive' ? 0 : 1;
+      confirmations =
+        decision !== 'inconclusive' && decision === lastDecision
+          ? confirmations + 1
+          : decision === 'inconclusive'
+            ? 0
+            : 1;
       lastDecision = decision;
       if (heapUsed > HEAP_CAP_GUARD_FRACTION * heapCapBytes) {
         stopReason = 'heap-guard';
         // No more samples can be had: judge the growth that filled the heap on what there is.
         if (analyseColumns(store, options, MIN_GUARD_STEADY_SAMPLES).verdict !== 'fail') {
           const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
-          error = { kind: 'heap-exhausted', message: `heap reached ${mb(heapUsed)} of its ${mb(heapCapBytes)} limit after ${done} units, before the verdict was certain`, at: done };
+          error = {
+            kind: 'heap-exhausted',
+            message: `heap reached ${mb(heapUsed)} of its ${mb(heapCapBytes)} limit after ${done} units, before the verdict was certain`,
+            at: done,
+          };
         }
         break;
       }

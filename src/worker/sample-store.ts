@@ -19,7 +19,10 @@ export class SampleStore implements MemoryColumns {
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.columns = Object.fromEntries(FIELDS.map((f) => [f, new Float64Array(capacity)])) as Record<Field, Float64Array>;
+    this.columns = Object.fromEntries(FIELDS.map((f) => [f, new Float64Array(capacity)])) as Record<
+      Field,
+      Float64Array
+    >;
     this.spaceNames = getHeapSpaceStatistics().map((s) => s.space_name);
     this.spaces = new Float64Array(capacity * this.spaceNames.length);
   }
@@ -58,7 +61,8 @@ export class SampleStore implements MemoryColumns {
     c.rss[i] = rss;
     const stats = getHeapSpaceStatistics();
     const base = i * this.spaceNames.length;
-    for (let k = 0; k < stats.length && k < this.spaceNames.length; k++) this.spaces[base + k] = stats[k]!.space_used_size;
+    for (let k = 0; k < stats.length && k < this.spaceNames.length; k++)
+      this.spaces[base + k] = stats[k]!.space_used_size;
     return i;
   }
 
@@ -68,7 +72,15 @@ export class SampleStore implements MemoryColumns {
     const spaces: Record<string, number> = {};
     const base = i * this.spaceNames.length;
     this.spaceNames.forEach((name, k) => (spaces[name] = this.spaces[base + k]!));
-    return { at: c.at[i]!, ms: c.ms[i]!, heapUsed: c.heapUsed[i]!, external: c.external[i]!, arrayBuffers: c.arrayBuffers[i]!, rss: c.rss[i]!, spaces };
+    return {
+      at: c.at[i]!,
+      ms: c.ms[i]!,
+      heapUsed: c.heapUsed[i]!,
+      external: c.external[i]!,
+      arrayBuffers: c.arrayBuffers[i]!,
+      rss: c.rss[i]!,
+      spaces,
+    };
   }
 
   toArray(): Sample[] {

@@ -9,7 +9,12 @@ import type { TestProject } from 'vitest/node';
  */
 
 /** Where to look, in order: an explicit path, then Debian's and other distributions' usual places. */
-const CANDIDATES = [process.env['LEAK_AUDIT_CHROMIUM'], '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+const CANDIDATES = [
+  process.env['LEAK_AUDIT_CHROMIUM'],
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+];
 
 export const CHROMIUM_KEY = 'chromiumPath';
 
@@ -28,7 +33,9 @@ export default function setup(project: TestProject): void {
   const path = findChromium();
   if (path === null) {
     if (process.env['LEAK_AUDIT_REQUIRE_BROWSER'] === '1') {
-      throw new Error('LEAK_AUDIT_REQUIRE_BROWSER=1 but no Chromium was found (install Debian\'s chromium, or set LEAK_AUDIT_CHROMIUM)');
+      throw new Error(
+        "LEAK_AUDIT_REQUIRE_BROWSER=1 but no Chromium was found (install Debian's chromium, or set LEAK_AUDIT_CHROMIUM)",
+      );
     }
     process.stdout.write(
       'leak-audit: HTML browser test skipped: no Chromium found (apt-get install chromium, or set LEAK_AUDIT_CHROMIUM=/path/to/chromium)\n',
