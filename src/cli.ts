@@ -7,8 +7,8 @@
 import { Chalk } from 'chalk';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { compareWithBaseline, loadBaseline } from './baseline.ts';
-import { applyAllowlist, resolveAllowlist } from './allowlist.ts';
+import { compareWithBaseline, loadBaseline } from './gate/baseline.ts';
+import { applyAllowlist, resolveAllowlist } from './gate/allowlist.ts';
 import { judge } from './analysis/judge.ts';
 import { parseCli, USAGE, type CliOptions } from './cli/args.ts';
 import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './cli/discover.ts';
@@ -16,8 +16,8 @@ import { concurrencyOf } from './cli/concurrency.ts';
 import { runAudits, type AuditRun } from './cli/run-audits.ts';
 import { failedDiagnosis, runDiagnoses, toDiagnose } from './cli/run-diagnoses.ts';
 import type { Diagnosis } from './diagnosis/types.ts';
-import { loadReport, mergeReports, type LoadedReport } from './merge.ts';
-import { AuditConfigError } from './options.ts';
+import { loadReport, mergeReports, type LoadedReport } from './report/merge.ts';
+import { AuditConfigError } from './model/options.ts';
 import { budgetErrors, duplicateIdErrors, noiseFloorOf, summarise } from './report/assemble.ts';
 import {
   auditEntry,

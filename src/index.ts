@@ -16,4 +16,4 @@ export type {
   StepSubject,
   Subject,
   Workload,
-} from './types.ts';
+} from './model/audit.ts';

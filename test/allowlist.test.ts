@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acceptedByAllowlist, applyAllowlist, loadAllowlist, type AllowlistEntry } from '../src/allowlist.ts';
+import { acceptedByAllowlist, applyAllowlist, loadAllowlist, type AllowlistEntry } from '../src/gate/allowlist.ts';
 import type { Diagnosis, Finding } from '../src/diagnosis/types.ts';
 import type { AuditEntry } from '../src/report/json.ts';
 

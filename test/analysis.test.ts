@@ -4,7 +4,7 @@ import { judge } from '../src/analysis/judge.ts';
 import { leastSquares, theilSen } from '../src/analysis/regression.ts';
 import { analyseSeries } from '../src/analysis/series.ts';
 import { mserLinearCut } from '../src/analysis/warmup.ts';
-import type { RawAuditRecord, ResolvedAuditOptions, Sample } from '../src/types.ts';
+import type { RawAuditRecord, ResolvedAuditOptions, Sample } from '../src/model/audit.ts';
 import { prng } from '../src/worker/random.ts';
 
 /** Deterministic noise, uniform in [−amplitude, amplitude]. */

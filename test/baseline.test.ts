@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareAudit, compareWithBaseline, WARMUP_REGRESSION_BYTES } from '../src/baseline.ts';
+import { compareAudit, compareWithBaseline, WARMUP_REGRESSION_BYTES } from '../src/gate/baseline.ts';
 import type { AuditEntry, AuditReport } from '../src/report/json.ts';
 
 /** Only what the comparison reads: id, slope with its interval, warm-up. */

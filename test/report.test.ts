@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findings } from '../src/report/findings.ts';
+import { findings } from '../src/report/advice.ts';
 import { entry, reportOf } from './support/report.ts';
 import { renderMarkdown } from '../src/report/markdown.ts';
 import { score } from '../src/report/score.ts';
@@ -167,7 +167,7 @@ describe('progress', () => {
   const audit = { id: 'a', pid: 4242, done: 500_000, planned: 1_000_000, unit: 'steps' as const, rate: 250_000 };
 
   it('redraws a block in place on a terminal', async () => {
-    const { progressReporter } = await import('../src/report/progress.ts');
+    const { progressReporter } = await import('../src/cli/progress.ts');
     const written: string[] = [];
     const p = progressReporter({ isTTY: true, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream);
     p.update([audit, { ...audit, id: 'b', done: 10 }]);
@@ -181,7 +181,7 @@ describe('progress', () => {
   });
 
   it('writes plain lines, at most every ten seconds, without a terminal', async () => {
-    const { progressReporter } = await import('../src/report/progress.ts');
+    const { progressReporter } = await import('../src/cli/progress.ts');
     const written: string[] = [];
     let now = 0;
     const p = progressReporter(
@@ -200,7 +200,7 @@ describe('progress', () => {
   });
 
   it('names each audit process when asked (--heapsnapshot-signal: the pid is what kill needs)', async () => {
-    const { progressReporter } = await import('../src/report/progress.ts');
+    const { progressReporter } = await import('../src/cli/progress.ts');
     const written: string[] = [];
     const p = progressReporter(
       { isTTY: true, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream,

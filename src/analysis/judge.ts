@@ -1,5 +1,5 @@
 import { formatRate } from '../format.ts';
-import type { RawAuditRecord, ResolvedAuditOptions, Sample, Verdict } from '../types.ts';
+import type { RawAuditRecord, ResolvedAuditOptions, Sample, Verdict } from '../model/audit.ts';
 import { HANDLE_LEAK_FRACTION, MIN_GUARD_STEADY_SAMPLES, MIN_STEADY_SAMPLES } from './constants.ts';
 import { analyseSeries, type SeriesAnalysis, type SeriesVerdict } from './series.ts';
 

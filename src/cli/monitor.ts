@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { readStream, streamPath, type StreamContents } from '../stream-files.ts';
+import { readStream, streamPath, type StreamContents } from './stream-reader.ts';
 
 /** How often the monitor looks at the sample streams, ms. */
 const MONITOR_INTERVAL_MS = 1000;

@@ -1,10 +1,10 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { BaseSequencer, createVitest, type Reporter, type TestCase, type TestModule } from 'vitest/node';
-import type { RunSettings } from '../settings.ts';
-import { SETTINGS_KEY } from '../settings.ts';
-import { readStream, streamPath, type StreamContents } from '../stream-files.ts';
-import type { AuditError, RawAuditRecord } from '../types.ts';
-import { progressReporter } from '../report/progress.ts';
+import type { RunSettings } from '../protocol.ts';
+import { SETTINGS_KEY } from '../protocol.ts';
+import { readStream, streamPath, type StreamContents } from './stream-reader.ts';
+import type { AuditError, RawAuditRecord } from '../model/audit.ts';
+import { progressReporter } from './progress.ts';
 import type { CliOptions } from './args.ts';
 import type { RunInterval } from './concurrency.ts';
 import { startMonitor } from './monitor.ts';

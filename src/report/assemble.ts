@@ -1,4 +1,4 @@
-import type { Verdict } from '../types.ts';
+import type { Verdict } from '../model/audit.ts';
 import type { AuditEntry, AuditReport, NoiseFloor } from './json.ts';
 
 /**

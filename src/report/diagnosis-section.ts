@@ -1,5 +1,5 @@
 import { formatBytes, formatRate } from '../format.ts';
-import { countGrowth } from './findings.ts';
+import { countGrowth } from './advice.ts';
 import type { AuditReport } from './json.ts';
 
 /** One finding of a diagnosis, as text pieces the Markdown and HTML renderers lay out alike. */
@@ -67,12 +67,10 @@ export function diagnosisContent(report: AuditReport): DiagnosisContent {
         sitesTitle: d.allocationSites?.length
           ? `allocated by (live bytes sampled from the first snapshot to the last; profile ${d.profileFile ?? '-'}):`
           : null,
-        sites: (d.allocationSites ?? [])
-          .slice(0, 5)
-          .map((s) => ({
-            fn: s.function,
-            text: `at ${s.location}: ${formatBytes(s.bytes)}, ${formatRate(s.bytesPerUnit)} B/${unit}`,
-          })),
+        sites: (d.allocationSites ?? []).slice(0, 5).map((s) => ({
+          fn: s.function,
+          text: `at ${s.location}: ${formatBytes(s.bytes)}, ${formatRate(s.bytesPerUnit)} B/${unit}`,
+        })),
       };
     });
   return {

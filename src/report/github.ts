@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { acceptedByAllowlist } from '../allowlist.ts';
-import { retainedBy } from './findings.ts';
+import { acceptedByAllowlist } from '../gate/allowlist.ts';
+import { retainedBy } from './advice.ts';
 import type { AuditEntry, AuditReport } from './json.ts';
 import { summaryLine } from './sections.ts';
 

@@ -3,11 +3,11 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as constants from '../analysis/constants.ts';
 import { unitName, type Judgement } from '../analysis/judge.ts';
-import type { AllowlistReport } from '../allowlist.ts';
-import { AuditConfigError } from '../options.ts';
-import type { BaselineComparison } from '../baseline.ts';
+import type { AllowlistReport } from '../gate/allowlist.ts';
+import { AuditConfigError } from '../model/options.ts';
+import type { BaselineComparison } from '../gate/baseline.ts';
 import type { Diagnosis } from '../diagnosis/types.ts';
-import type { AuditError, Expectation, RawAuditRecord, Sample, Shard, Verdict, Workload } from '../types.ts';
+import type { AuditError, Expectation, RawAuditRecord, Sample, Shard, Verdict, Workload } from '../model/audit.ts';
 
 /** Bump on any change that breaks a reader of the report. */
 export const SCHEMA_VERSION = 1;

@@ -1,6 +1,6 @@
 import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
-import { findings, type Finding } from './findings.ts';
-import type { BaselineComparison } from '../baseline.ts';
+import { findings, type Finding } from './advice.ts';
+import type { BaselineComparison } from '../gate/baseline.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import type { AuditEntry, AuditReport } from './json.ts';
 import { score, type Score } from './score.ts';

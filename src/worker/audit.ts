@@ -1,8 +1,8 @@
 import { inject, test } from 'vitest';
-import { auditId, resolveAuditOptions } from '../options.ts';
-import { SETTINGS_KEY, type RunSettings } from '../settings.ts';
-import { streamPath } from '../stream-files.ts';
-import type { AuditOptions, Setup } from '../types.ts';
+import { auditId, resolveAuditOptions } from '../model/options.ts';
+import { SETTINGS_KEY, type RunSettings } from '../protocol.ts';
+import { streamPath } from '../cli/stream-reader.ts';
+import type { AuditOptions, Setup } from '../model/audit.ts';
 import { diagnose } from './diagnose.ts';
 import { measure } from './measure.ts';
 import { SampleStream } from './stream.ts';

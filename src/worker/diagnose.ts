@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { SUBJECT_GLOBAL } from '../diagnosis/retainer-path.ts';
 import type { DiagnosisPlan, RawDiagnosisRecord, SnapshotTaken } from '../diagnosis/types.ts';
-import type { ResolvedAuditOptions, Setup, Subject } from '../types.ts';
+import type { ResolvedAuditOptions, Setup, Subject } from '../model/audit.ts';
 import { buildSubjects, describeError, runUnits } from './measure.ts';
 import { HeapProfile } from './heap-profile.ts';
 import { requireGc } from './sampler.ts';

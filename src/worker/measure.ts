@@ -16,7 +16,7 @@ import type {
   StepSubject,
   StopReason,
   Subject,
-} from '../types.ts';
+} from '../model/audit.ts';
 import { SamplePlan } from './plan.ts';
 import { SampleStore } from './sample-store.ts';
 import { activeResources, requireGc, settleAfterGc } from './sampler.ts';

@@ -1,6 +1,6 @@
 import { getHeapSpaceStatistics } from 'node:v8';
 import type { MemoryColumns } from '../analysis/judge.ts';
-import type { Sample } from '../types.ts';
+import type { Sample } from '../model/audit.ts';
 
 const FIELDS = ['at', 'ms', 'heapUsed', 'external', 'arrayBuffers', 'rss'] as const;
 type Field = (typeof FIELDS)[number];

@@ -7,9 +7,9 @@ import {
   DEFAULT_HORIZON_STEPS,
   DEFAULT_STEPS,
   MAX_EXTENSION_FACTOR,
-} from './analysis/constants.ts';
-import type { RunSettings } from './settings.ts';
-import type { AuditOptions, Horizon, ResolvedAuditOptions, Workload } from './types.ts';
+} from '../analysis/constants.ts';
+import type { RunSettings } from '../protocol.ts';
+import type { AuditOptions, Horizon, ResolvedAuditOptions, Workload } from './audit.ts';
 
 /** A mistake in an audit's options or the command line: the run stops with exit code 2. */
 export class AuditConfigError extends Error {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Finding } from './diagnosis/types.ts';
-import type { AuditEntry } from './report/json.ts';
-import { AuditConfigError } from './options.ts';
+import type { Finding } from '../diagnosis/types.ts';
+import type { AuditEntry } from '../report/json.ts';
+import { AuditConfigError } from '../model/options.ts';
 
 /** Where the CLI looks for the allowlist when `--allowlist` is not given. */
 export const DEFAULT_ALLOWLIST = 'audits/allowlist.json';

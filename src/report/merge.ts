@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { AuditConfigError } from './options.ts';
-import { budgetErrors, duplicateIdErrors, noiseFloorOf, summarise } from './report/assemble.ts';
-import { JSON_REPORT_FILE, readJsonReport, SCHEMA_VERSION, type AuditReport, type ReportPart } from './report/json.ts';
+import { AuditConfigError } from '../model/options.ts';
+import { budgetErrors, duplicateIdErrors, noiseFloorOf, summarise } from './assemble.ts';
+import { JSON_REPORT_FILE, readJsonReport, SCHEMA_VERSION, type AuditReport, type ReportPart } from './json.ts';
 
 /** A report to merge, and where it was read from. */
 export interface LoadedReport {

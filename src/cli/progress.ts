@@ -1,4 +1,4 @@
-import type { RunningAudit } from '../cli/monitor.ts';
+import type { RunningAudit } from './monitor.ts';
 import { formatCount } from '../format.ts';
 
 /** Without a terminal (CI logs), one plain line at most this often. */

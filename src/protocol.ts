@@ -1,5 +1,5 @@
 import type { DiagnosisPlan, RawDiagnosisRecord } from './diagnosis/types.ts';
-import type { Horizon, RawAuditRecord } from './types.ts';
+import type { Horizon, RawAuditRecord } from './model/audit.ts';
 
 /** What the CLI hands every audit process (through vitest's `provide` / `inject`). */
 export interface RunSettings {

@@ -1,5 +1,5 @@
-import { formatRate } from './format.ts';
-import { readJsonReport, type AuditEntry, type AuditReport } from './report/json.ts';
+import { formatRate } from '../format.ts';
+import { readJsonReport, type AuditEntry, type AuditReport } from '../report/json.ts';
 
 /**
  * A warm-up counts as regressed when it grew by more than this many bytes and by more than

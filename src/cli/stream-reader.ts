@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditError, RawAuditRecord, ResolvedAuditOptions, Sample, StopReason } from './types.ts';
+import type { AuditError, RawAuditRecord, ResolvedAuditOptions, Sample, StopReason } from '../model/audit.ts';
 
 /**
  * The NDJSON sample streams: each audit process appends `start`, `window`, `sample` and `end` events to
