@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONTROLLER_KINDS } from '../fixtures/controllers/index.ts';
-import type { AuditReport } from '../src/report/json.ts';
+import type { AuditReport } from '../src/model/report.ts';
 
 /**
  * Processes per controller for the overhead (`--processes N`): one process's JIT decisions move its

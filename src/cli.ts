@@ -18,16 +18,17 @@ import { failedDiagnosis, runDiagnoses, toDiagnose } from './cli/run-diagnoses.t
 import type { Diagnosis } from './diagnosis/types.ts';
 import { loadReport, mergeReports, type LoadedReport } from './report/merge.ts';
 import { AuditConfigError } from './model/options.ts';
-import { budgetErrors, duplicateIdErrors, noiseFloorOf, summarise } from './report/assemble.ts';
 import {
+  budgetErrors,
+  duplicateIdErrors,
+  noiseFloorOf,
+  summarise,
   auditEntry,
-  type AuditRole,
   machineFacts,
   reportConstants,
-  SCHEMA_VERSION,
-  writeJsonReport,
-  type AuditReport,
-} from './report/json.ts';
+} from './report/assemble.ts';
+import { SCHEMA_VERSION, writeJsonReport } from './report/json.ts';
+import { type AuditRole, type AuditReport } from './model/report.ts';
 import { annotations, unmetAudits, writePrComment } from './report/github.ts';
 import { writeHtmlReport } from './report/html.ts';
 import { writeJunitReport } from './report/junit.ts';

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acceptedByAllowlist, applyAllowlist, loadAllowlist, type AllowlistEntry } from '../src/gate/allowlist.ts';
+import { acceptedByAllowlist, applyAllowlist, loadAllowlist } from '../src/gate/allowlist.ts';
+import { type AllowlistEntry, type AuditEntry } from '../src/model/report.ts';
 import type { Diagnosis, Finding } from '../src/diagnosis/types.ts';
-import type { AuditEntry } from '../src/report/json.ts';
 
 function file(content: unknown): string {
   const path = join(mkdtempSync(join(tmpdir(), 'allowlist-')), 'allowlist.json');

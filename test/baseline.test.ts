@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareAudit, compareWithBaseline, WARMUP_REGRESSION_BYTES } from '../src/gate/baseline.ts';
-import type { AuditEntry, AuditReport } from '../src/report/json.ts';
+import type { AuditEntry, AuditReport } from '../src/model/report.ts';
 
 /** Only what the comparison reads: id, slope with its interval, warm-up. */
 function audit(bytesPerUnit: number, ci: [number, number], warmupBytes = 0): AuditEntry {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatRate } from '../src/format.ts';
-import type { AuditReport } from '../src/report/json.ts';
+import type { AuditReport } from '../src/model/report.ts';
 import { cli, schemaErrors } from './support/cli.ts';
 
 describe('npm run audit: faults end as errors, and the rest of the run completes', { timeout: 120_000 }, () => {

@@ -4,7 +4,7 @@ import type { HeapEdge, HeapGraph } from '../src/diagnosis/heap-graph.ts';
 import { renderPath, shortestRetainerPath, SUBJECT_GLOBAL } from '../src/diagnosis/retainer-path.ts';
 import { summarise } from '../src/diagnosis/summary.ts';
 import { toDiagnose } from '../src/cli/run-diagnoses.ts';
-import type { AuditEntry } from '../src/report/json.ts';
+import type { AuditEntry } from '../src/model/report.ts';
 
 interface FakeNode {
   id: number;

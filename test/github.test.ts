@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { annotations, PR_COMMENT_MAX_CHARS, renderPrComment } from '../src/report/github.ts';
-import type { AuditEntry, AuditReport } from '../src/report/json.ts';
+import type { AuditEntry, AuditReport } from '../src/model/report.ts';
 
 const slope = { bytesPerUnit: 60, bytesPerStep: 60, ci: [55, 65] as const, unit: 'step', verdict: 'fail' };
 

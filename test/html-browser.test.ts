@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
-import type { AuditReport } from '../src/report/json.ts';
+import type { AuditReport } from '../src/model/report.ts';
 
 /** Found by test/support/chromium.ts (globalSetup): null skips this test, except under .ci/run. */
 const CHROMIUM = inject('chromiumPath');

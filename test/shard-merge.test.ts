@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AuditReport } from '../src/report/json.ts';
+import type { AuditReport } from '../src/model/report.ts';
 import { cli, cliAsync, schemaErrors } from './support/cli.ts';
 
 const verdicts = (report: AuditReport): Record<string, string> =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCli, parseShard } from '../src/cli/args.ts';
 import { concurrencyOf } from '../src/cli/concurrency.ts';
 import { mergeReports, type LoadedReport } from '../src/report/merge.ts';
-import type { AuditEntry, AuditReport } from '../src/report/json.ts';
+import type { AuditEntry, AuditReport } from '../src/model/report.ts';
 import { entry, reportOf } from './support/report.ts';
 
 describe('concurrency', () => {

@@ -1,7 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { BaseSequencer, createVitest, type Reporter, type TestCase, type TestModule } from 'vitest/node';
-import type { RunSettings } from '../protocol.ts';
-import { SETTINGS_KEY } from '../protocol.ts';
+import { type RunSettings, SETTINGS_KEY } from '../protocol.ts';
 import { readStream, streamPath, type StreamContents } from './stream-reader.ts';
 import type { AuditError, RawAuditRecord } from '../model/audit.ts';
 import { progressReporter } from './progress.ts';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { createVitest, type Reporter, type TestCase } from 'vitest/node';
 import { DIAGNOSIS_GROWTH_BYTES, MIN_DIAGNOSIS_CYCLES, MIN_DIAGNOSIS_STEPS } from '../analysis/constants.ts';
 import type { Diagnosis, DiagnosisPlan, Finding, RawDiagnosisRecord } from '../diagnosis/types.ts';
-import type { AuditEntry } from '../report/json.ts';
+import type { AuditEntry } from '../model/report.ts';
 import type { RunSettings } from '../protocol.ts';
 import type { CliOptions } from './args.ts';
 import { TSX_LOADER, vitestOptions } from './run-audits.ts';

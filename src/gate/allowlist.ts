@@ -1,26 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Finding } from '../diagnosis/types.ts';
-import type { AuditEntry } from '../report/json.ts';
+import type { AllowlistEntry, EntryStatus, AuditEntry } from '../model/report.ts';
 import { AuditConfigError } from '../model/options.ts';
 
 /** Where the CLI looks for the allowlist when `--allowlist` is not given. */
 export const DEFAULT_ALLOWLIST = 'audits/allowlist.json';
-
-/** A known finding a team accepts for a while: who owns it, why, and until when. */
-export interface AllowlistEntry {
-  readonly signature: string;
-  readonly owner: string;
-  readonly reason: string;
-  /** ISO date (YYYY-MM-DD); the entry accepts nothing after this day. */
-  readonly expires: string;
-}
-
-export type EntryStatus = 'matched' | 'expired' | 'unmatched';
-
-export interface AllowlistReport {
-  readonly file: string;
-  readonly entries: readonly (AllowlistEntry & { readonly status: EntryStatus })[];
-}
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -1,5 +1,12 @@
 import { formatRate } from '../format.ts';
-import { readJsonReport, type AuditEntry, type AuditReport } from '../report/json.ts';
+import {
+  type BaselineComparison,
+  type Change,
+  type Comparison,
+  type AuditEntry,
+  type AuditReport,
+} from '../model/report.ts';
+import { readJsonReport } from '../report/json.ts';
 
 /**
  * A warm-up counts as regressed when it grew by more than this many bytes and by more than
@@ -8,27 +15,6 @@ import { readJsonReport, type AuditEntry, type AuditReport } from '../report/jso
  */
 export const WARMUP_REGRESSION_BYTES = 2 ** 20;
 export const WARMUP_REGRESSION_RATIO = 1.5;
-
-export type Change = 'regressed' | 'improved' | 'unchanged';
-
-export interface Comparison {
-  readonly id: string;
-  readonly change: Change;
-  readonly slope: { readonly baseline: number; readonly current: number; readonly unit: string };
-  readonly warmup: { readonly baseline: number; readonly current: number };
-  /** Why, in one line naming the audit and both figures. */
-  readonly message: string;
-}
-
-export interface BaselineComparison {
-  readonly file: string;
-  /** The baseline run's commit, when it recorded one. */
-  readonly commit: string | null;
-  readonly comparisons: readonly Comparison[];
-  /** Audits in this run and not in the baseline, and the other way round. */
-  readonly added: readonly string[];
-  readonly removed: readonly string[];
-}
 
 /** Reads a previous run's audit-report.json; a file that is not one is a configuration error. */
 export function loadBaseline(file: string): AuditReport {

@@ -1,7 +1,7 @@
 import { LARGE_WARMUP_BYTES, MIN_REPORTED_GROWTH_BYTES } from '../analysis/constants.ts';
 import { formatBytes, formatInterval, formatRate } from '../format.ts';
 import type { Finding as DiagnosisFinding } from '../diagnosis/types.ts';
-import type { AuditEntry } from './json.ts';
+import type { AuditEntry } from '../model/report.ts';
 
 /** P0: fails its budget. P1: grows but within budget, or a handle left behind. P2: worth a look. */
 export type Priority = 'P0' | 'P1' | 'P2';

@@ -1,8 +1,12 @@
-import type { Verdict } from '../model/audit.ts';
-import type { AuditEntry, AuditReport, NoiseFloor } from './json.ts';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import * as constants from '../analysis/constants.ts';
+import { unitName, type Judgement } from '../analysis/judge.ts';
+import type { Expectation, RawAuditRecord, Verdict } from '../model/audit.ts';
+import type { AuditEntry, AuditReport, AuditRole, NoiseFloor, SlopeEntry } from '../model/report.ts';
 
 /**
- * The run-wide parts of a report, computed from its audit entries: the same whether the entries come
+ * Building the report model: an audit's entry from its record and judgement, and the run-wide parts
+ * of a report, computed from its audit entries: the same whether the entries come
  * from one run or from the merged shards of one.
  */
 
@@ -76,4 +80,75 @@ export function partOfRun(report: AuditReport): string {
   if (report.run.parts)
     return `merged from ${report.run.parts.length} report${report.run.parts.length === 1 ? '' : 's'} (${report.run.parts.map((p) => (p.shard ? `shard ${p.shard.index}/${p.shard.count}` : p.file)).join(', ')})`;
   return '';
+}
+
+export function expectationMet(expect: Expectation, verdict: Verdict): boolean {
+  return expect === 'leak' ? verdict === 'fail' : verdict === 'pass';
+}
+
+export function auditEntry(record: RawAuditRecord, j: Judgement, role: AuditRole): AuditEntry {
+  const { options } = record;
+  const unit = unitName(options);
+  const slope = (s: Judgement['heap']): SlopeEntry => ({
+    bytesPerUnit: s.slope.bytesPerUnit,
+    bytesPerStep: options.workload === 'churn' ? null : s.slope.bytesPerUnit,
+    ci: s.slope.ci,
+    unit,
+    verdict: s.verdict,
+  });
+  const scale = options.workload === 'batch' ? options.instances : 1;
+  return {
+    id: record.id,
+    role,
+    name: record.name,
+    file: record.file,
+    workload: options.workload,
+    expect: options.expect,
+    verdict: j.verdict,
+    expectationMet: expectationMet(options.expect, j.verdict),
+    steps: record.samples.at(-1)?.at ?? 0,
+    instances: options.instances,
+    stopReason: record.stopReason,
+    budget: { bytesPerUnit: options.budgetPerUnit, source: options.budgetSource },
+    warmup: { steps: j.heap.warmup.until / scale, bytes: j.heap.warmup.bytes, settled: j.heap.warmup.settled },
+    plateau: j.heap.plateau,
+    slope: slope(j.heap),
+    offHeap: { ...slope(j.offHeap), warmupBytes: j.offHeap.warmup.bytes },
+    projection: {
+      horizon: j.projection.heap.label,
+      units: j.projection.heap.units,
+      heapBytes: j.projection.heap.bytes,
+      heapCi: j.projection.heap.ci,
+      offHeapBytes: j.projection.offHeap.bytes,
+      offHeapCi: j.projection.offHeap.ci,
+    },
+    collection: j.collection,
+    handles: j.handles,
+    reasons: j.reasons,
+    error: record.error,
+    description: options.description,
+    pid: record.pid,
+    heapCapBytes: record.heapCapBytes,
+    timings: record.timings,
+    concurrency: 1,
+    diagnosis: null,
+    samples: record.samples,
+  };
+}
+
+export function machineFacts(): AuditReport['machine'] {
+  return {
+    platform: process.platform,
+    arch: process.arch,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryBytes: totalmem(),
+  };
+}
+
+export function reportConstants(): Record<string, number> {
+  return Object.fromEntries(Object.entries(constants).filter(([, v]) => typeof v === 'number')) as Record<
+    string,
+    number
+  >;
 }

@@ -1,6 +1,6 @@
 import { formatBytes, formatRate } from '../format.ts';
 import { countGrowth } from './advice.ts';
-import type { AuditReport } from './json.ts';
+import type { AuditReport } from '../model/report.ts';
 
 /** One finding of a diagnosis, as text pieces the Markdown and HTML renderers lay out alike. */
 export interface DiagnosisItem {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { acceptedByAllowlist } from '../gate/allowlist.ts';
 import { retainedBy } from './advice.ts';
-import type { AuditEntry, AuditReport } from './json.ts';
+import type { AuditEntry, AuditReport } from '../model/report.ts';
 import { summaryLine } from './sections.ts';
 
 export const PR_COMMENT_FILE = 'pr-comment.md';

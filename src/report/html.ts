@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditReport } from './json.ts';
+import type { AuditReport } from '../model/report.ts';
 import { memoryPlot } from './plot.ts';
 import { diagnosisContent } from './diagnosis-section.ts';
 import { METHOD_TEXT, PRIORITY_TITLES, reportContent, summaryLine, type Table } from './sections.ts';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { formatInterval, formatRate } from '../format.ts';
-import type { AuditEntry, AuditReport } from './json.ts';
+import type { AuditEntry, AuditReport } from '../model/report.ts';
 import { escapeMarkup } from './escape.ts';
 
 export const JUNIT_REPORT_FILE = 'junit.xml';

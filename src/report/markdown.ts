@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BaselineComparison } from '../gate/baseline.ts';
+import type { BaselineComparison, AuditReport } from '../model/report.ts';
 import { diagnosisContent } from './diagnosis-section.ts';
 import type { Finding } from './advice.ts';
-import type { AuditReport } from './json.ts';
 import { METHOD_TEXT, PRIORITY_TITLES, reportContent, summaryLine, type Table } from './sections.ts';
 
 export const MARKDOWN_REPORT_FILE = 'audit-report.md';

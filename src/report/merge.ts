@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AuditConfigError } from '../model/options.ts';
 import { budgetErrors, duplicateIdErrors, noiseFloorOf, summarise } from './assemble.ts';
-import { JSON_REPORT_FILE, readJsonReport, SCHEMA_VERSION, type AuditReport, type ReportPart } from './json.ts';
+import { JSON_REPORT_FILE, readJsonReport, SCHEMA_VERSION } from './json.ts';
+import { type AuditReport, type ReportPart } from '../model/report.ts';
 
 /** A report to merge, and where it was read from. */
 export interface LoadedReport {

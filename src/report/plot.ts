@@ -1,5 +1,5 @@
 import { formatBytes, formatCount } from '../format.ts';
-import type { AuditEntry } from './json.ts';
+import type { AuditEntry } from '../model/report.ts';
 import { escapeMarkup } from './escape.ts';
 
 /** Plot geometry, in SVG user units (the SVG scales to its container). */

@@ -1,4 +1,4 @@
-import type { AuditEntry } from './json.ts';
+import type { AuditEntry } from '../model/report.ts';
 
 export interface ScoreCategory {
   readonly name: string;

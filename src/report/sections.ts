@@ -1,8 +1,7 @@
 import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
 import { findings, type Finding } from './advice.ts';
-import type { BaselineComparison } from '../gate/baseline.ts';
+import type { BaselineComparison, AuditEntry, AuditReport } from '../model/report.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
-import type { AuditEntry, AuditReport } from './json.ts';
 import { score, type Score } from './score.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { table } from 'table';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
-import type { AuditEntry, AuditReport } from './json.ts';
+import type { AuditEntry, AuditReport } from '../model/report.ts';
 import { formatBytes, formatCount, formatInterval, formatRateWithCi } from '../format.ts';
 
 /** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */

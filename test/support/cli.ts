@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditReport } from '../../src/report/json.ts';
+import type { AuditReport } from '../../src/model/report.ts';
 
 /** One run of the CLI: how it exited, what it printed, and the reports it wrote to `out`. */
 export interface CliRun {

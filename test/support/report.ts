@@ -1,8 +1,8 @@
-import type { AuditEntry, AuditReport } from '../../src/report/json.ts';
+import type { AuditEntry, AuditReport, SlopeEntry } from '../../src/model/report.ts';
 
 /** A complete, passing soak entry; tests override what they look at. */
 export function entry(id: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
-  const slope = { bytesPerUnit: 0, bytesPerStep: 0, ci: [0, 0] as const, unit: 'step', verdict: 'pass' };
+  const slope: SlopeEntry = { bytesPerUnit: 0, bytesPerStep: 0, ci: [0, 0] as const, unit: 'step', verdict: 'pass' };
   return {
     id,
     role: 'subject',

@@ -1,0 +1,177 @@
+/**
+ * The report's data model: what one audit-report.json holds, and what every stage after the runs
+ * (judge, diagnose, allowlist, baseline, merge) passes on and every renderer reads. Types only: the
+ * building is in report/assemble.ts, the file I/O in report/json.ts, the schema in schema/.
+ */
+import type { Judgement } from '../analysis/judge.ts';
+import type { SeriesVerdict } from '../analysis/series.ts';
+import type { Diagnosis } from '../diagnosis/types.ts';
+import type { AuditError, Expectation, RawAuditRecord, Sample, Shard, StopReason, Verdict, Workload } from './audit.ts';
+
+export interface SlopeEntry {
+  /** Steady-state growth per unit (`unit`): per step, per instance-step (batch) or per cycle (churn). */
+  readonly bytesPerUnit: number;
+  /** The same for soak and batch audits; null for churn, which is judged per cycle. */
+  readonly bytesPerStep: number | null;
+  readonly ci: readonly [number, number];
+  readonly unit: string;
+  readonly verdict: SeriesVerdict;
+}
+
+/** What an audit is for: a real subject, a planted calibration subject, or the no-op noise floor. */
+export type AuditRole = 'subject' | 'calibration' | 'noise-floor';
+
+export interface AuditEntry {
+  readonly id: string;
+  readonly role: AuditRole;
+  readonly name: string;
+  readonly file: string;
+  readonly workload: Workload;
+  readonly expect: Expectation;
+  readonly verdict: Verdict;
+  readonly expectationMet: boolean;
+  /** Units done: steps (soak, batch) or cycles (churn). */
+  readonly steps: number;
+  readonly instances: number;
+  readonly stopReason: StopReason | null;
+  readonly budget: { readonly bytesPerUnit: number; readonly source: string };
+  readonly warmup: { readonly steps: number; readonly bytes: number; readonly settled: boolean };
+  readonly plateau: { readonly level: number; readonly rise: number } | null;
+  /** Heap (heapUsed) slope. */
+  readonly slope: SlopeEntry;
+  /** Off-heap (external, which includes arrayBuffers) slope. */
+  readonly offHeap: SlopeEntry & { readonly warmupBytes: number };
+  readonly projection: {
+    readonly horizon: string;
+    readonly units: number;
+    readonly heapBytes: number;
+    readonly heapCi: readonly [number, number];
+    readonly offHeapBytes: number;
+    readonly offHeapCi: readonly [number, number];
+  };
+  readonly collection: Judgement['collection'];
+  readonly handles: Judgement['handles'];
+  readonly reasons: readonly string[];
+  readonly error: AuditError | null;
+  readonly description: string | null;
+  readonly pid: number;
+  readonly heapCapBytes: number;
+  readonly timings: RawAuditRecord['timings'];
+  /** The most audits (this one included) running at once while it ran: they shared the CPU, not the heap. */
+  readonly concurrency: number;
+  /** What grows and who holds it, from heap snapshots (failing audits, or all with --diagnose). */
+  readonly diagnosis: Diagnosis | null;
+  readonly samples: readonly Sample[];
+}
+
+export interface NoiseFloor {
+  readonly auditId: string;
+  /** The largest heap growth per step the no-op's interval allows: budgets at or below it are refused. */
+  readonly heapBytesPerStep: number;
+  readonly offHeapBytesPerStep: number;
+  readonly heapCi: readonly [number, number];
+}
+
+/** One report that --merge-reports took in, in brief. */
+export interface ReportPart {
+  readonly file: string;
+  readonly shard: Shard | null;
+  readonly commit: string | null;
+  readonly generatedAt: string;
+  readonly node: string;
+  readonly audits: number;
+  readonly wallMs: number;
+  readonly peakConcurrency: number;
+}
+
+export interface AuditReport {
+  readonly schemaVersion: number;
+  readonly generatedAt: string;
+  readonly node: string;
+  readonly v8: string;
+  readonly machine: {
+    readonly platform: string;
+    readonly arch: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly memoryBytes: number;
+  };
+  readonly run: {
+    /** `git rev-parse --short HEAD` where the run started, or null outside a git checkout. */
+    readonly commit: string | null;
+    readonly seed: number;
+    readonly stepsOverride: number | null;
+    readonly horizonOverride: string | null;
+    /** --jobs: how many audits may run at once. */
+    readonly jobs: number;
+    /** How many did, at most (see each audit's `concurrency`). */
+    readonly peakConcurrency: number;
+    readonly heapCapMb: number;
+    /** --heapsnapshot-signal: the audits let the event loop run between windows once a second. */
+    readonly heapsnapshotSignal: boolean;
+    /** Which audits got a heap-snapshot diagnosis: the failing ones, all (--diagnose), none (--no-diagnose). */
+    readonly diagnose: 'failing' | 'all' | 'none';
+    /** --shard: this report holds one part of a run's audit files; --merge-reports builds the whole. */
+    readonly shard: Shard | null;
+    /** A merged report: the reports it was built from. */
+    readonly parts: readonly ReportPart[] | null;
+    /** Wall time of the run; of a merged run, its longest part (parts run on machines of their own). */
+    readonly wallMs: number;
+    /** Parent-side time to judge every audit from its samples. */
+    readonly analysisMs: number;
+  };
+  readonly constants: Readonly<Record<string, number>>;
+  readonly noiseFloor: NoiseFloor | null;
+  readonly summary: {
+    readonly audits: number;
+    readonly expectationsMet: number;
+    readonly byVerdict: Readonly<Record<Verdict, number>>;
+    readonly configErrors: readonly string[];
+  };
+  /** The comparison with --baseline, when given. */
+  readonly baseline: BaselineComparison | null;
+  /** The allowlist the run used (audits/allowlist.json or --allowlist), and what became of each entry. */
+  readonly allowlist: AllowlistReport | null;
+  readonly audits: readonly AuditEntry[];
+}
+
+// The comparison with --baseline.
+
+export type Change = 'regressed' | 'improved' | 'unchanged';
+
+export interface Comparison {
+  readonly id: string;
+  readonly change: Change;
+  readonly slope: { readonly baseline: number; readonly current: number; readonly unit: string };
+  readonly warmup: { readonly baseline: number; readonly current: number };
+  /** Why, in one line naming the audit and both figures. */
+  readonly message: string;
+}
+
+export interface BaselineComparison {
+  readonly file: string;
+  /** The baseline run's commit, when it recorded one. */
+  readonly commit: string | null;
+  readonly comparisons: readonly Comparison[];
+  /** Audits in this run and not in the baseline, and the other way round. */
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+// The allowlist: accepted findings.
+
+/** A known finding a team accepts for a while: who owns it, why, and until when. */
+export interface AllowlistEntry {
+  readonly signature: string;
+  readonly owner: string;
+  readonly reason: string;
+  /** ISO date (YYYY-MM-DD); the entry accepts nothing after this day. */
+  readonly expires: string;
+}
+
+export type EntryStatus = 'matched' | 'expired' | 'unmatched';
+
+export interface AllowlistReport {
+  readonly file: string;
+  readonly entries: readonly (AllowlistEntry & { readonly status: EntryStatus })[];
+}
