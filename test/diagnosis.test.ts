@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { findGrowth, proportional, signatureOf } from '../src/diagnosis/findings.ts';
 import type { HeapEdge, HeapGraph } from '../src/diagnosis/heap-graph.ts';
-import { renderPath, shortestRetainerPath, SUBJECT_GLOBAL } from '../src/diagnosis/retainer-path.ts';
+import { renderPath, shortestRetainerPath } from '../src/diagnosis/retainer-path.ts';
+import { SUBJECT_GLOBAL } from '../src/protocol.ts';
 import { summarise } from '../src/diagnosis/summary.ts';
 import { toDiagnose } from '../src/cli/run-diagnoses.ts';
 import type { AuditEntry } from '../src/model/report.ts';

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_HANG_TIMEOUT_MS, DEFAULT_HEAP_CAP_MB, DEFAULT_SNAPSHOT_CAP_MB } from '../analysis/constants.ts';
-import { AuditConfigError } from '../model/options.ts';
-import { DEFAULT_SEED } from '../protocol.ts';
+import { AuditConfigError, DEFAULT_SEED } from '../model/options.ts';
 import type { Horizon, Shard } from '../model/audit.ts';
 
 export interface CliOptions {

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { readStream, streamPath, type StreamContents } from './stream-reader.ts';
+import { readStream, type StreamContents } from './stream-reader.ts';
+import { streamPath } from '../protocol.ts';
 
 /** How often the monitor looks at the sample streams, ms. */
 const MONITOR_INTERVAL_MS = 1000;

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { BaseSequencer, createVitest, type Reporter, type TestCase, type TestModule } from 'vitest/node';
-import { type RunSettings, SETTINGS_KEY } from '../protocol.ts';
-import { readStream, streamPath, type StreamContents } from './stream-reader.ts';
+import { type RunSettings, SETTINGS_KEY, streamPath } from '../protocol.ts';
+import { readStream, type StreamContents } from './stream-reader.ts';
 import type { AuditError, RawAuditRecord } from '../model/audit.ts';
 import { progressReporter } from './progress.ts';
 import type { CliOptions } from './args.ts';

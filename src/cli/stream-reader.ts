@@ -1,64 +1,55 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { AuditError, RawAuditRecord, ResolvedAuditOptions, Sample, StopReason } from '../model/audit.ts';
+import type { Sample } from '../model/audit.ts';
+import type { EndEvent, StartEvent, StreamEvent } from '../protocol.ts';
 
 /**
- * The NDJSON sample streams: each audit process appends `start`, `window`, `sample` and `end` events to
- * one file per audit file, so the parent can recover what a killed or crashed audit had measured.
+ * Reads an audit's sample stream (events in protocol.ts) back: for the monitor while the audit runs,
+ * and to rebuild the record of an audit whose process was killed or died.
  */
 
-/** The stream file for an audit file: its path made into one safe file name. */
-export function streamPath(streamDir: string, auditFile: string): string {
-  return join(streamDir, `${auditFile.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+/, '')}.ndjson`);
-}
-
 export interface StreamContents {
-  readonly start: {
-    readonly id: string;
-    readonly name: string;
-    readonly file: string;
-    readonly pid: number;
-    readonly options: ResolvedAuditOptions;
-    readonly heapCapBytes: number;
-  } | null;
+  readonly start: Omit<StartEvent, 'type'> | null;
   readonly samples: Sample[];
   /** The last window started: where the process was when it stopped writing. */
   readonly lastWindow: { readonly from: number; readonly to: number } | null;
   readonly ended: boolean;
-  readonly end: {
-    readonly stopReason: StopReason | null;
-    readonly error: AuditError | null;
-    readonly collection: RawAuditRecord['collection'];
-    readonly handles: RawAuditRecord['handles'];
-    readonly timings: RawAuditRecord['timings'];
-  } | null;
+  readonly end: Omit<EndEvent, 'type'> | null;
+}
+
+/**
+ * Parses one line; null for a line cut short by a kill, or one that is not an event. The worker wrote
+ * it from a `StreamEvent` (protocol.ts), so the tag is what is checked.
+ */
+function parseEvent(line: string): StreamEvent | null {
+  try {
+    const event: unknown = JSON.parse(line);
+    const type = (event as { type?: unknown } | null)?.type;
+    return type === 'start' || type === 'window' || type === 'sample' || type === 'end' ? (event as StreamEvent) : null;
+  } catch {
+    return null;
+  }
 }
 
 export function readStream(path: string): StreamContents {
-  const contents: { -readonly [K in keyof StreamContents]: StreamContents[K] } = {
-    start: null,
-    samples: [],
-    lastWindow: null,
-    ended: false,
-    end: null,
-  };
-  if (!existsSync(path)) return contents;
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    let event: Record<string, unknown>;
-    try {
-      event = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue; // a line cut short by a kill
-    }
-    const { type, ...rest } = event;
-    if (type === 'start') contents.start = rest as unknown as NonNullable<StreamContents['start']>;
-    else if (type === 'sample') contents.samples.push(rest as unknown as Sample);
-    else if (type === 'window') contents.lastWindow = rest as { from: number; to: number };
-    else if (type === 'end') {
-      contents.ended = true;
-      contents.end = rest as unknown as NonNullable<StreamContents['end']>;
+  let start: StreamContents['start'] = null;
+  let lastWindow: StreamContents['lastWindow'] = null;
+  let end: StreamContents['end'] = null;
+  const samples: Sample[] = [];
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  for (const line of text.split('\n')) {
+    const event = line.trim() ? parseEvent(line) : null;
+    if (event?.type === 'start') {
+      const { type: _, ...data } = event;
+      start = data;
+    } else if (event?.type === 'sample') {
+      const { type: _, ...sample } = event;
+      samples.push(sample);
+    } else if (event?.type === 'window') {
+      lastWindow = { from: event.from, to: event.to };
+    } else if (event?.type === 'end') {
+      const { type: _, ...data } = event;
+      end = data;
     }
   }
-  return contents;
+  return { start, samples, lastWindow, ended: end !== null, end };
 }

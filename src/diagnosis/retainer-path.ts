@@ -1,7 +1,5 @@
+import { SUBJECT_GLOBAL } from '../protocol.ts';
 import type { HeapEdge, HeapGraph } from './heap-graph.ts';
-
-/** Where the diagnosis worker keeps its subject on the global object (see src/worker/diagnose.ts). */
-export const SUBJECT_GLOBAL = 'leakAuditSubject';
 
 /** One hop of a retainer path: the edge taken and the node it leads to. */
 export interface PathHop {

@@ -16,6 +16,9 @@ export class AuditConfigError extends Error {
   override name = 'AuditConfigError';
 }
 
+/** The seed of a run without --seed. */
+export const DEFAULT_SEED = 1;
+
 const WORKLOADS: readonly Workload[] = ['soak', 'churn', 'batch'];
 
 export const DEFAULT_SOAK_HORIZON: Horizon = Object.freeze({
@@ -105,7 +108,7 @@ export function resolveAuditOptions(
     horizon,
     budgetPerUnit,
     budgetSource,
-    seed: settings.seed ?? 1,
+    seed: settings.seed ?? DEFAULT_SEED,
     description: options.description ?? null,
   };
 }

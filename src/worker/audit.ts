@@ -1,7 +1,6 @@
 import { inject, test } from 'vitest';
 import { auditId, resolveAuditOptions } from '../model/options.ts';
-import { SETTINGS_KEY, type RunSettings } from '../protocol.ts';
-import { streamPath } from '../cli/stream-reader.ts';
+import { SETTINGS_KEY, streamPath, type RunSettings } from '../protocol.ts';
 import type { AuditOptions, Setup } from '../model/audit.ts';
 import { diagnose } from './diagnose.ts';
 import { measure } from './measure.ts';

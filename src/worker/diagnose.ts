@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { SUBJECT_GLOBAL } from '../diagnosis/retainer-path.ts';
+import { SUBJECT_GLOBAL } from '../protocol.ts';
 import type { DiagnosisPlan, RawDiagnosisRecord, SnapshotTaken } from '../diagnosis/types.ts';
 import type { ResolvedAuditOptions, Setup, Subject } from '../model/audit.ts';
 import { buildSubjects, describeError, runUnits } from './measure.ts';
