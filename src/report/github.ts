@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { acceptedByAllowlist } from '../gate/allowlist.ts';
+import { unmetAudits } from '../gate/exit-code.ts';
 import { retainedBy } from './advice.ts';
-import type { AuditEntry, AuditReport } from '../model/report.ts';
+import type { AuditReport } from '../model/report.ts';
 import { summaryLine } from './sections.ts';
 
 export const PR_COMMENT_FILE = 'pr-comment.md';
@@ -12,11 +12,6 @@ export const PR_COMMENT_MAX_CHARS = 65_000;
 /** GitHub's workflow-command escaping: `%`, CR and LF in data; also `:` and `,` in properties. */
 const data = (text: string) => text.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
 const property = (text: string) => data(text).replaceAll(':', '%3A').replaceAll(',', '%2C');
-
-/** Audits whose verdict is not what they expect, and that no allowlist entry accepts. */
-export function unmetAudits(report: AuditReport): AuditEntry[] {
-  return report.audits.filter((e) => !e.expectationMet && !acceptedByAllowlist(e));
-}
 
 /**
  * GitHub Actions annotations (`::error file=…::…`): one per unmet audit, naming its file, and one per

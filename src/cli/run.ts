@@ -1,0 +1,228 @@
+/**
+ * The pipeline of `npm run audit`, one stage after another:
+ *
+ *   parse options → run the audits → judge → diagnose → allowlist → baseline → write → exit code
+ *
+ * or, with --merge-reports, the shards' reports in place of the first three. Every stage takes the
+ * report and returns the next one; only `runAudits` and `writeReports` touch processes and files.
+ */
+import { Chalk } from 'chalk';
+import { execFileSync } from 'node:child_process';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { judge } from '../analysis/judge.ts';
+import type { Diagnosis } from '../diagnosis/types.ts';
+import { applyAllowlist, resolveAllowlist } from '../gate/allowlist.ts';
+import { compareWithBaseline, loadBaseline } from '../gate/baseline.ts';
+import { EXIT_CONFIG, EXIT_OK, gateOutcome, type ExitCode } from '../gate/exit-code.ts';
+import { AuditConfigError } from '../model/options.ts';
+import type { AuditReport, AuditRole } from '../model/report.ts';
+import {
+  auditEntry,
+  budgetErrors,
+  duplicateIdErrors,
+  machineFacts,
+  noiseFloorOf,
+  reportConstants,
+  summarise,
+} from '../report/assemble.ts';
+import { annotations, writePrComment } from '../report/github.ts';
+import { writeHtmlReport } from '../report/html.ts';
+import { SCHEMA_VERSION, writeJsonReport } from '../report/json.ts';
+import { writeJunitReport } from '../report/junit.ts';
+import { writeMarkdownReport } from '../report/markdown.ts';
+import { loadReport, mergeReports, type LoadedReport } from '../report/merge.ts';
+import { renderSummary, terminalChalk } from '../report/terminal.ts';
+import { parseCli, USAGE, type CliOptions } from './args.ts';
+import { concurrencyOf } from './concurrency.ts';
+import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './discover.ts';
+import { runAudits, type AuditRun } from './run-audits.ts';
+import { failedDiagnosis, runDiagnoses, toDiagnose } from './run-diagnoses.ts';
+
+type Allowlist = ReturnType<typeof resolveAllowlist>;
+
+/** What the command line asks for, read and checked before anything runs. */
+interface Inputs {
+  readonly cli: CliOptions;
+  readonly outDir: string;
+  /** The audit files to run; empty when merging. */
+  readonly files: readonly string[];
+  /** The shards' reports, with --merge-reports. */
+  readonly parts: readonly LoadedReport[];
+  readonly allowlist: Allowlist;
+  readonly baseline: AuditReport | null;
+}
+
+/** Runs the CLI on `argv` (without node and the script) and says how the process should exit. */
+export async function runCli(argv: readonly string[]): Promise<ExitCode> {
+  let inputs: Inputs | 'help';
+  try {
+    inputs = readInputs(argv);
+  } catch (e) {
+    if (!(e instanceof AuditConfigError)) throw e;
+    console.error(`leak-audit: ${e.message} (see --help)`);
+    return EXIT_CONFIG;
+  }
+  if (inputs === 'help') {
+    console.log(USAGE);
+    return EXIT_OK;
+  }
+  const { cli, outDir } = inputs;
+  let report = cli.mergeReports ? mergeReports(inputs.parts) : await runAndJudge(inputs);
+  if (!cli.mergeReports) report = await withDiagnoses(report, cli, outDir);
+  report = withAllowlist(report, inputs.allowlist);
+  report = withBaseline(report, inputs.baseline, cli.baseline);
+  writeReports(report, cli, outDir);
+  const outcome = gateOutcome(report, cli);
+  for (const message of outcome.messages) console.error(`leak-audit: ${message}`);
+  return outcome.code;
+}
+
+/** Parses the options and loads everything they name; throws AuditConfigError for any mistake. */
+function readInputs(argv: readonly string[]): Inputs | 'help' {
+  const cli = parseCli(argv);
+  if (cli.help) return 'help';
+  const outDir = resolve(cli.out);
+  let files: string[] = [];
+  let parts: LoadedReport[] = [];
+  if (cli.mergeReports) {
+    parts = cli.paths.map(loadReport);
+    const clobbered = parts.find((p) => dirname(resolve(p.file)) === outDir);
+    if (clobbered) {
+      const part = relative(process.cwd(), clobbered.file);
+      throw new AuditConfigError(`--out ${cli.out} would overwrite the part ${part}: merge into another folder`);
+    }
+  } else {
+    files = discoverAuditFiles(cli.paths, cli.calibration);
+  }
+  const allowlist = resolveAllowlist(cli.allowlist);
+  const baseline = cli.baseline !== undefined ? loadBaseline(cli.baseline) : null;
+  return { cli, outDir, files, parts, allowlist, baseline };
+}
+
+/** Runs the audits (or this shard's) and judges each from its samples. */
+async function runAndJudge({ files, cli, outDir }: Inputs): Promise<AuditReport> {
+  const run = await runAudits(files, cli, join(outDir, '.samples'), join(outDir, 'snapshots'));
+  const report = buildReport(run, cli);
+  // Written now so the verdicts are on disk whatever the diagnosis does; rewritten with it later.
+  writeJsonReport(report, outDir);
+  return report;
+}
+
+function roleOf(file: string): AuditRole {
+  if (file === NOISE_FLOOR_AUDIT) return 'noise-floor';
+  return file.startsWith(CALIBRATION_DIR + sep) ? 'calibration' : 'subject';
+}
+
+function gitCommit(): string | null {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return head.trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The report of a run: each audit judged from its record, and the run-wide facts over all of them. */
+export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
+  const analysisStart = performance.now();
+  const judged = run.records.map((record) => auditEntry(record, judge(record), roleOf(record.file)));
+  const analysisMs = performance.now() - analysisStart;
+  const concurrency = concurrencyOf(judged.map((e) => run.intervals.get(e.file)));
+  const entries = judged.map((e, i) => ({ ...e, concurrency: concurrency[i]! }));
+  const noiseFloor = noiseFloorOf(entries);
+  const where = (file: string): string => relative(process.cwd(), file);
+  const configErrors = [
+    ...run.loadErrors.map((e) => `${where(e.file)}: ${e.message}`),
+    ...duplicateIdErrors(entries, where),
+    ...budgetErrors(entries, noiseFloor),
+  ];
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    generatedAt: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    machine: machineFacts(),
+    run: {
+      commit: gitCommit(),
+      seed: cli.seed,
+      stepsOverride: cli.steps ?? null,
+      horizonOverride: cli.horizon?.label ?? null,
+      jobs: cli.jobs,
+      peakConcurrency: Math.max(1, ...entries.map((e) => e.concurrency)),
+      heapCapMb: cli.heapCapMb,
+      heapsnapshotSignal: cli.heapsnapshotSignal,
+      diagnose: cli.diagnose,
+      shard: cli.shard ?? null,
+      parts: null,
+      wallMs: run.wallMs,
+      analysisMs,
+    },
+    constants: reportConstants(),
+    noiseFloor,
+    summary: summarise(entries, configErrors),
+    baseline: null,
+    allowlist: null,
+    audits: entries,
+  };
+}
+
+/** Heap-snapshot diagnosis of the failing audits (all with --diagnose), added to their entries. */
+async function withDiagnoses(report: AuditReport, cli: CliOptions, outDir: string): Promise<AuditReport> {
+  const chosen = toDiagnose(report.audits, cli);
+  if (chosen.length === 0) return report;
+  const count = `${chosen.length} audit${chosen.length === 1 ? '' : 's'}`;
+  console.error(`Diagnosing ${count} with heap snapshots (--no-diagnose skips this)…`);
+  let diagnoses: Map<string, Diagnosis>;
+  try {
+    diagnoses = await runDiagnoses(chosen, cli, outDir);
+  } catch (e) {
+    const note = `the diagnosis run failed: ${(e as Error).message}`;
+    diagnoses = new Map(chosen.map((entry) => [entry.id, failedDiagnosis(note)]));
+  }
+  return { ...report, audits: report.audits.map((e) => ({ ...e, diagnosis: diagnoses.get(e.id) ?? null })) };
+}
+
+/**
+ * Marks the findings the allowlist accepts, and records each entry's fate. An entry matched nothing
+ * only if the run diagnosed anything at all; with --no-diagnose nothing could match.
+ */
+export function withAllowlist(report: AuditReport, allowlist: Allowlist, today = isoDate()): AuditReport {
+  if (!allowlist) return report;
+  const { audits, statuses } = applyAllowlist(report.audits, allowlist.entries, today);
+  const entries = allowlist.entries
+    .map((e, i) => ({ ...e, status: statuses[i]! }))
+    .filter((e) => e.status !== 'unmatched' || report.run.diagnose !== 'none');
+  return { ...report, audits, allowlist: { file: allowlist.file, entries } };
+}
+
+function isoDate(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Compares every audit with the baseline run's, when one was given. */
+export function withBaseline(report: AuditReport, baseline: AuditReport | null, file: string | undefined): AuditReport {
+  if (!baseline || file === undefined) return report;
+  return { ...report, baseline: compareWithBaseline(report, baseline, file) };
+}
+
+/** Writes every report and prints the summary (in CI, with the annotations). */
+function writeReports(report: AuditReport, cli: CliOptions, outDir: string): void {
+  const written = [
+    writeMarkdownReport(report, outDir),
+    writeHtmlReport(report, outDir),
+    writeJsonReport(report, outDir),
+    writeJunitReport(report, outDir),
+    writePrComment(report, outDir),
+  ];
+  if (cli.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    console.log(renderSummary(report, cli.ci ? new Chalk({ level: 0 }) : terminalChalk()));
+    console.log(`Reports: ${written.map((p) => relative(process.cwd(), p)).join(', ')}`);
+  }
+  // Workflow commands go to stdout, unless stdout carries the JSON report. A shard leaves them to the
+  // merge, so each appears once on the pull request.
+  if (cli.ci && !cli.shard) for (const line of annotations(report)) (cli.json ? console.error : console.log)(line);
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { withAllowlist, withBaseline } from '../src/cli/run.ts';
+import type { Diagnosis, Finding } from '../src/diagnosis/types.ts';
+import { EXIT_CONFIG, EXIT_OK, EXIT_UNMET, gateOutcome, type GatePolicy } from '../src/gate/exit-code.ts';
+import type { AuditEntry, AuditReport } from '../src/model/report.ts';
+import { entry, reportOf } from './support/report.ts';
+
+/**
+ * The gate's exit code, decided from a report alone: each case here once took a spawned CLI run of a
+ * real audit (the wiring keeps one end-to-end test each in cli.test.ts).
+ */
+
+const lenient: GatePolicy = { strict: false, failOnRegression: false };
+const signature = 'collection:Array of Object@subject.log';
+const finding: Finding = {
+  signature,
+  kind: 'collection',
+  what: 'Array of Object',
+  retainerPath: 'subject.log',
+  growthPerUnit: { count: 1, countEstimated: false, bytes: 40 },
+  evidence: [],
+  suggestion: 'bound it',
+};
+const diagnosis: Diagnosis = {
+  status: 'done',
+  note: null,
+  snapshots: [],
+  findings: [finding],
+  ms: 1,
+  keptSnapshots: [],
+  allocationSites: null,
+  profileFile: null,
+};
+/** A clean subject that failed: unmet, unless the allowlist accepts its finding. */
+const unexpectedLeak = entry('unexpected-leak', { verdict: 'fail', expectationMet: false, diagnosis });
+const allowlistOf = (expires: string, extra: { signature: string }[] = []) => ({
+  file: 'audits/allowlist.json',
+  entries: [{ signature, owner: 'controls team', reason: 'CTL-12', expires }, ...extra].map((e) => ({
+    owner: 'controls team',
+    reason: 'CTL-12',
+    expires,
+    ...e,
+  })),
+});
+const TODAY = '2026-12-01';
+const withRegression = (report: AuditReport): AuditReport => ({
+  ...report,
+  baseline: {
+    file: 'main.json',
+    commit: null,
+    added: [],
+    removed: [],
+    comparisons: [
+      {
+        id: 'a',
+        change: 'regressed',
+        slope: { baseline: 1, current: 9, unit: 'step' },
+        warmup: { baseline: 0, current: 0 },
+        message: 'a: heap slope regressed, 1 → 9 B/step',
+      },
+    ],
+  },
+});
+
+describe('the gate: how a run exits, from its report', () => {
+  it('passes when every verdict is what its audit expects, and fails on one that is not', () => {
+    expect(gateOutcome(reportOf([entry('a'), entry('b')]), lenient)).toEqual({ code: EXIT_OK, messages: [] });
+    const failing: AuditEntry = entry('b', { verdict: 'fail', expectationMet: false });
+    expect(gateOutcome(reportOf([entry('a'), failing]), lenient).code).toBe(EXIT_UNMET);
+    expect(gateOutcome(reportOf([entry('a', { verdict: 'error', expectationMet: false })]), lenient).code).toBe(
+      EXIT_UNMET,
+    );
+  });
+
+  it('exits 2 on a configuration error, saying only that: the rest of the run is not to be trusted', () => {
+    const report = reportOf([entry('a', { verdict: 'fail', expectationMet: false })]);
+    const broken = { ...report, summary: { ...report.summary, configErrors: ['audits/x.audit.ts: SyntaxError'] } };
+    expect(gateOutcome(broken, lenient)).toEqual({ code: EXIT_CONFIG, messages: ['audits/x.audit.ts: SyntaxError'] });
+  });
+
+  it('accepts a failing audit whose every finding an active allowlist entry accepts', () => {
+    const report = withAllowlist(reportOf([unexpectedLeak]), allowlistOf('2999-12-31'), TODAY);
+    expect(report.audits[0]?.diagnosis?.findings[0]?.accepted?.owner).toBe('controls team');
+    expect(report.allowlist?.entries.map((e) => e.status)).toEqual(['matched']);
+    expect(gateOutcome(report, lenient)).toEqual({ code: EXIT_OK, messages: [] });
+  });
+
+  it('fails once the entry has expired: it accepts nothing after its day', () => {
+    const report = withAllowlist(reportOf([unexpectedLeak]), allowlistOf('2026-11-30'), TODAY);
+    expect(report.allowlist?.entries.map((e) => e.status)).toEqual(['expired']);
+    const outcome = gateOutcome(report, lenient);
+    expect(outcome.code).toBe(EXIT_UNMET);
+    expect(outcome.messages).toEqual([
+      `allowlist entry expired: ${signature} (owner controls team, expires 2026-11-30)`,
+    ]);
+    // Through its expiry day, it still accepts.
+    expect(gateOutcome(withAllowlist(reportOf([unexpectedLeak]), allowlistOf(TODAY), TODAY), lenient).code).toBe(
+      EXIT_OK,
+    );
+  });
+
+  it('tells of an entry that matched nothing, and fails on it only with --strict', () => {
+    const stale = { signature: 'collection:Map@subject.gone' };
+    const report = withAllowlist(reportOf([unexpectedLeak]), allowlistOf('2999-12-31', [stale]), TODAY);
+    expect(report.allowlist?.entries.map((e) => e.status)).toEqual(['matched', 'unmatched']);
+    expect(gateOutcome(report, lenient).code).toBe(EXIT_OK);
+    expect(gateOutcome(report, lenient).messages[0]).toContain(
+      'allowlist entry unmatched: collection:Map@subject.gone',
+    );
+    expect(gateOutcome(report, { ...lenient, strict: true }).code).toBe(EXIT_UNMET);
+  });
+
+  it('does not call an entry unmatched when nothing was diagnosed (--no-diagnose)', () => {
+    const base = reportOf([entry('a')]);
+    const undiagnosed = { ...base, run: { ...base.run, diagnose: 'none' as const } };
+    const report = withAllowlist(undiagnosed, allowlistOf('2999-12-31'), TODAY);
+    expect(report.allowlist?.entries).toEqual([]);
+    expect(gateOutcome(report, { ...lenient, strict: true }).code).toBe(EXIT_OK);
+  });
+
+  it('fails on a regression against the baseline only with --fail-on-regression, and tells of it either way', () => {
+    const report = withRegression(reportOf([entry('a')]));
+    expect(gateOutcome(report, lenient)).toEqual({
+      code: EXIT_OK,
+      messages: ['a: heap slope regressed, 1 → 9 B/step'],
+    });
+    expect(gateOutcome(report, { ...lenient, failOnRegression: true }).code).toBe(EXIT_UNMET);
+  });
+
+  it('passes when the slopes are the same as the baseline, --fail-on-regression or not', () => {
+    const report = reportOf([
+      entry('a'),
+      entry('b', { slope: { ...entry('b').slope, bytesPerUnit: 40, ci: [38, 42] } }),
+    ]);
+    const compared = withBaseline(report, report, 'main.json');
+    expect(compared.baseline?.comparisons.map((c) => c.change)).toEqual(['unchanged', 'unchanged']);
+    expect(gateOutcome(compared, { ...lenient, failOnRegression: true }).code).toBe(EXIT_OK);
+  });
+});
