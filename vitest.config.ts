@@ -1,11 +1,35 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit tests of the harness and fixtures. Audits (`audits/*.audit.ts`) have their own runner config.
+/**
+ * The harness's own tests, in two projects. Audits (`audits/*.audit.ts`) are not tests: the CLI runs
+ * them with its own configuration (src/cli/run-audits.ts).
+ * - unit: in-process, seconds (`npm run test:unit`). `--expose-gc` because the measuring loop's tests
+ *   run it for real.
+ * - e2e: the CLI in its own process, running real audits; the HTML report in Chromium (`npm run test:e2e`).
+ */
+const E2E = ['test/cli.test.ts', 'test/shard-merge.test.ts', 'test/html-browser.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    pool: 'forks',
-    // Finds a Chromium for the HTML browser test, or says in one line why that test is skipped.
-    globalSetup: ['test/support/chromium.ts'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: E2E,
+          pool: 'forks',
+          execArgv: ['--expose-gc'],
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: E2E,
+          pool: 'forks',
+          // Finds a Chromium for the HTML browser test, or says in one line why that test is skipped.
+          globalSetup: ['test/support/chromium.ts'],
+        },
+      },
+    ],
   },
 });

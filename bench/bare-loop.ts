@@ -17,7 +17,7 @@
  */
 import { createController, type ControllerKind, type HistoryPolicy } from '../fixtures/controllers/index.ts';
 import { ClosedLoop } from '../fixtures/loop/closed-loop.ts';
-import { runUnits } from '../src/worker/measure.ts';
+import { runUnits } from '../src/worker/subjects.ts';
 import { SamplePlan } from '../src/worker/plan.ts';
 import { requireGc, settleAfterGc } from '../src/worker/sampler.ts';
 import { SampleStore } from '../src/worker/sample-store.ts';

@@ -4,7 +4,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import { SUBJECT_GLOBAL } from '../protocol.ts';
 import type { DiagnosisPlan, RawDiagnosisRecord, SnapshotTaken } from '../diagnosis/types.ts';
 import type { ResolvedAuditOptions, Setup, Subject } from '../model/audit.ts';
-import { buildSubjects, describeError, runUnits } from './measure.ts';
+import { buildSubjects, describeError, runUnits, teardownAll } from './subjects.ts';
 import { HeapProfile } from './heap-profile.ts';
 import { requireGc } from './sampler.ts';
 
@@ -63,13 +63,8 @@ export function diagnose(input: DiagnoseInput): RawDiagnosisRecord {
     error = describeError(e);
   } finally {
     delete globals[SUBJECT_GLOBAL];
-    for (const subject of subjects) {
-      try {
-        subject.teardown?.();
-      } catch {
-        // The verdict run reports teardown errors; a diagnosis has nothing to add.
-      }
-    }
+    // The verdict run reports teardown errors; a diagnosis has nothing to add.
+    teardownAll(subjects);
   }
   return {
     id: input.id,

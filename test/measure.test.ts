@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { judge } from '../src/analysis/judge.ts';
+import type { AuditOptions, Setup } from '../src/model/audit.ts';
+import { resolveAuditOptions } from '../src/model/options.ts';
+import { measure } from '../src/worker/measure.ts';
+import { SampleStream } from '../src/worker/stream.ts';
+
+/**
+ * The measuring loop, run for real in this test process (the unit project has --expose-gc): short
+ * audits of a no-op, a planted leak and faulty subjects. The CLI tests cover the same through whole
+ * audit processes; these take seconds.
+ */
+
+const STEPS = 20_000;
+
+function measured(name: string, options: AuditOptions, setup: Setup) {
+  return measure({
+    id: name,
+    name,
+    file: `${name}.audit.ts`,
+    options: resolveAuditOptions(name, { steps: STEPS, ...options }),
+    setup,
+    stream: new SampleStream(undefined),
+  });
+}
+
+describe('measure(): the measuring loop, in process', { timeout: 60_000 }, () => {
+  it('a no-op passes, on samples taken after each window, ending at or past the plan or decided', async () => {
+    const record = await measured('no-op', {}, () => ({ step: () => 0 }));
+    expect(record.error).toBeNull();
+    expect(record.samples[0]?.at).toBe(0);
+    const ats = record.samples.map((s) => s.at);
+    expect(ats).toEqual([...ats].sort((a, b) => a - b));
+    expect(record.samples.length).toBeGreaterThan(30);
+    expect(['decided', 'planned']).toContain(record.stopReason);
+    expect(judge(record).verdict).toBe('pass');
+  });
+
+  it('a step that keeps an object every step fails, at tens of bytes per step', async () => {
+    const record = await measured('keeps-everything', {}, () => {
+      const kept: { at: number }[] = [];
+      return { step: () => void kept.push({ at: kept.length }) };
+    });
+    const j = judge(record);
+    expect(j.verdict).toBe('fail');
+    expect(j.heap.slope.bytesPerUnit).toBeGreaterThan(10);
+    expect(j.heap.slope.bytesPerUnit).toBeLessThan(200);
+  });
+
+  it('a step that throws ends as an error that names it, with the samples before it', async () => {
+    let n = 0;
+    const record = await measured('throws', {}, () => ({
+      step: () => {
+        if (++n === 5000) throw new RangeError('gain matrix became singular');
+      },
+    }));
+    expect(record.stopReason).toBe('error');
+    expect(record.error).toMatchObject({ kind: 'threw' });
+    expect(record.error?.message).toMatch(/^RangeError: gain matrix became singular \(at /);
+    expect(record.samples.length).toBeGreaterThan(5);
+    expect(record.samples.at(-1)!.at).toBeLessThan(5000);
+  });
+
+  it('a step that returns NaN ends as a non-finite error at that step', async () => {
+    let n = 0;
+    const record = await measured('nan', {}, () => ({ step: () => (++n === 777 ? NaN : 1) }));
+    expect(record.error).toEqual({ kind: 'non-finite', message: 'step 777 returned NaN', at: 777 });
+  });
+
+  it('a setup that returns no step() is a setup error, and nothing is measured', async () => {
+    const record = await measured('no-step', {}, () => ({}) as never);
+    expect(record.error?.kind).toBe('setup');
+    expect(record.error?.message).toMatch(/setup must return an object with a step\(\) method for a soak audit/);
+    expect(record.samples).toEqual([]);
+  });
+
+  it('a churn proves its dropped instances are collected, and counts the handles before and after', async () => {
+    const record = await measured('churn', { workload: 'churn', cycles: 200 }, () => ({
+      cycle: () => ({ state: new Float64Array(6) }),
+    }));
+    expect(record.error).toBeNull();
+    expect(record.collection?.probed).toBeGreaterThan(0);
+    expect(record.collection?.collected).toBe(record.collection?.probed);
+    expect(record.handles).not.toBeNull();
+  });
+});
