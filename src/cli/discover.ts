@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AuditConfigError } from '../model/options.ts';
+import { AuditConfigError } from '../validate.ts';
 
 export const AUDIT_SUFFIX = '.audit.ts';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -14,7 +14,7 @@ import type { Diagnosis } from '../diagnosis/types.ts';
 import { applyAllowlist, resolveAllowlist } from '../gate/allowlist.ts';
 import { compareWithBaseline, loadBaseline } from '../gate/baseline.ts';
 import { EXIT_CONFIG, EXIT_OK, gateOutcome, type ExitCode } from '../gate/exit-code.ts';
-import { AuditConfigError } from '../model/options.ts';
+import { AuditConfigError } from '../validate.ts';
 import type { AuditReport, AuditRole } from '../model/report.ts';
 import {
   auditEntry,

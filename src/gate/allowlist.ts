@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Finding } from '../diagnosis/types.ts';
 import type { AllowlistEntry, EntryStatus, AuditEntry } from '../model/report.ts';
-import { AuditConfigError } from '../model/options.ts';
+import { AuditConfigError } from '../validate.ts';
 
 /** Where the CLI looks for the allowlist when `--allowlist` is not given. */
 export const DEFAULT_ALLOWLIST = 'audits/allowlist.json';

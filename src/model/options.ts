@@ -9,12 +9,8 @@ import {
   MAX_EXTENSION_FACTOR,
 } from '../analysis/constants.ts';
 import type { RunSettings } from '../protocol.ts';
+import { AuditConfigError, positiveInteger, positiveNumber } from '../validate.ts';
 import type { AuditOptions, Horizon, ResolvedAuditOptions, Workload } from './audit.ts';
-
-/** A mistake in an audit's options or the command line: the run stops with exit code 2. */
-export class AuditConfigError extends Error {
-  override name = 'AuditConfigError';
-}
 
 /** The seed of a run without --seed. */
 export const DEFAULT_SEED = 1;
@@ -32,20 +28,6 @@ export const DEFAULT_CHURN_HORIZON: Horizon = Object.freeze({
   label: '100 000 controller lifecycles',
 });
 
-function positiveInteger(where: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new AuditConfigError(`${where}: ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
-function positiveNumber(where: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new AuditConfigError(`${where}: ${name} must be a positive number of bytes, got ${String(value)}`);
-  }
-  return value;
-}
-
 /**
  * An audit's options with defaults filled in and command-line settings applied (`--steps` and `--horizon`
  * win over the audit's own, for soak and batch). Throws `AuditConfigError` naming the audit and the option.
@@ -56,6 +38,8 @@ export function resolveAuditOptions(
   settings: Partial<RunSettings> = {},
 ): ResolvedAuditOptions {
   const where = `audit "${name}"`;
+  const integer = (option: string, value: unknown) => positiveInteger(`${where}: ${option}`, value);
+  const bytes = (option: string, value: unknown) => positiveNumber(`${where}: ${option}`, value, 'bytes');
   const workload = options.workload ?? 'soak';
   if (!WORKLOADS.includes(workload)) {
     throw new AuditConfigError(`${where}: workload must be one of ${WORKLOADS.join(', ')}, got ${String(workload)}`);
@@ -66,19 +50,14 @@ export function resolveAuditOptions(
   }
   const churn = workload === 'churn';
   const units = churn
-    ? positiveInteger(where, 'cycles', options.cycles ?? DEFAULT_CYCLES)
-    : positiveInteger(
-        where,
-        settings.steps !== undefined ? '--steps' : 'steps',
-        settings.steps ?? options.steps ?? DEFAULT_STEPS,
-      );
-  const instances =
-    workload === 'batch' ? positiveInteger(where, 'instances', options.instances ?? DEFAULT_BATCH_INSTANCES) : 1;
+    ? integer('cycles', options.cycles ?? DEFAULT_CYCLES)
+    : integer(settings.steps !== undefined ? '--steps' : 'steps', settings.steps ?? options.steps ?? DEFAULT_STEPS);
+  const instances = workload === 'batch' ? integer('instances', options.instances ?? DEFAULT_BATCH_INSTANCES) : 1;
   const defaults = churn ? DEFAULT_CHURN_HORIZON : DEFAULT_SOAK_HORIZON;
   const given = (!churn && settings.horizon) || options.horizon || {};
   const horizon: Horizon = {
-    units: positiveInteger(where, 'horizon units', given.units ?? defaults.units),
-    instances: positiveInteger(where, 'horizon instances', given.instances ?? defaults.instances),
+    units: integer('horizon units', given.units ?? defaults.units),
+    instances: integer('horizon instances', given.instances ?? defaults.instances),
     ...(given.units === undefined && given.instances === undefined
       ? { label: defaults.label }
       : given.label
@@ -89,10 +68,10 @@ export function resolveAuditOptions(
   let budgetPerUnit: number;
   let budgetSource: ResolvedAuditOptions['budgetSource'];
   if (options.budgetPerUnit !== undefined) {
-    budgetPerUnit = positiveNumber(where, 'budgetPerUnit', options.budgetPerUnit);
+    budgetPerUnit = bytes('budgetPerUnit', options.budgetPerUnit);
     budgetSource = 'budgetPerUnit';
   } else {
-    budgetPerUnit = positiveNumber(where, 'budget', options.budget ?? DEFAULT_HORIZON_BUDGET_BYTES) / horizonUnits;
+    budgetPerUnit = bytes('budget', options.budget ?? DEFAULT_HORIZON_BUDGET_BYTES) / horizonUnits;
     budgetSource = options.budget !== undefined ? 'budget' : 'default';
   }
   return {
@@ -102,9 +81,7 @@ export function resolveAuditOptions(
     maxUnits: units * MAX_EXTENSION_FACTOR,
     instances,
     stepsPerCycle:
-      churn && options.stepsPerCycle !== undefined
-        ? positiveInteger(where, 'stepsPerCycle', options.stepsPerCycle)
-        : null,
+      churn && options.stepsPerCycle !== undefined ? integer('stepsPerCycle', options.stepsPerCycle) : null,
     horizon,
     budgetPerUnit,
     budgetSource,

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuditConfigError } from '../model/options.ts';
+import { AuditConfigError } from '../validate.ts';
 import type { AuditReport } from '../model/report.ts';
 
 /** audit-report.json: writing it, and reading a previous run's (a baseline, a shard to merge). */

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { AuditConfigError } from '../model/options.ts';
+import { AuditConfigError } from '../validate.ts';
 import { budgetErrors, duplicateIdErrors, noiseFloorOf, summarise } from './assemble.ts';
 import { JSON_REPORT_FILE, readJsonReport, SCHEMA_VERSION } from './json.ts';
 import { type AuditReport, type ReportPart } from '../model/report.ts';
