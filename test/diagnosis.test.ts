@@ -3,7 +3,7 @@ import { findGrowth, proportional, signatureOf } from '../src/diagnosis/findings
 import type { HeapEdge, HeapGraph } from '../src/diagnosis/heap-graph.ts';
 import { renderPath, shortestRetainerPath } from '../src/diagnosis/retainer-path.ts';
 import { SUBJECT_GLOBAL } from '../src/protocol.ts';
-import { summarise } from '../src/diagnosis/summary.ts';
+import { summariseSnapshot } from '../src/diagnosis/summary.ts';
 import { toDiagnose } from '../src/cli/run-diagnoses.ts';
 import type { AuditEntry } from '../src/model/report.ts';
 
@@ -188,8 +188,8 @@ describe('growth between snapshots', () => {
 
   it('names the collection that grows with the steps, its path and its rate, and not its holders', () => {
     const [a, b, c] = [leakyHeap(100), leakyHeap(200), leakyHeap(400)];
-    const first = summarise(a, 100);
-    const findings = findGrowth([first, summarise(b, 200), summarise(c, 400, first)]);
+    const first = summariseSnapshot(a, 100);
+    const findings = findGrowth([first, summariseSnapshot(b, 200), summariseSnapshot(c, 400, first)]);
     expect(findings).toHaveLength(1);
     const [top] = findings;
     expect(top).toMatchObject({
@@ -207,14 +207,14 @@ describe('growth between snapshots', () => {
 
   it('finds nothing in a heap that does not grow', () => {
     const [a, b, c] = [leakyHeap(300), leakyHeap(300), leakyHeap(300)];
-    const first = summarise(a, 100);
-    expect(findGrowth([first, summarise(b, 200), summarise(c, 400, first)])).toEqual([]);
+    const first = summariseSnapshot(a, 100);
+    expect(findGrowth([first, summariseSnapshot(b, 200), summariseSnapshot(c, 400, first)])).toEqual([]);
   });
 
   it('does not call a one-time fill a leak', () => {
     const [a, b, c] = [leakyHeap(100), leakyHeap(400), leakyHeap(410)];
-    const first = summarise(a, 100);
-    expect(findGrowth([first, summarise(b, 200), summarise(c, 400, first)])).toEqual([]);
+    const first = summariseSnapshot(a, 100);
+    expect(findGrowth([first, summariseSnapshot(b, 200), summariseSnapshot(c, 400, first)])).toEqual([]);
   });
 
   it('keeps signatures free of element indexes and repeat counts', () => {

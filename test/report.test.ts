@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findings } from '../src/report/advice.ts';
+import { reportAdvice } from '../src/report/advice.ts';
 import { entry, reportOf } from './support/report.ts';
 import { renderMarkdown } from '../src/report/markdown.ts';
 import { score } from '../src/report/score.ts';
@@ -36,7 +36,7 @@ describe('score', () => {
 
 describe('findings', () => {
   it('ranks a failing budget P0 with a fix, and ignores calibration subjects', () => {
-    const list = findings([entry('bounded'), leaking, entry('cal', { role: 'calibration', verdict: 'fail' })]);
+    const list = reportAdvice([entry('bounded'), leaking, entry('cal', { role: 'calibration', verdict: 'fail' })]);
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ priority: 'P0', auditId: 'legacy' });
     expect(list[0]!.what).toMatch(/heap grows 61\.0 B\/step \[55\.0, 68\.0\]/);
@@ -49,7 +49,7 @@ describe('findings', () => {
       handles: { leftBehind: { Timeout: 3 }, total: 3, ok: true },
       warmup: { steps: 1000, bytes: 20 * 2 ** 20, settled: true },
     });
-    expect(findings([churn]).map((f) => f.priority)).toEqual(['P1', 'P2']);
+    expect(reportAdvice([churn]).map((f) => f.priority)).toEqual(['P1', 'P2']);
   });
 });
 

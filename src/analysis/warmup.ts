@@ -1,8 +1,8 @@
 import { MAX_WARMUP_FRACTION } from './constants.ts';
+import { leastSquares, residualSumOfSquares } from './regression.ts';
 
 /** A line through fewer points than this has no residuals to judge it by. */
 const MIN_FIT_SAMPLES = 3;
-import { leastSquares, residualSumOfSquares } from './regression.ts';
 
 export interface WarmupCut {
   /** Index of the first steady-state sample. */

@@ -23,7 +23,7 @@ import {
   machineFacts,
   noiseFloorOf,
   reportConstants,
-  summarise,
+  summaryOf,
 } from '../report/assemble.ts';
 import { annotations, writePrComment } from '../report/github.ts';
 import { writeHtmlReport } from '../report/html.ts';
@@ -162,7 +162,7 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
     },
     constants: reportConstants(),
     noiseFloor,
-    summary: summarise(entries, configErrors),
+    summary: summaryOf(entries, configErrors),
     baseline: null,
     allowlist: null,
     audits: entries,

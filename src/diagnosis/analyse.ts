@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { findGrowth } from './findings.ts';
 import { loadHeapGraph } from './heap-graph.ts';
-import { summarise, type SnapshotSummary } from './summary.ts';
+import { summariseSnapshot, type SnapshotSummary } from './summary.ts';
 import type { Finding } from './types.ts';
 
 export interface SnapshotFile {
@@ -19,7 +19,7 @@ export async function analyseSnapshots(snapshots: readonly SnapshotFile[], perIn
   for (const [i, snapshot] of ordered.entries()) {
     const graph = await loadHeapGraph(snapshot.file);
     const isLast = i === ordered.length - 1 && i > 0;
-    summaries.push(summarise(graph, snapshot.units, isLast ? summaries[0] : undefined));
+    summaries.push(summariseSnapshot(graph, snapshot.units, isLast ? summaries[0] : undefined));
   }
   return findGrowth(summaries, perInstance);
 }

@@ -127,7 +127,7 @@ function dominantElementClass(graph: HeapGraph, ordinal: number): string | null 
  * size; the last one is read against the first (`reference`): it keeps the collections and classes
  * that grew, and renders their retainer paths (for a class, its newest instance's path).
  */
-export function summarise(graph: HeapGraph, units: number, reference?: SnapshotSummary): SnapshotSummary {
+export function summariseSnapshot(graph: HeapGraph, units: number, reference?: SnapshotSummary): SnapshotSummary {
   const classes = new Map<string, { count: number; bytes: number }>();
   const newest = new Map<string, { id: number; ordinal: number }>();
   const collections = new Map<number, CollectionSize & { className: string }>();

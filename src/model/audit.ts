@@ -1,6 +1,14 @@
 /**
  * The vocabulary shared by the measured process (worker) and the parent (CLI, analysis, reports): audit
  * options, samples and the raw record an audit produces. They meet here, at typed data.
+ *
+ * Words used throughout, one meaning each:
+ * - a **unit** is what an audit counts and judges per: a step (soak), a step of every instance at once
+ *   (batch), or a create → steps → cleanup → drop cycle (churn);
+ * - `at` is units done when a sample was taken; `units` is a planned or projected count of them;
+ * - `steps` means units in names that predate churn: `AuditEntry.steps` and `warmup.steps` in the
+ *   JSON report hold cycles for a churn audit. Renaming them would break every baseline already
+ *   published; it waits for a schema version 2.
  */
 
 export type Workload = 'soak' | 'churn' | 'batch';
@@ -38,13 +46,13 @@ export interface CycleSubject {
 export type Subject = StepSubject | CycleSubject;
 export type Setup = (context: AuditContext) => Subject;
 
-/** How far to project growth: steps (or cycles) per run times runs alive at once. */
 /** One part of a sharded run (`--shard index/count`): the `index`-th, 1-based, of `count`. */
 export interface Shard {
   readonly index: number;
   readonly count: number;
 }
 
+/** How far to project growth: steps (or cycles) per run times runs alive at once. */
 export interface Horizon {
   /** Steps (soak, batch) or cycles (churn) the real workload runs. */
   readonly units: number;

@@ -1,12 +1,12 @@
 import { LARGE_WARMUP_BYTES, MIN_REPORTED_GROWTH_BYTES } from '../analysis/constants.ts';
 import { formatBytes, formatInterval, formatRate } from '../format.ts';
-import type { Finding as DiagnosisFinding } from '../diagnosis/types.ts';
+import type { Finding } from '../diagnosis/types.ts';
 import type { AuditEntry } from '../model/report.ts';
 
 /** P0: fails its budget. P1: grows but within budget, or a handle left behind. P2: worth a look. */
 export type Priority = 'P0' | 'P1' | 'P2';
 
-export interface Finding {
+export interface Advice {
   readonly priority: Priority;
   readonly auditId: string;
   /** What grows, in one line, with the measured rate. */
@@ -19,7 +19,7 @@ export interface Finding {
 const NOT_DIAGNOSED = 'not diagnosed: run this audit with --diagnose to name what grows and the path that retains it';
 
 /** A diagnosis finding's count growth: `+~1.000 elements/step` (`~` when estimated from capacity). */
-export function countGrowth(f: DiagnosisFinding, unit: string): string {
+export function countGrowth(f: Finding, unit: string): string {
   return `+${f.growthPerUnit.countEstimated ? '~' : ''}${formatRate(f.growthPerUnit.count)} ${f.kind === 'constructor' ? 'instances' : 'elements'}/${unit}`;
 }
 
@@ -42,10 +42,11 @@ function adviceFor(e: AuditEntry, fallback: string): string {
 }
 
 /**
- * Findings as small rules over one audit's measured facts, each naming what grows and what to do. The
+ * The report's findings (type Advice, so as not to be confused with a diagnosis Finding) as small
+ * rules over one audit's measured facts, each naming what grows and what to do. The
  * rules only read the report; adding one does not touch the engine.
  */
-const RULES: readonly ((e: AuditEntry) => Finding | null)[] = [
+const RULES: readonly ((e: AuditEntry) => Advice | null)[] = [
   (e) =>
     e.slope.verdict === 'fail'
       ? {
@@ -135,10 +136,10 @@ const RULES: readonly ((e: AuditEntry) => Finding | null)[] = [
 
 const ORDER: Record<Priority, number> = { P0: 0, P1: 1, P2: 2 };
 
-/** Findings for the audited subjects (not the calibration or noise-floor audits), most urgent first. */
-export function findings(entries: readonly AuditEntry[]): Finding[] {
+/** The report's findings (P0–P2 advice) for the audited subjects (not the calibration or noise-floor audits), most urgent first. */
+export function reportAdvice(entries: readonly AuditEntry[]): Advice[] {
   return entries
     .filter((e) => e.role === 'subject' && e.verdict !== 'error')
-    .flatMap((e) => RULES.map((rule) => rule(e)).filter((f): f is Finding => f !== null))
+    .flatMap((e) => RULES.map((rule) => rule(e)).filter((f): f is Advice => f !== null))
     .sort((a, b) => ORDER[a.priority] - ORDER[b.priority] || a.auditId.localeCompare(b.auditId));
 }

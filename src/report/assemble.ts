@@ -57,7 +57,7 @@ export function duplicateIdErrors(entries: readonly AuditEntry[], where: (file: 
   return errors;
 }
 
-export function summarise(entries: readonly AuditEntry[], configErrors: readonly string[]): AuditReport['summary'] {
+export function summaryOf(entries: readonly AuditEntry[], configErrors: readonly string[]): AuditReport['summary'] {
   const byVerdict: Record<Verdict, number> = { pass: 0, fail: 0, inconclusive: 0, error: 0 };
   for (const e of entries) byVerdict[e.verdict]++;
   return {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BaselineComparison, AuditReport } from '../model/report.ts';
 import { diagnosisContent } from './diagnosis-section.ts';
-import type { Finding } from './advice.ts';
+import type { Advice } from './advice.ts';
 import { METHOD_TEXT, PRIORITY_TITLES, reportContent, summaryLine, type Table } from './sections.ts';
 
 export const MARKDOWN_REPORT_FILE = 'audit-report.md';
@@ -14,7 +14,7 @@ function table({ header, rows }: Table, boldLastRow = false): string {
   return [row(header), row(header.map(() => '---')), ...body.map(row)].join('\n');
 }
 
-function findingLines(list: readonly Finding[]): string {
+function findingLines(list: readonly Advice[]): string {
   if (list.length === 0) return 'None.';
   return list
     .map((f) => `- **${f.auditId}**: ${f.what}.\n  - retained by: ${f.retainedBy}\n  - fix: ${f.suggestion}`)

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AuditConfigError } from '../validate.ts';
-import { budgetErrors, duplicateIdErrors, noiseFloorOf, summarise } from './assemble.ts';
+import { budgetErrors, duplicateIdErrors, noiseFloorOf, summaryOf } from './assemble.ts';
 import { JSON_REPORT_FILE, readJsonReport, SCHEMA_VERSION } from './json.ts';
 import { type AuditReport, type ReportPart } from '../model/report.ts';
 
@@ -116,7 +116,7 @@ export function mergeReports(parts: readonly LoadedReport[]): AuditReport {
       analysisMs: runs.reduce((sum, r) => sum + r.analysisMs, 0),
     },
     noiseFloor,
-    summary: summarise(entries, configErrors),
+    summary: summaryOf(entries, configErrors),
     baseline: null,
     allowlist: null,
     audits: entries,

@@ -1,5 +1,5 @@
 import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
-import { findings, type Finding } from './advice.ts';
+import { reportAdvice, type Advice } from './advice.ts';
 import type { BaselineComparison, AuditEntry, AuditReport } from '../model/report.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import { score, type Score } from './score.ts';
@@ -18,7 +18,7 @@ export interface ReportContent {
   readonly score: Score;
   readonly scoreTable: Table;
   readonly subjectTable: Table;
-  readonly findings: readonly Finding[];
+  readonly findings: readonly Advice[];
   readonly calibrationTable: Table;
 }
 
@@ -155,7 +155,7 @@ export function reportContent(report: AuditReport): ReportContent {
       ],
       rows: report.audits.map((e) => [...subjectRow(e), ...(baseline ? [baselineCell(e, baseline)] : [])]),
     },
-    findings: findings(report.audits),
+    findings: reportAdvice(report.audits),
     calibrationTable: {
       header: ['planted subject', 'truth', 'verdict', 'result'],
       rows: planted.map((e) => [

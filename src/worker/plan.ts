@@ -1,5 +1,8 @@
 import { MAX_EXTENSION_FACTOR, MIN_WINDOW_MS, UNIFORM_WINDOWS } from '../analysis/constants.ts';
 
+/** A subject that does nothing in a step (the no-op) would otherwise ask for unbounded windows. */
+const MAX_WIDEN_FACTOR = 100;
+
 /** A soak of N units samples every N / UNIFORM_WINDOWS units once past the warm-up, at first. */
 export function windowSize(plannedUnits: number): number {
   return Math.max(1, Math.round(plannedUnits / UNIFORM_WINDOWS));
@@ -74,6 +77,3 @@ export class SamplePlan {
     this.cap *= f;
   }
 }
-
-/** A subject that does nothing in a step (the no-op) would otherwise ask for unbounded windows. */
-const MAX_WIDEN_FACTOR = 100;
