@@ -2,33 +2,38 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatRate } from '../src/format.ts';
-import type { AuditReport } from '../src/model/report.ts';
-import { cli, schemaErrors } from './support/cli.ts';
+import type { AuditEntry, AuditReport } from '../src/model/report.ts';
+import { cli, RUN_TIMEOUT_MS, schemaErrors, type CliRun } from './support/cli.ts';
 
 describe('npm run audit: faults end as errors, and the rest of the run completes', { timeout: 120_000 }, () => {
   // One run for all four faults, beside a healthy audit: their processes must not take the run down.
-  const run = cli([
-    'test/faults/throws.audit.ts',
-    'test/faults/returns-nan.audit.ts',
-    'test/faults/hangs.audit.ts',
-    'test/faults/exhausts-heap.audit.ts',
-    'test/faults/setup-throws.audit.ts',
-    'audits/calibration/garbage.audit.ts',
-    'audits/calibration/lifecycle-registry.audit.ts',
-    '--no-calibration',
-    '--steps',
-    '300000',
-    '--heap-cap',
-    '64',
-    '--hang-timeout',
-    '4',
-    // The registry is a planted leak, caught as planted: diagnosed only when every audit is.
-    '--diagnose',
-  ]);
-  const report = run.report();
-  const byId = Object.fromEntries(report.audits.map((a) => [a.id, a]));
+  let run: CliRun;
+  let report: AuditReport;
+  let byId: Record<string, AuditEntry>;
+  beforeAll(() => {
+    run = cli([
+      'test/faults/throws.audit.ts',
+      'test/faults/returns-nan.audit.ts',
+      'test/faults/hangs.audit.ts',
+      'test/faults/exhausts-heap.audit.ts',
+      'test/faults/setup-throws.audit.ts',
+      'audits/calibration/garbage.audit.ts',
+      'audits/calibration/lifecycle-registry.audit.ts',
+      '--no-calibration',
+      '--steps',
+      '300000',
+      '--heap-cap',
+      '64',
+      '--hang-timeout',
+      '4',
+      // The registry is a planted leak, caught as planted: diagnosed only when every audit is.
+      '--diagnose',
+    ]);
+    report = run.report();
+    byId = Object.fromEntries(report.audits.map((a) => [a.id, a]));
+  }, RUN_TIMEOUT_MS);
 
   it('exits 1 (expectations unmet), with every audit in the JSON', () => {
     expect(run.status).toBe(1);
@@ -145,13 +150,16 @@ describe(
       reason: 'fixed long ago',
       expires: '2999-12-31',
     };
-    const run = cli([
-      'test/faults/unexpected-leak.audit.ts',
-      '--no-calibration',
-      '--profile',
-      '--allowlist',
-      allowlist([accepted, stale]),
-    ]);
+    let run: CliRun;
+    beforeAll(() => {
+      run = cli([
+        'test/faults/unexpected-leak.audit.ts',
+        '--no-calibration',
+        '--profile',
+        '--allowlist',
+        allowlist([accepted, stale]),
+      ]);
+    }, RUN_TIMEOUT_MS);
 
     it('diagnoses the unexpected leak, accepts its finding, and exits 0', () => {
       const leak = run.report().audits.find((a) => a.id === 'fault-unexpected-leak')!;
@@ -182,7 +190,10 @@ describe(
   { timeout: 240_000 },
   () => {
     const args = ['audits/calibration/seed-classical-v01.audit.ts', '--no-calibration', '--no-diagnose'];
-    const first = cli(args);
+    let first: CliRun;
+    beforeAll(() => {
+      first = cli(args);
+    }, RUN_TIMEOUT_MS);
     const baselineFile = (edit: (report: AuditReport) => AuditReport) => {
       const path = join(mkdtempSync(join(tmpdir(), 'leak-audit-baseline-')), 'audit-report.json');
       writeFileSync(path, JSON.stringify(edit(first.report())));

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/model/report.ts';
-import { cli, cliAsync, schemaErrors } from './support/cli.ts';
+import { cli, cliAsync, RUN_TIMEOUT_MS, schemaErrors, type CliRun } from './support/cli.ts';
 
 const verdicts = (report: AuditReport): Record<string, string> =>
   Object.fromEntries(report.audits.map((a) => [a.id, a.verdict]));
@@ -13,7 +13,10 @@ describe(
   { timeout: 600_000 },
   () => {
     // No diagnosis: it does not change a verdict, and would double the time.
-    const whole = cli(['--no-diagnose']);
+    let whole: CliRun;
+    beforeAll(() => {
+      whole = cli(['--no-diagnose']);
+    }, RUN_TIMEOUT_MS);
 
     it('splits the default audits into two disjoint parts whose merge has the unsharded audit set and verdicts', async () => {
       expect(whole.status).toBe(0);

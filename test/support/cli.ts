@@ -17,6 +17,8 @@ export interface CliRun {
 }
 
 const CLI_TIMEOUT_MS = 240_000;
+/** For a beforeAll that runs the CLI: hooks do not take their describe's timeout. */
+export const RUN_TIMEOUT_MS = CLI_TIMEOUT_MS + 10_000;
 
 function command(args: readonly string[], out: string): string[] {
   return ['--import', 'tsx', 'src/cli.ts', '--out', out, ...args];
