@@ -3,7 +3,7 @@ import { withAllowlist, withBaseline } from '../src/cli/run.ts';
 import type { Diagnosis, Finding } from '../src/diagnosis/types.ts';
 import { EXIT_CONFIG, EXIT_OK, EXIT_UNMET, gateOutcome, type GatePolicy } from '../src/gate/exit-code.ts';
 import type { AuditEntry, AuditReport } from '../src/model/report.ts';
-import { entry, reportOf } from './support/report.ts';
+import { entry, regressionOf, reportOf } from './support/report.ts';
 
 /**
  * The gate's exit code, decided from a report alone: each case here once took a spawned CLI run of a
@@ -45,21 +45,7 @@ const allowlistOf = (expires: string, extra: { signature: string }[] = []) => ({
 const TODAY = '2026-12-01';
 const withRegression = (report: AuditReport): AuditReport => ({
   ...report,
-  baseline: {
-    file: 'main.json',
-    commit: null,
-    added: [],
-    removed: [],
-    comparisons: [
-      {
-        id: 'a',
-        change: 'regressed',
-        slope: { baseline: 1, current: 9, unit: 'step' },
-        warmup: { baseline: 0, current: 0 },
-        message: 'a: heap slope regressed, 1 → 9 B/step',
-      },
-    ],
-  },
+  baseline: regressionOf('a', 'a: heap slope regressed, 1 → 9 B/step'),
 });
 
 describe('the gate: how a run exits, from its report', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { annotations, PR_COMMENT_MAX_CHARS, renderPrComment } from '../src/report/github.ts';
 import type { AuditEntry, AuditReport } from '../src/model/report.ts';
+import { regressionOf } from './support/report.ts';
 
 const slope = { bytesPerUnit: 60, bytesPerStep: 60, ci: [55, 65] as const, unit: 'step', verdict: 'fail' };
 
@@ -35,21 +36,7 @@ function report(audits: AuditEntry[], extra: Partial<AuditReport> = {}): AuditRe
 describe('GitHub output', () => {
   it('annotates each unmet audit on its file, and each regression, escaping what GitHub needs escaped', () => {
     const r = report([entry('legacy, 50%'), entry('bounded', { verdict: 'pass', expectationMet: true })], {
-      baseline: {
-        file: 'b.json',
-        commit: null,
-        added: [],
-        removed: [],
-        comparisons: [
-          {
-            id: 'bounded',
-            change: 'regressed',
-            slope: { baseline: 0, current: 1, unit: 'step' },
-            warmup: { baseline: 0, current: 0 },
-            message: 'bounded: heap slope regressed',
-          },
-        ],
-      },
+      baseline: regressionOf('bounded', 'bounded: heap slope regressed'),
     });
     const lines = annotations(r, '/repo');
     expect(lines).toHaveLength(2);

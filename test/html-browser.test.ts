@@ -1,11 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
-import type { AuditReport } from '../src/model/report.ts';
+import { cli } from './support/cli.ts';
 
 /** Found by test/support/chromium.ts (globalSetup): null skips this test, except under .ci/run. */
 const CHROMIUM = inject('chromiumPath');
@@ -22,23 +19,14 @@ const CHROMIUM_ARGS = [
 
 describe.skipIf(CHROMIUM === null)('the HTML report, rendered in headless Chromium', { timeout: 120_000 }, () => {
   it('shows a plot per audit, the overall verdict and each audit verdict, offline', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'leak-audit-html-'));
-    const run = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli.ts',
-        'audits/calibration/garbage.audit.ts',
-        'audits/calibration/seed-classical-v01.audit.ts',
-        '--no-calibration',
-        '--out',
-        out,
-      ],
-      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-    );
+    const run = cli([
+      'audits/calibration/garbage.audit.ts',
+      'audits/calibration/seed-classical-v01.audit.ts',
+      '--no-calibration',
+    ]);
     expect(run.status, run.stderr).toBe(0);
-    const report = JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport;
+    const report = run.report();
+    const { out } = run;
 
     const browser = await chromium.launch({ executablePath: CHROMIUM ?? undefined, args: CHROMIUM_ARGS });
     try {

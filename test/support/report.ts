@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditReport, SlopeEntry } from '../../src/model/report.ts';
+import type { AuditEntry, AuditReport, BaselineComparison, SlopeEntry } from '../../src/model/report.ts';
 
 /** A complete, passing soak entry; tests override what they look at. */
 export function entry(id: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
@@ -80,5 +80,24 @@ export function reportOf(audits: AuditEntry[]): AuditReport {
       configErrors: [],
     },
     audits,
+  };
+}
+
+/** A baseline comparison in which the audit `id` regressed, saying `message`. */
+export function regressionOf(id: string, message: string): BaselineComparison {
+  return {
+    file: 'main.json',
+    commit: null,
+    added: [],
+    removed: [],
+    comparisons: [
+      {
+        id,
+        change: 'regressed',
+        slope: { baseline: 1, current: 9, unit: 'step' },
+        warmup: { baseline: 0, current: 0 },
+        message,
+      },
+    ],
   };
 }
