@@ -24,7 +24,11 @@ function entry(id: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
 
 function report(audits: AuditEntry[], extra: Partial<AuditReport> = {}): AuditReport {
   return {
-    summary: { audits: audits.length, expectationsMet: audits.filter((a) => a.expectationMet).length },
+    summary: {
+      audits: audits.length,
+      expectationsMet: audits.filter((a) => a.expectationMet).length,
+      configErrors: [],
+    },
     run: { commit: 'abc1234' },
     baseline: null,
     allowlist: null,

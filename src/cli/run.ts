@@ -31,6 +31,7 @@ import { SCHEMA_VERSION, writeJsonReport } from '../report/json.ts';
 import { writeJunitReport } from '../report/junit.ts';
 import { writeMarkdownReport } from '../report/markdown.ts';
 import { loadReport, mergeReports, type LoadedReport } from '../report/merge.ts';
+import { oneLine } from '../report/escape.ts';
 import { renderSummary, terminalChalk } from '../report/terminal.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
 import { concurrencyOf } from './concurrency.ts';
@@ -59,7 +60,7 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
     inputs = readInputs(argv);
   } catch (e) {
     if (!(e instanceof AuditConfigError)) throw e;
-    console.error(`leak-audit: ${e.message} (see --help)`);
+    console.error(`leak-audit: ${oneLine(e.message)} (see --help)`);
     return EXIT_CONFIG;
   }
   if (inputs === 'help') {
@@ -73,7 +74,7 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
   report = withBaseline(report, inputs.baseline, cli.baseline);
   writeReports(report, cli, outDir);
   const outcome = gateOutcome(report, cli);
-  for (const message of outcome.messages) console.error(`leak-audit: ${message}`);
+  for (const message of outcome.messages) console.error(`leak-audit: ${oneLine(message)}`);
   return outcome.code;
 }
 

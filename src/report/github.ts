@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { unmetAudits } from '../gate/exit-code.ts';
 import { retainedBy } from './advice.ts';
 import type { AuditReport } from '../model/report.ts';
+import { markdownCell, markdownInline } from './escape.ts';
 import { summaryLine } from './sections.ts';
 
 export const PR_COMMENT_FILE = 'pr-comment.md';
@@ -58,10 +59,15 @@ function runUrl(env: NodeJS.ProcessEnv): string | null {
 export function renderPrComment(report: AuditReport, env: NodeJS.ProcessEnv = process.env): string {
   const unmet = unmetAudits(report);
   const regressions = report.baseline?.comparisons.filter((c) => c.change === 'regressed') ?? [];
+  const notRun = report.summary.configErrors;
   const ok = unmet.length === 0 && regressions.length === 0;
+  const outcome = notRun.length > 0 || report.audits.length === 0 ? 'ERROR' : ok ? 'pass' : 'FAIL';
   const lines = [
-    `## leak-audit: ${ok ? 'pass' : 'FAIL'}`,
+    `## leak-audit: ${outcome}`,
     '',
+    ...(notRun.length ? ['**Did not run** (configuration errors; the verdicts below are not the whole run):', ''] : []),
+    ...notRun.map((m) => `- ${markdownInline(m)}`),
+    ...(notRun.length ? [''] : []),
     `${report.summary.expectationsMet}/${report.summary.audits} audits gave the verdict expected of them` +
       `${report.baseline ? `; ${regressions.length} regressed against the baseline${report.baseline.commit ? ` (${report.baseline.commit})` : ''}` : ''}` +
       `${report.run.commit ? `, at ${report.run.commit}` : ''}.`,
@@ -70,14 +76,14 @@ export function renderPrComment(report: AuditReport, env: NodeJS.ProcessEnv = pr
   if (unmet.length) {
     lines.push('| audit | verdict | expected | heap slope | retained by |', '|---|---|---|---|---|');
     for (const e of unmet) {
-      const cell = (t: string) => t.replaceAll('|', '\\|').replaceAll('\n', ' ');
+      const cell = markdownCell;
       lines.push(
         `| ${e.id} | ${e.verdict.toUpperCase()} | ${e.expect} | ${e.verdict === 'error' ? cell(e.error?.message ?? '') : `${e.slope.bytesPerUnit.toPrecision(3)} B/${e.slope.unit}`} | ${cell(retainedBy(e))} |`,
       );
     }
     lines.push('');
   }
-  for (const c of regressions) lines.push(`- regressed: ${c.message}`);
+  for (const c of regressions) lines.push(`- regressed: ${markdownInline(c.message)}`);
   if (regressions.length) lines.push('');
   const url = runUrl(env);
   lines.push(

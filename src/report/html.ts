@@ -80,12 +80,9 @@ export function renderHtml(report: AuditReport): string {
     )
     .join('\n');
   const diagnosis = diagnosisHtml(report);
-  const calibration = c.trusted
-    ? `Calibration: all ${c.planted.length} planted subjects got the verdict their truth predicts, so these verdicts can be trusted on this machine.`
-    : `Calibration failed: ${c.planted
-        .filter((e) => !e.expectationMet)
-        .map((e) => e.id)
-        .join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`;
+  const notRun = c.notRun.length
+    ? `<p class="not-run"><strong>Did not run:</strong></p>\n<ul class="not-run">\n${c.notRun.map((m) => `<li>${escapeMarkup(m)}</li>`).join('\n')}\n</ul>`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -98,7 +95,8 @@ export function renderHtml(report: AuditReport): string {
 <h1>Memory audit report</h1>
 ${table({ header: ['', ''], rows: c.header }, 'header')}
 <h2>Executive summary</h2>
-<p><strong id="overall" class="verdict-${c.overall}">Overall: ${c.overall}.</strong> ${c.subjectsWithinBudget} of ${c.subjects.length} audited subjects stay within budget. <strong id="score">Score: ${c.score.total.toFixed(1)}/100.</strong> ${escapeMarkup(calibration)}</p>
+<p><strong id="overall" class="verdict-${c.overall}">Overall: ${c.overall}.</strong> ${c.subjectsWithinBudget} of ${c.subjects.length} audited subjects stay within budget. <strong id="score">Score: ${c.score.total.toFixed(1)}/100.</strong> ${escapeMarkup(c.calibrationNote)}</p>
+${notRun}
 <ul class="summary">
 ${summary}
 </ul>

@@ -27,14 +27,26 @@ function testCase(e: AuditEntry, cwd: string): string {
   return `${open}\n    <system-out>${escapeMarkup(verdictLine(e))}</system-out>\n  </testcase>`;
 }
 
+/**
+ * What did not run (an audit file that did not load, a missing shard, a refused budget) as an errored
+ * case of its own, so a CI system that reads only junit.xml does not count the run as passed.
+ */
+function notRunCase(message: string, i: number): string {
+  const name = `configuration error ${i + 1}`;
+  return `  <testcase classname="leak-audit" name="${name}" time="0">\n    <error type="configuration" message="${escapeMarkup(message)}"/>\n  </testcase>`;
+}
+
 /** JUnit XML: one test case per audit; a failure when the verdict is not the expected one, an error on errors. */
 export function renderJunit(report: AuditReport, cwd = process.cwd()): string {
+  const notRun = report.summary.configErrors;
   const failures = report.audits.filter((e) => e.verdict !== 'error' && !e.expectationMet).length;
-  const errors = report.audits.filter((e) => e.verdict === 'error').length;
+  const errors = report.audits.filter((e) => e.verdict === 'error').length + notRun.length;
+  const tests = report.audits.length + notRun.length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="leak-audit" tests="${report.audits.length}" failures="${failures}" errors="${errors}" time="${(report.run.wallMs / 1000).toFixed(3)}">`,
-    `<testsuite name="leak-audit" tests="${report.audits.length}" failures="${failures}" errors="${errors}" timestamp="${report.generatedAt}">`,
+    `<testsuites name="leak-audit" tests="${tests}" failures="${failures}" errors="${errors}" time="${(report.run.wallMs / 1000).toFixed(3)}">`,
+    `<testsuite name="leak-audit" tests="${tests}" failures="${failures}" errors="${errors}" timestamp="${report.generatedAt}">`,
+    ...notRun.map(notRunCase),
     ...report.audits.map((e) => testCase(e, cwd)),
     '</testsuite>',
     '</testsuites>',

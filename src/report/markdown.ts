@@ -2,13 +2,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BaselineComparison, AuditReport } from '../model/report.ts';
 import { diagnosisContent } from './diagnosis-section.ts';
+import { markdownCell, markdownCode, markdownInline } from './escape.ts';
 import type { Advice } from './advice.ts';
 import { METHOD_TEXT, PRIORITY_TITLES, reportContent, summaryLine, type Table } from './sections.ts';
 
 export const MARKDOWN_REPORT_FILE = 'audit-report.md';
 
-const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
-const row = (cells: readonly string[]) => `| ${cells.map(cell).join(' | ')} |`;
+// Subject text (names, error messages, heap property names) is escaped where it is put in: one line,
+// no raw HTML, pipes escaped in cells, backticks fenced in code.
+const md = markdownInline;
+const code = markdownCode;
+const row = (cells: readonly string[]) => `| ${cells.map(markdownCell).join(' | ')} |`;
 function table({ header, rows }: Table, boldLastRow = false): string {
   const body = rows.map((r, i) => (boldLastRow && i === rows.length - 1 ? r.map((c) => `**${c}**`) : r));
   return [row(header), row(header.map(() => '---')), ...body.map(row)].join('\n');
@@ -17,7 +21,10 @@ function table({ header, rows }: Table, boldLastRow = false): string {
 function findingLines(list: readonly Advice[]): string {
   if (list.length === 0) return 'None.';
   return list
-    .map((f) => `- **${f.auditId}**: ${f.what}.\n  - retained by: ${f.retainedBy}\n  - fix: ${f.suggestion}`)
+    .map(
+      (f) =>
+        `- **${md(f.auditId)}**: ${md(f.what)}.\n  - retained by: ${md(f.retainedBy)}\n  - fix: ${md(f.suggestion)}`,
+    )
     .join('\n');
 }
 
@@ -27,30 +34,30 @@ function diagnosisLines(report: AuditReport): string[] {
   const out: string[] = [d.intro, ''];
   if (d.none) out.push(d.none);
   for (const a of d.audits) {
-    out.push(`- **${a.id}** (${a.summary})`);
-    if (a.nothing) out.push(`  - ${a.nothing}`);
+    out.push(`- **${md(a.id)}** (${md(a.summary)})`);
+    if (a.nothing) out.push(`  - ${md(a.nothing)}`);
     for (const f of a.items) {
       out.push(
-        `  - ${f.kind} **${f.what}** at \`${f.path}\`: ${f.rate}. ${f.suggestion} Signature: \`${f.signature}\`${f.accepted ? ` **${f.accepted}**` : ''}`,
+        `  - ${f.kind} **${md(f.what)}** at ${code(f.path)}: ${md(f.rate)}. ${md(f.suggestion)} Signature: ${code(f.signature)}${f.accepted ? ` **${md(f.accepted)}**` : ''}`,
       );
     }
-    if (a.sitesTitle) out.push(`  - ${a.sitesTitle}`, ...a.sites.map((s) => `    - \`${s.fn}\` ${s.text}`));
+    if (a.sitesTitle) out.push(`  - ${md(a.sitesTitle)}`, ...a.sites.map((s) => `    - ${code(s.fn)} ${md(s.text)}`));
   }
   if (d.allowlist) {
-    out.push('', `Allowlist \`${d.allowlist.file}\`:`, '');
+    out.push('', `Allowlist ${code(d.allowlist.file)}:`, '');
     if (d.allowlist.entries.length === 0) out.push('- no entries');
     for (const e of d.allowlist.entries)
-      out.push(`- ${e.status === 'matched' ? 'matched' : `**${e.status}**`}: \`${e.signature}\` (${e.text})`);
+      out.push(`- ${e.status === 'matched' ? 'matched' : `**${e.status}**`}: ${code(e.signature)} (${md(e.text)})`);
   }
   return out;
 }
 
 /** Regressions first, then improvements, then the unchanged count; new and removed audits. */
 function baselineLines(b: BaselineComparison): string[] {
-  const out = [`Baseline \`${b.file}\`${b.commit ? ` (commit ${b.commit})` : ''}.`, ''];
+  const out = [`Baseline ${code(b.file)}${b.commit ? ` (commit ${md(b.commit)})` : ''}.`, ''];
   const by = (change: string) => b.comparisons.filter((c) => c.change === change);
-  for (const c of by('regressed')) out.push(`- **regressed**: ${c.message}`);
-  for (const c of by('improved')) out.push(`- improved: ${c.message}`);
+  for (const c of by('regressed')) out.push(`- **regressed**: ${md(c.message)}`);
+  for (const c of by('improved')) out.push(`- improved: ${md(c.message)}`);
   out.push(`- unchanged: ${by('unchanged').length} audit${by('unchanged').length === 1 ? '' : 's'}`);
   if (b.added.length) out.push(`- new (not in the baseline): ${b.added.join(', ')}`);
   if (b.removed.length) out.push(`- removed (only in the baseline): ${b.removed.join(', ')}`);
@@ -72,15 +79,14 @@ export function renderMarkdown(report: AuditReport): string {
   out.push(
     `**Overall: ${c.overall}.** ${c.subjectsWithinBudget} of ${c.subjects.length} audited subjects stay within budget. ` +
       `**Score: ${c.score.total.toFixed(1)}/100.** ` +
-      (c.trusted
-        ? `Calibration: all ${c.planted.length} planted subjects got the verdict their truth predicts, so these verdicts can be trusted on this machine.`
-        : `**Calibration failed**: ${c.planted
-            .filter((e) => !e.expectationMet)
-            .map((e) => e.id)
-            .join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`),
+      c.calibrationNote.replace(/^Calibration failed:/, '**Calibration failed**:'),
     '',
   );
-  out.push(...c.subjects.map((e) => `- ${MARK[e.verdict]} ${summaryLine(e).replace(/^([^:]+):/, '**$1**:')}`), '');
+  if (c.notRun.length) out.push('**Did not run:**', '', ...c.notRun.map((m) => `- ${md(m)}`), '');
+  out.push(
+    ...c.subjects.map((e) => `- ${MARK[e.verdict]} **${md(e.id)}**: ${md(summaryLine(e).slice(e.id.length + 2))}`),
+    '',
+  );
   out.push('## Score', '', table(c.scoreTable, true), '');
   out.push('## Subjects', '', table(c.subjectTable), '');
   out.push('## Findings', '');

@@ -10,7 +10,12 @@ import { score, type Score } from './score.ts';
  */
 export interface ReportContent {
   readonly header: readonly (readonly [string, string])[];
+  /** ERROR when an audit errored, or when something did not run at all (`notRun`). */
   readonly overall: 'PASS' | 'FAIL' | 'ERROR';
+  /** What the run did not do: audit files that did not load, shards missing, budgets refused. */
+  readonly notRun: readonly string[];
+  /** One sentence: whether the planted subjects say these verdicts can be trusted. */
+  readonly calibrationNote: string;
   readonly subjectsWithinBudget: number;
   readonly subjects: readonly AuditEntry[];
   readonly planted: readonly AuditEntry[];
@@ -76,16 +81,30 @@ function baselineCell(e: AuditEntry, baseline: BaselineComparison): string {
   return baseline.added.includes(e.id) ? 'new' : 'not compared (an error in one run)';
 }
 
+function calibrationNote(planted: readonly AuditEntry[]): string {
+  if (planted.length === 0) {
+    return 'Calibration: no planted subject ran, so this run cannot say whether its verdicts can be trusted on this machine.';
+  }
+  const missed = planted.filter((e) => !e.expectationMet).map((e) => e.id);
+  if (missed.length === 0) {
+    return `Calibration: all ${planted.length} planted subjects got the verdict their truth predicts, so these verdicts can be trusted on this machine.`;
+  }
+  return `Calibration failed: ${missed.join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`;
+}
+
 export function reportContent(report: AuditReport): ReportContent {
   const subjects = report.audits.filter((e) => e.role === 'subject');
   const planted = report.audits.filter((e) => e.role !== 'subject');
   const s = score(report.audits);
   const within = subjects.filter((e) => e.verdict === 'pass').length;
-  const overall = report.audits.some((e) => e.verdict === 'error')
-    ? 'ERROR'
-    : within === subjects.length
-      ? 'PASS'
-      : 'FAIL';
+  const notRun = report.summary.configErrors;
+  const nothingRan = report.audits.length === 0;
+  const overall =
+    notRun.length > 0 || nothingRan || report.audits.some((e) => e.verdict === 'error')
+      ? 'ERROR'
+      : within === subjects.length
+        ? 'PASS'
+        : 'FAIL';
   const nf = report.noiseFloor;
   const m = report.machine;
   const baseline = report.baseline;
@@ -121,10 +140,12 @@ export function reportContent(report: AuditReport): ReportContent {
       ...(part ? [['Part of run', part] as [string, string]] : []),
     ],
     overall,
+    notRun: nothingRan && notRun.length === 0 ? ['no audit ran'] : notRun,
+    calibrationNote: calibrationNote(planted),
     subjectsWithinBudget: within,
     subjects,
     planted,
-    trusted: planted.every((e) => e.expectationMet),
+    trusted: planted.length > 0 && planted.every((e) => e.expectationMet),
     score: s,
     scoreTable: {
       header: ['category', 'weight', 'measured', 'points'],

@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { table } from 'table';
+import { oneLine } from './escape.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import type { AuditEntry, AuditReport } from '../model/report.ts';
 import { formatBytes, formatCount, formatInterval, formatRateWithCi } from '../format.ts';
@@ -64,9 +65,9 @@ export function renderSummary(report: AuditReport, c: ChalkInstance): string {
         : c.yellow('Noise floor: unknown (the no-op audit did not produce a slope).'),
   );
   for (const e of report.audits.filter((a) => !a.expectationMet)) {
-    lines.push(c.red(`✗ ${e.id}: expected ${e.expect}, got ${e.verdict}. ${e.reasons.join('; ')}`));
+    lines.push(c.red(`✗ ${e.id}: expected ${e.expect}, got ${e.verdict}. ${oneLine(e.reasons.join('; '))}`));
   }
-  for (const message of report.summary.configErrors) lines.push(c.red(`config error: ${message}`));
+  for (const message of report.summary.configErrors) lines.push(c.red(`config error: ${oneLine(message)}`));
   const { audits, expectationsMet } = report.summary;
   const part = partOfRun(report);
   lines.push(
