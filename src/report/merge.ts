@@ -1,8 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { AuditConfigError } from '../validate.ts';
 import { budgetErrors, duplicateIdErrors, noiseFloorOf, summaryOf } from './assemble.ts';
-import { JSON_REPORT_FILE, readJsonReport, SCHEMA_VERSION } from './json.ts';
+import { JSON_REPORT_FILE, readJsonReport } from './json.ts';
 import { type AuditReport, type ReportPart } from '../model/report.ts';
 
 /** A report to merge, and where it was read from. */
@@ -18,14 +17,7 @@ export interface LoadedReport {
  */
 export function loadReport(path: string): LoadedReport {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, JSON_REPORT_FILE) : path;
-  const report = readJsonReport(file, '--merge-reports');
-  if (!report.run) throw new AuditConfigError(`--merge-reports ${file}: not an audit-report.json (no run)`);
-  if (report.schemaVersion !== SCHEMA_VERSION) {
-    throw new AuditConfigError(
-      `--merge-reports ${file}: schema version ${report.schemaVersion}, this leak-audit reads ${SCHEMA_VERSION}`,
-    );
-  }
-  return { file, report };
+  return { file, report: readJsonReport(file, '--merge-reports') };
 }
 
 /** The run settings every part must share: otherwise the verdicts were reached under different rules. */

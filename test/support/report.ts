@@ -51,7 +51,7 @@ export function reportOf(audits: AuditEntry[]): AuditReport {
   return {
     schemaVersion: 1,
     generatedAt: '2026-11-25T00:00:00.000Z',
-    node: 'v20',
+    node: 'v20.20.2',
     v8: '11',
     machine: { platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'cpu', memoryBytes: 2 ** 34 },
     run: {
