@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -326,5 +326,38 @@ describe('npm run audit: configuration errors exit 2 with one clear line', { tim
     const run = cli(['--help']);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^Usage: npm run audit -- \[paths...\] \[options\]/);
+  });
+});
+
+describe('npm run audit: an output folder it cannot use', { timeout: 120_000 }, () => {
+  it('is refused before any audit runs (exit 2): a file, or a folder under one', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'leak-audit-out-')), 'not-a-folder');
+    writeFileSync(file, '');
+    const onFile = cli(['audits/calibration/garbage.audit.ts', '--no-calibration', '--out', file]);
+    expect(onFile.status).toBe(2);
+    expect(onFile.stderr.trim()).toBe(`leak-audit: --out ${file}: is a file, not a folder (see --help)`);
+    const under = cli(['audits/calibration/garbage.audit.ts', '--no-calibration', '--out', join(file, 'reports')]);
+    expect(under.status).toBe(2);
+    expect(under.stderr).toMatch(/--out .*not-a-folder\/reports: cannot create the folder: E(NOTDIR|EXIST)/);
+  });
+
+  it('a report that cannot be written: the others and the summary still are, one line names it, exit 3', () => {
+    const out = mkdtempSync(join(tmpdir(), 'leak-audit-out-'));
+    // A folder where the Markdown report goes: renaming the finished file onto it fails (as root too).
+    mkdirSync(join(out, 'audit-report.md'));
+    const run = cli([
+      'audits/calibration/seed-classical-v01.audit.ts',
+      '--no-calibration',
+      '--no-diagnose',
+      '--out',
+      out,
+    ]);
+    expect(run.status).toBe(3);
+    expect(run.stderr).toMatch(/^leak-audit: could not write .*audit-report\.md: EISDIR/m);
+    expect(run.stdout).toMatch(/2\/2 audits gave the verdict expected of them/);
+    for (const file of ['audit-report.json', 'audit-report.html', 'junit.xml', 'pr-comment.md']) {
+      expect(existsSync(join(out, file)), file).toBe(true);
+    }
+    expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });

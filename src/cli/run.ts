@@ -13,7 +13,7 @@ import { judge } from '../analysis/judge.ts';
 import type { Diagnosis } from '../diagnosis/types.ts';
 import { applyAllowlist, resolveAllowlist } from '../gate/allowlist.ts';
 import { compareWithBaseline, loadBaseline } from '../gate/baseline.ts';
-import { EXIT_CONFIG, EXIT_OK, gateOutcome, type ExitCode } from '../gate/exit-code.ts';
+import { EXIT_CONFIG, EXIT_HARNESS, EXIT_OK, gateOutcome, type ExitCode } from '../gate/exit-code.ts';
 import { AuditConfigError } from '../validate.ts';
 import type { AuditReport, AuditRole } from '../model/report.ts';
 import {
@@ -25,17 +25,19 @@ import {
   reportConstants,
   summaryOf,
 } from '../report/assemble.ts';
-import { annotations, writePrComment } from '../report/github.ts';
-import { writeHtmlReport } from '../report/html.ts';
-import { SCHEMA_VERSION, writeJsonReport } from '../report/json.ts';
-import { writeJunitReport } from '../report/junit.ts';
-import { writeMarkdownReport } from '../report/markdown.ts';
+import { annotations, PR_COMMENT_FILE, writePrComment } from '../report/github.ts';
+import { HTML_REPORT_FILE, writeHtmlReport } from '../report/html.ts';
+import { JSON_REPORT_FILE, SCHEMA_VERSION, writeJsonReport } from '../report/json.ts';
+import { JUNIT_REPORT_FILE, writeJunitReport } from '../report/junit.ts';
+import { MARKDOWN_REPORT_FILE, writeMarkdownReport } from '../report/markdown.ts';
 import { loadReport, mergeReports, type LoadedReport } from '../report/merge.ts';
 import { oneLine } from '../report/escape.ts';
+import { fileErrorText } from '../report/write-file.ts';
 import { renderSummary, terminalChalk } from '../report/terminal.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
 import { concurrencyOf } from './concurrency.ts';
 import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './discover.ts';
+import { prepareOutDir } from './out-dir.ts';
 import { runAudits, type AuditRun } from './run-audits.ts';
 import { failedDiagnosis, runDiagnoses, toDiagnose } from './run-diagnoses.ts';
 
@@ -72,10 +74,10 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
   if (!cli.mergeReports) report = await withDiagnoses(report, cli, outDir);
   report = withAllowlist(report, inputs.allowlist);
   report = withBaseline(report, inputs.baseline, cli.baseline);
-  writeReports(report, cli, outDir);
+  const unwritten = writeReports(report, cli, outDir);
   const outcome = gateOutcome(report, cli);
-  for (const message of outcome.messages) console.error(`leak-audit: ${oneLine(message)}`);
-  return outcome.code;
+  for (const message of [...outcome.messages, ...unwritten]) console.error(`leak-audit: ${oneLine(message)}`);
+  return unwritten.length > 0 ? EXIT_HARNESS : outcome.code;
 }
 
 /** Parses the options and loads everything they name; throws AuditConfigError for any mistake. */
@@ -97,6 +99,7 @@ function readInputs(argv: readonly string[]): Inputs | 'help' {
   }
   const allowlist = resolveAllowlist(cli.allowlist);
   const baseline = cli.baseline !== undefined ? loadBaseline(cli.baseline) : null;
+  prepareOutDir(outDir, cli.out);
   return { cli, outDir, files, parts, allowlist, baseline };
 }
 
@@ -104,8 +107,13 @@ function readInputs(argv: readonly string[]): Inputs | 'help' {
 async function runAndJudge({ files, cli, outDir }: Inputs): Promise<AuditReport> {
   const run = await runAudits(files, cli, join(outDir, '.samples'), join(outDir, 'snapshots'));
   const report = buildReport(run, cli);
-  // Written now so the verdicts are on disk whatever the diagnosis does; rewritten with it later.
-  writeJsonReport(report, outDir);
+  // Written now so the verdicts are on disk whatever the diagnosis does; rewritten with it later (and
+  // a failure to write then is reported then).
+  try {
+    writeJsonReport(report, outDir);
+  } catch {
+    // Reported by writeReports, which tries again.
+  }
   return report;
 }
 
@@ -209,21 +217,34 @@ export function withBaseline(report: AuditReport, baseline: AuditReport | null, 
   return { ...report, baseline: compareWithBaseline(report, baseline, file) };
 }
 
-/** Writes every report and prints the summary (in CI, with the annotations). */
-function writeReports(report: AuditReport, cli: CliOptions, outDir: string): void {
-  const written = [
-    writeMarkdownReport(report, outDir),
-    writeHtmlReport(report, outDir),
-    writeJsonReport(report, outDir),
-    writeJunitReport(report, outDir),
-    writePrComment(report, outDir),
-  ];
+/**
+ * Writes every report and prints the summary (in CI, with the annotations). A report that cannot be
+ * written does not stop the others or the summary; each is returned as one line naming its path.
+ */
+function writeReports(report: AuditReport, cli: CliOptions, outDir: string): string[] {
+  const writers = [
+    [MARKDOWN_REPORT_FILE, writeMarkdownReport],
+    [HTML_REPORT_FILE, writeHtmlReport],
+    [JSON_REPORT_FILE, writeJsonReport],
+    [JUNIT_REPORT_FILE, writeJunitReport],
+    [PR_COMMENT_FILE, writePrComment],
+  ] as const;
+  const written: string[] = [];
+  const unwritten: string[] = [];
+  for (const [file, write] of writers) {
+    try {
+      written.push(write(report, outDir));
+    } catch (e) {
+      unwritten.push(`could not write ${relative(process.cwd(), join(outDir, file))}: ${fileErrorText(e)}`);
+    }
+  }
   if (cli.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     console.log(renderSummary(report, cli.ci ? new Chalk({ level: 0 }) : terminalChalk()));
-    console.log(`Reports: ${written.map((p) => relative(process.cwd(), p)).join(', ')}`);
+    console.log(`Reports: ${written.map((p) => relative(process.cwd(), p)).join(', ') || 'none written'}`);
   }
   // Workflow commands go to stdout, unless stdout carries the JSON report. A shard leaves them to the
   // merge, so each appears once on the pull request.
   if (cli.ci && !cli.shard) for (const line of annotations(report)) (cli.json ? console.error : console.log)(line);
+  return unwritten;
 }

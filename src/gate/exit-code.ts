@@ -12,7 +12,13 @@ export const EXIT_UNMET = 1;
 /** A usage or configuration error: a bad option, an audit file that does not load, a budget refused. */
 export const EXIT_CONFIG = 2;
 
-export type ExitCode = typeof EXIT_OK | typeof EXIT_UNMET | typeof EXIT_CONFIG;
+/**
+ * The harness itself failed: a report could not be written (a full disk, a folder that went away).
+ * Distinct from EXIT_UNMET, so a crash of the tool never reads as a leak found.
+ */
+export const EXIT_HARNESS = 3;
+
+export type ExitCode = typeof EXIT_OK | typeof EXIT_UNMET | typeof EXIT_CONFIG | typeof EXIT_HARNESS;
 
 /** What the gate is asked to enforce beyond the verdicts (from the command line). */
 export interface GatePolicy {

@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { unmetAudits } from '../gate/exit-code.ts';
 import { retainedBy } from './advice.ts';
 import type { AuditReport } from '../model/report.ts';
 import { markdownCell, markdownInline } from './escape.ts';
 import { summaryLine } from './sections.ts';
+import { writeAtomically } from './write-file.ts';
 
 export const PR_COMMENT_FILE = 'pr-comment.md';
 /** GitHub refuses comments over 65 536 characters; leave room for what a workflow adds around it. */
@@ -99,6 +99,5 @@ export function renderPrComment(report: AuditReport, env: NodeJS.ProcessEnv = pr
 
 export function writePrComment(report: AuditReport, outDir: string): string {
   const path = join(outDir, PR_COMMENT_FILE);
-  writeFileSync(path, renderPrComment(report));
-  return path;
+  return writeAtomically(path, renderPrComment(report));
 }

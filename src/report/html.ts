@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditReport } from '../model/report.ts';
 import { memoryPlot } from './plot.ts';
 import { diagnosisContent } from './diagnosis-section.ts';
 import { METHOD_TEXT, PRIORITY_TITLES, reportContent, summaryLine, type Table } from './sections.ts';
 import { escapeMarkup } from './escape.ts';
+import { writeAtomically } from './write-file.ts';
 
 export const HTML_REPORT_FILE = 'audit-report.html';
 
@@ -124,6 +124,5 @@ ${table(c.calibrationTable, 'calibration')}
 
 export function writeHtmlReport(report: AuditReport, outDir: string): string {
   const path = join(outDir, HTML_REPORT_FILE);
-  writeFileSync(path, renderHtml(report));
-  return path;
+  return writeAtomically(path, renderHtml(report));
 }

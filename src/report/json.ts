@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditConfigError } from '../validate.ts';
 import type { AuditReport } from '../model/report.ts';
 import { reportSchemaErrors } from './schema.ts';
+import { writeAtomically } from './write-file.ts';
 
 /** audit-report.json: writing it, and reading a previous run's (a baseline, a shard to merge). */
 
@@ -13,11 +14,7 @@ export const JSON_REPORT_FILE = 'audit-report.json';
 /** Writes the report atomically (temporary file, then rename): a reader never sees half a report. */
 export function writeJsonReport(report: AuditReport, outDir: string): string {
   mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, JSON_REPORT_FILE);
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, `${JSON.stringify(report, null, 2)}\n`);
-  renameSync(temporary, path);
-  return path;
+  return writeAtomically(join(outDir, JSON_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
 }
 
 /**

@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { formatInterval, formatRate } from '../format.ts';
 import type { AuditEntry, AuditReport } from '../model/report.ts';
 import { escapeMarkup } from './escape.ts';
+import { writeAtomically } from './write-file.ts';
 
 export const JUNIT_REPORT_FILE = 'junit.xml';
 
@@ -56,6 +56,5 @@ export function renderJunit(report: AuditReport, cwd = process.cwd()): string {
 
 export function writeJunitReport(report: AuditReport, outDir: string): string {
   const path = join(outDir, JUNIT_REPORT_FILE);
-  writeFileSync(path, renderJunit(report));
-  return path;
+  return writeAtomically(path, renderJunit(report));
 }

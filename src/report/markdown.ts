@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BaselineComparison, AuditReport } from '../model/report.ts';
 import { diagnosisContent } from './diagnosis-section.ts';
 import { markdownCell, markdownCode, markdownInline } from './escape.ts';
 import type { Advice } from './advice.ts';
 import { METHOD_TEXT, PRIORITY_TITLES, reportContent, summaryLine, type Table } from './sections.ts';
+import { writeAtomically } from './write-file.ts';
 
 export const MARKDOWN_REPORT_FILE = 'audit-report.md';
 
@@ -114,6 +114,5 @@ export function renderMarkdown(report: AuditReport): string {
 
 export function writeMarkdownReport(report: AuditReport, outDir: string): string {
   const path = join(outDir, MARKDOWN_REPORT_FILE);
-  writeFileSync(path, renderMarkdown(report));
-  return path;
+  return writeAtomically(path, renderMarkdown(report));
 }
