@@ -28,6 +28,11 @@ describe('the command line, from its one table of options', () => {
     expect(refused(['--seed', '1.5'])).toBe('--seed: expected an integer, got "1.5"');
     expect(refused(['--horizon', '3e6x0'])).toBe('--horizon: expected a positive integer, got "0"');
     expect(refused(['--bogus'])).toMatch(/Unknown option '--bogus'/);
+    // Below it the audit processes abort before they start (and the run waited for them forever).
+    expect(refused(['--heap-cap', '1'])).toBe(
+      '--heap-cap: at least 32 MB (an audit process needs that to start), got 1',
+    );
+    expect(parseCli(['--heap-cap', '32']).heapCapMb).toBe(32);
   });
 
   it('refuses with --merge-reports every option that shapes how audits run, and no other', () => {

@@ -361,3 +361,22 @@ describe('npm run audit: an output folder it cannot use', { timeout: 120_000 }, 
     expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });
+
+describe('npm run audit: the hang watchdog follows the window', { timeout: 120_000 }, () => {
+  it('does not kill a slow but healthy subject whose windows outlast --hang-timeout', () => {
+    // Windows of 30 steps of 2 ms: 60 ms, each followed by a ~60 ms reading, against a 50 ms timeout.
+    const run = cli([
+      'test/faults/millisecond-steps.audit.ts',
+      '--no-calibration',
+      '--no-diagnose',
+      '--steps',
+      '3000',
+      '--hang-timeout',
+      '0.05',
+    ]);
+    const audit = run.report().audits.find((a) => a.id === 'millisecond-steps')!;
+    expect(audit.error).toBeNull();
+    expect(audit.verdict).toBe('pass');
+    expect(run.status).toBe(0);
+  });
+});

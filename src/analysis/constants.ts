@@ -87,8 +87,20 @@ export const MIN_GUARD_STEADY_SAMPLES = 10;
 export const HEAP_CAP_GUARD_FRACTION = 0.85;
 /** Default `--max-old-space-size` for each audit process, MiB. */
 export const DEFAULT_HEAP_CAP_MB = 1536;
+/**
+ * The smallest `--heap-cap` accepted, MiB. Measured on the no-op audit (Node 20.20): at 12 MiB and
+ * below the audit processes abort before their audit starts (and vitest waited for them forever); at
+ * 16 MiB the no-op itself ran out of heap; from 24 MiB it passes.
+ */
+export const MIN_HEAP_CAP_MB = 32;
 /** An audit with no new sample for this long is killed and reported as hung, ms. */
 export const DEFAULT_HANG_TIMEOUT_MS = 60_000;
+/**
+ * The watchdog's patience follows the window an audit is in: at least this many times as long as the
+ * window should take at the rate of the one before it, so a slow but healthy subject (1 ms steps, or
+ * --steps 1e15) is never called hung.
+ */
+export const HANG_WINDOW_FACTOR = 4;
 
 /**
  * Diagnosis (heap snapshots of failing audits). A snapshot takes ~2x the heap on disk and ~5x its size

@@ -1,6 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { DEFAULT_HANG_TIMEOUT_MS, DEFAULT_HEAP_CAP_MB, DEFAULT_SNAPSHOT_CAP_MB } from '../analysis/constants.ts';
+import {
+  DEFAULT_HANG_TIMEOUT_MS,
+  DEFAULT_HEAP_CAP_MB,
+  DEFAULT_SNAPSHOT_CAP_MB,
+  MIN_HEAP_CAP_MB,
+} from '../analysis/constants.ts';
 import { DEFAULT_SEED } from '../model/options.ts';
 import { AuditConfigError, integerArg, positiveIntegerArg, positiveNumberArg } from '../validate.ts';
 import type { Horizon, Shard } from '../model/audit.ts';
@@ -85,7 +90,7 @@ const OPTIONS = {
     type: 'string',
     arg: 'MB',
     runOnly: true,
-    help: `--max-old-space-size of each audit process (default ${DEFAULT_HEAP_CAP_MB})`,
+    help: `--max-old-space-size of each audit process (default ${DEFAULT_HEAP_CAP_MB}, at least ${MIN_HEAP_CAP_MB})`,
   },
   'hang-timeout': {
     type: 'string',
@@ -258,6 +263,15 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
+function heapCap(mb: number | undefined): number {
+  if (mb !== undefined && mb < MIN_HEAP_CAP_MB) {
+    throw new AuditConfigError(
+      `--heap-cap: at least ${MIN_HEAP_CAP_MB} MB (an audit process needs that to start), got ${mb}`,
+    );
+  }
+  return mb ?? DEFAULT_HEAP_CAP_MB;
+}
+
 /** Parses the command line; throws `AuditConfigError` (exit 2) with one line saying what is wrong. */
 export function parseCli(argv: readonly string[]): CliOptions {
   let parsed;
@@ -306,7 +320,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     json: v.json ?? false,
     seed,
     jobs,
-    heapCapMb: given('heap-cap', positiveIntegerArg) ?? DEFAULT_HEAP_CAP_MB,
+    heapCapMb: heapCap(given('heap-cap', positiveIntegerArg)),
     hangTimeoutMs: (given('hang-timeout', positiveNumberArg) ?? DEFAULT_HANG_TIMEOUT_MS / 1000) * 1000,
     calibration: !v['no-calibration'],
     diagnose: v.diagnose ? 'all' : v['no-diagnose'] ? 'none' : 'failing',

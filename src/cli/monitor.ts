@@ -1,9 +1,23 @@
 import { existsSync, statSync } from 'node:fs';
+import { HANG_WINDOW_FACTOR } from '../analysis/constants.ts';
 import { readStream, type StreamContents } from './stream-reader.ts';
 import { streamPath } from '../protocol.ts';
 
 /** How often the monitor looks at the sample streams, ms. */
 const MONITOR_INTERVAL_MS = 1000;
+
+/**
+ * How long an audit may go without a reading before it counts as hung: the hang timeout, or
+ * HANG_WINDOW_FACTOR times what its current window should take at the rate of the window before it,
+ * whichever is longer. A window of 10 000 one-millisecond steps is then not called hung after 4 s.
+ */
+export function patienceMs(stream: StreamContents, hangTimeoutMs: number): number {
+  const window = stream.lastWindow;
+  const [before, last] = stream.samples.slice(-2);
+  if (!window || !before || !last || last.at <= before.at || last.ms <= before.ms) return hangTimeoutMs;
+  const msPerUnit = (last.ms - before.ms) / (last.at - before.at);
+  return Math.max(hangTimeoutMs, HANG_WINDOW_FACTOR * msPerUnit * (window.to - window.from));
+}
 
 /** One running audit, as its sample stream shows it. */
 export interface RunningAudit {
@@ -20,7 +34,7 @@ export interface RunningAudit {
 
 /**
  * Watches every audit's sample stream once a second, for two jobs: an audit that has written nothing for
- * `hangTimeoutMs` (and has not ended) is killed, so a subject stuck in a synchronous loop ends as `hung`
+ * its patience (`patienceMs`; and has not ended) is killed, so a subject stuck in a synchronous loop ends as `hung`
  * instead of stalling the run; and the audits still running are handed to `onProgress`.
  */
 export function startMonitor(
@@ -28,8 +42,9 @@ export function startMonitor(
   streamDir: string,
   hangTimeoutMs: number,
   onProgress: (running: readonly RunningAudit[]) => void,
-): { stop(): Set<string> } {
-  const killed = new Set<string>();
+): { stop(): Map<string, number> } {
+  /** Audit files whose process the watchdog killed, and how long it had waited. */
+  const killed = new Map<string, number>();
   const parsed = new Map<string, { mtimeMs: number; stream: StreamContents }>();
   const timer = setInterval(() => {
     const now = Date.now();
@@ -45,10 +60,11 @@ export function startMonitor(
       }
       const { stream } = entry;
       if (stream.ended || !stream.start) continue;
-      if (now - mtimeMs >= hangTimeoutMs) {
+      const patience = patienceMs(stream, hangTimeoutMs);
+      if (now - mtimeMs >= patience) {
         try {
           process.kill(stream.start.pid, 'SIGKILL');
-          killed.add(file);
+          killed.set(file, patience);
         } catch {
           // Already gone: the crash path reports it.
         }

@@ -77,15 +77,26 @@ function recordFromStream(file: string, stream: StreamContents, cause: AuditErro
   };
 }
 
-function causeOfDeath(stream: StreamContents, hung: boolean, outOfHeap: boolean, cli: CliOptions): AuditError {
+/** `hungAfterMs`: how long the watchdog waited before it killed the process, if it did. */
+/** `4 s`, `2.5 s`, `1.2e+5 s`. */
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toPrecision(3))} s`;
+}
+
+function causeOfDeath(
+  stream: StreamContents,
+  hungAfterMs: number | undefined,
+  outOfHeap: boolean,
+  cli: CliOptions,
+): AuditError {
   const at = stream.lastWindow?.from ?? stream.samples.at(-1)?.at;
   const where = stream.lastWindow
     ? ` during units ${stream.lastWindow.from}–${stream.lastWindow.to}`
     : ' before its first reading';
-  if (hung) {
+  if (hungAfterMs !== undefined) {
     return {
       kind: 'hung',
-      message: `no reading for ${cli.hangTimeoutMs / 1000} s${where}; the process was killed`,
+      message: `no reading for ${formatSeconds(hungAfterMs)}${where}; the process was killed`,
       ...(at !== undefined ? { at } : {}),
     };
   }
@@ -204,7 +215,7 @@ export async function runAudits(
     : [...files];
   const monitor = startMonitor(chosen, streamDir, cli.hangTimeoutMs, progress.update);
   const heapTap = tapHeapExhaustion();
-  let killed: Set<string>;
+  let killed: Map<string, number>;
   let outOfHeap: Set<number>;
   try {
     await vitest.runTestSpecifications(specifications);
@@ -241,7 +252,7 @@ export async function runAudits(
     const cause: AuditError =
       testError && !stream.ended
         ? { kind: 'crashed', message: testError }
-        : causeOfDeath(stream, killed.has(file), outOfHeap.has(stream.start.pid), cli);
+        : causeOfDeath(stream, killed.get(file), outOfHeap.has(stream.start.pid), cli);
     records.push(recordFromStream(file, stream, cause)!);
   }
   const end = Date.now();
