@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatRate } from '../src/format.ts';
 import type { AuditEntry, AuditReport } from '../src/model/report.ts';
-import { cli, RUN_TIMEOUT_MS, schemaErrors, type CliRun } from './support/cli.ts';
+import { cli, cliAsync, RUN_TIMEOUT_MS, schemaErrors, type CliRun } from './support/cli.ts';
 
 describe('npm run audit: faults end as errors, and the rest of the run completes', { timeout: 120_000 }, () => {
   // One run for all four faults, beside a healthy audit: their processes must not take the run down.
@@ -378,5 +378,38 @@ describe('npm run audit: the hang watchdog follows the window', { timeout: 120_0
     expect(audit.error).toBeNull();
     expect(audit.verdict).toBe('pass');
     expect(run.status).toBe(0);
+  });
+});
+
+describe('npm run audit: a run owns its output folder', { timeout: 120_000 }, () => {
+  it('refuses a second run on the same --out while the first runs, which then completes unharmed', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'leak-audit-shared-'));
+    const first = cliAsync(['test/faults/slow-steps.audit.ts', '--no-calibration', '--no-diagnose', '--out', out]);
+    for (let i = 0; i < 200 && !existsSync(join(out, '.samples')); i++) await new Promise((r) => setTimeout(r, 50));
+    const second = cli(['audits/calibration/garbage.audit.ts', '--no-calibration', '--out', out]);
+    expect(second.status).toBe(2);
+    expect(second.stderr).toMatch(
+      /^leak-audit: --out .*: another leak-audit run \(pid \d+, started [^)]+\) is using it/m,
+    );
+    const done = await first;
+    expect(done.status).toBe(0);
+    expect(
+      JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')).audits.map((a: { id: string }) => a.id),
+    ).toEqual(['noise-floor-no-op', 'slow-steps']);
+    expect(existsSync(join(out, '.leak-audit.lock'))).toBe(false);
+  });
+
+  it('takes over a lock left by a run that died, and removes the reports it left', () => {
+    const out = mkdtempSync(join(tmpdir(), 'leak-audit-stale-'));
+    writeFileSync(
+      join(out, '.leak-audit.lock'),
+      JSON.stringify({ pid: 2 ** 22 + 1, startedAt: '2026-01-01T00:00:00Z' }),
+    );
+    writeFileSync(join(out, 'pr-comment.md'), '## leak-audit: pass\n');
+    // A configuration error: the reports are written again, saying so, and the old comment is gone.
+    const run = cli(['test/faults/bad-options.audit.ts', '--no-calibration', '--out', out]);
+    expect(run.status).toBe(2);
+    expect(readFileSync(join(out, 'pr-comment.md'), 'utf8')).toMatch(/^## leak-audit: ERROR/);
+    expect(existsSync(join(out, '.leak-audit.lock'))).toBe(false);
   });
 });

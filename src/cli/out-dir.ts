@@ -1,5 +1,10 @@
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PR_COMMENT_FILE } from '../report/github.ts';
+import { HTML_REPORT_FILE } from '../report/html.ts';
+import { JSON_REPORT_FILE } from '../report/json.ts';
+import { JUNIT_REPORT_FILE } from '../report/junit.ts';
+import { MARKDOWN_REPORT_FILE } from '../report/markdown.ts';
 import { fileErrorText } from '../report/write-file.ts';
 import { AuditConfigError } from '../validate.ts';
 
@@ -24,4 +29,74 @@ export function prepareOutDir(outDir: string, given: string): void {
   } catch (e) {
     throw new AuditConfigError(`--out ${given}: cannot write to it: ${fileErrorText(e)}`);
   }
+}
+
+/** The lock file that says which run owns an output folder. */
+export const LOCK_FILE = '.leak-audit.lock';
+/** The report files a run writes: removed when a run takes the folder, so none of them outlives its run. */
+const PREVIOUS_REPORTS = [MARKDOWN_REPORT_FILE, HTML_REPORT_FILE, JSON_REPORT_FILE, JUNIT_REPORT_FILE, PR_COMMENT_FILE];
+
+interface LockContents {
+  readonly pid: number;
+  readonly startedAt: string;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, under another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readLock(path: string): LockContents | null {
+  try {
+    const data = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockContents>;
+    return typeof data.pid === 'number' ? { pid: data.pid, startedAt: String(data.startedAt) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Takes the output folder for this run, or refuses: two runs on one folder would delete each other's
+ * sample streams, rebuild crashed audits from the other run's samples (and kill its pids), and leave
+ * whichever reports were written last. A lock left by a run that died is taken over. Once the folder
+ * is this run's, the previous run's reports are removed, so none is taken for this run's. Returns
+ * the release function, which is safe to call more than once.
+ */
+export function lockOutDir(outDir: string, given: string): () => void {
+  const path = join(outDir, LOCK_FILE);
+  const mine: LockContents = { pid: process.pid, startedAt: new Date().toISOString() };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, JSON.stringify(mine), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
+        throw new AuditConfigError(`--out ${given}: cannot lock it: ${fileErrorText(e)}`);
+      }
+      const holder = readLock(path);
+      if (holder && holder.pid !== process.pid && isAlive(holder.pid)) {
+        throw new AuditConfigError(
+          `--out ${given}: another leak-audit run (pid ${holder.pid}, started ${holder.startedAt}) is using it; wait for it to end, or give another --out`,
+        );
+      }
+      rmSync(path, { force: true }); // left by a run that died
+    }
+  }
+  for (const file of PREVIOUS_REPORTS) {
+    try {
+      rmSync(join(outDir, file), { force: true });
+    } catch {
+      // Not a file (a folder of that name): writing that report will fail, and say so.
+    }
+  }
+  let held = true;
+  return () => {
+    if (held && readLock(path)?.pid === process.pid) rmSync(path, { force: true });
+    held = false;
+  };
 }

@@ -37,7 +37,7 @@ import { renderSummary, terminalChalk } from '../report/terminal.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
 import { concurrencyOf } from './concurrency.ts';
 import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './discover.ts';
-import { prepareOutDir } from './out-dir.ts';
+import { lockOutDir, prepareOutDir } from './out-dir.ts';
 import { runAudits, type AuditRun } from './run-audits.ts';
 import { failedDiagnosis, runDiagnoses, toDiagnose } from './run-diagnoses.ts';
 
@@ -69,6 +69,24 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
     console.log(USAGE);
     return EXIT_OK;
   }
+  const { cli, outDir } = inputs;
+  let release: () => void;
+  try {
+    release = lockOutDir(outDir, cli.out);
+  } catch (e) {
+    if (!(e instanceof AuditConfigError)) throw e;
+    console.error(`leak-audit: ${oneLine(e.message)}`);
+    return EXIT_CONFIG;
+  }
+  try {
+    return await runPipeline(inputs);
+  } finally {
+    release();
+  }
+}
+
+/** Everything after the inputs are read and the output folder is this run's. */
+async function runPipeline(inputs: Inputs): Promise<ExitCode> {
   const { cli, outDir } = inputs;
   let report = cli.mergeReports ? mergeReports(inputs.parts) : await runAndJudge(inputs);
   if (!cli.mergeReports) report = await withDiagnoses(report, cli, outDir);
