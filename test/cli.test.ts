@@ -413,3 +413,72 @@ describe('npm run audit: a run owns its output folder', { timeout: 120_000 }, ()
     expect(existsSync(join(out, '.leak-audit.lock'))).toBe(false);
   });
 });
+
+describe('npm run audit: interrupted', { timeout: 120_000 }, () => {
+  /** Starts the CLI on a long audit; resolves with it once that audit is measuring, and its pid. */
+  async function startLongRun(out: string) {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'audits/calibration/slow-leak.audit.ts',
+        '--no-calibration',
+        '--no-diagnose',
+        '--steps',
+        '36e6',
+        '--out',
+        out,
+      ],
+      { env: { ...process.env, NO_COLOR: '1' }, stdio: 'ignore' },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const stream = join(out, '.samples');
+    for (let attempt = 0; attempt < 400; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const file = existsSync(stream) ? readdirSync(stream).find((f) => f.includes('slow-leak')) : undefined;
+      const lines = file ? readFileSync(join(stream, file), 'utf8').split('\n') : [];
+      if (lines.filter((l) => l.includes('"type":"sample"')).length >= 5) {
+        return { child, exited, auditPid: (JSON.parse(lines[0]!) as { pid: number }).pid };
+      }
+    }
+    throw new Error('the audit did not start measuring');
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('by Ctrl-C: stops its audits, writes the reports of what was measured, marked interrupted, exit 130', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'leak-audit-sigint-'));
+    const { child, exited, auditPid } = await startLongRun(out);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(alive(auditPid)).toBe(false);
+    const report = JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport;
+    expect(report.run.interrupted).toBe('SIGINT');
+    const audit = report.audits.find((a) => a.id === 'calibration-slow-leak')!;
+    expect(audit.error?.kind).toBe('interrupted');
+    expect(audit.samples.length).toBeGreaterThanOrEqual(5);
+    expect(readFileSync(join(out, 'audit-report.md'), 'utf8')).toContain('**Overall: ERROR.**');
+    expect(existsSync(join(out, '.leak-audit.lock'))).toBe(false);
+  });
+
+  it('by kill -9 of the CLI: its audit notices at its next reading and stops', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'leak-audit-sigkill-'));
+    const { child, exited, auditPid } = await startLongRun(out);
+    child.kill('SIGKILL');
+    await exited;
+    let gone = false;
+    for (let attempt = 0; attempt < 100 && !gone; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      gone = !alive(auditPid);
+    }
+    expect(gone).toBe(true);
+  });
+});

@@ -235,7 +235,8 @@ Exit codes: 0 every verdict matches its expectation (a failure whose every diagn
 allowlist entry accepts counts as expected); 1 some do not (or an audit errored, or with --strict
 an allowlist entry expired or matched nothing, or with --fail-on-regression an audit regressed);
 2 a usage or configuration error (bad option, an audit file that fails to load, an invalid budget,
-an --out folder it cannot write to); 3 the harness failed (a report could not be written).`;
+an --out folder it cannot write to, or one another run is using); 3 the harness failed (a report
+could not be written); 130 interrupted (Ctrl-C, SIGTERM): the reports hold what was measured.`;
 
 export function parseHorizon(text: string): Horizon {
   const match = /^([^x]+)(?:x(.+))?$/i.exec(text.trim());

@@ -42,7 +42,7 @@ export function startMonitor(
   streamDir: string,
   hangTimeoutMs: number,
   onProgress: (running: readonly RunningAudit[]) => void,
-): { stop(): Map<string, number> } {
+): { stop(): Map<string, number>; killAll(): void } {
   /** Audit files whose process the watchdog killed, and how long it had waited. */
   const killed = new Map<string, number>();
   const parsed = new Map<string, { mtimeMs: number; stream: StreamContents }>();
@@ -87,6 +87,18 @@ export function startMonitor(
     stop() {
       clearInterval(timer);
       return killed;
+    },
+    /** Kills every audit that has started and not ended (the run is being interrupted). */
+    killAll() {
+      for (const file of files) {
+        const stream = readStream(streamPath(streamDir, file));
+        if (!stream.start || stream.ended) continue;
+        try {
+          process.kill(stream.start.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
     },
   };
 }

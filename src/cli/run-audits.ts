@@ -3,9 +3,11 @@ import { BaseSequencer, createVitest, type Reporter, type TestCase, type TestMod
 import { type RunSettings, SETTINGS_KEY, streamPath } from '../protocol.ts';
 import { readStream, type StreamContents } from './stream-reader.ts';
 import type { AuditError, RawAuditRecord } from '../model/audit.ts';
+import type { InterruptSignal } from '../model/report.ts';
 import { progressReporter } from './progress.ts';
 import type { CliOptions } from './args.ts';
 import type { RunInterval } from './concurrency.ts';
+import { catchInterrupts } from './interrupt.ts';
 import { startMonitor } from './monitor.ts';
 
 /** An audit file that could not be loaded (bad options, a syntax error): a configuration error. */
@@ -20,6 +22,8 @@ export interface AuditRun {
   readonly wallMs: number;
   /** When each audit file ran, as vitest reported its module starting and ending. */
   readonly intervals: ReadonlyMap<string, RunInterval>;
+  /** The signal that interrupted the run, if one did. */
+  readonly interrupted: InterruptSignal | null;
 }
 
 /** With --heapsnapshot-signal, how often a measuring loop lets the event loop (and the signal) in. */
@@ -57,6 +61,23 @@ function tapHeapExhaustion(): { stop(): Set<number> } {
   };
 }
 
+/**
+ * Runs `create` and removes the SIGINT and SIGTERM listeners it added: vitest's logger exits the
+ * process 1 ms after either, which would end the run without a report. The CLI handles both itself
+ * (catchInterrupts).
+ */
+async function withoutExitOnSignal<T>(create: () => Promise<T>): Promise<T> {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const created = await create();
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+    }
+  }
+  return created;
+}
+
 /** Rebuilds the record of an audit whose process never reported: from what it had streamed to disk. */
 function recordFromStream(file: string, stream: StreamContents, cause: AuditError): RawAuditRecord | null {
   if (!stream.start) return null;
@@ -78,6 +99,16 @@ function recordFromStream(file: string, stream: StreamContents, cause: AuditErro
 }
 
 /** `hungAfterMs`: how long the watchdog waited before it killed the process, if it did. */
+function interruptedCause(stream: StreamContents, signal: InterruptSignal): AuditError {
+  const at = stream.lastWindow?.from ?? stream.samples.at(-1)?.at;
+  const where = stream.lastWindow ? ` during units ${stream.lastWindow.from}–${stream.lastWindow.to}` : '';
+  return {
+    kind: 'interrupted',
+    message: `the run was interrupted (${signal})${where}; the samples before it are kept`,
+    ...(at !== undefined ? { at } : {}),
+  };
+}
+
 /** `4 s`, `2.5 s`, `1.2e+5 s`. */
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toPrecision(3))} s`;
@@ -203,9 +234,8 @@ export async function runAudits(
   }
   const onSignal = cli.heapsnapshotSignal ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [];
   const options = vitestOptions(cli, settings, collector, onSignal);
-  const vitest = await createVitest(
-    'test',
-    cli.shard ? { ...options, shard: `${cli.shard.index}/${cli.shard.count}` } : options,
+  const vitest = await withoutExitOnSignal(() =>
+    createVitest('test', cli.shard ? { ...options, shard: `${cli.shard.index}/${cli.shard.count}` } : options),
   );
   const project = vitest.getRootProject();
   const specifications = files.map((file) => project.createSpecification(file));
@@ -215,16 +245,27 @@ export async function runAudits(
     : [...files];
   const monitor = startMonitor(chosen, streamDir, cli.hangTimeoutMs, progress.update);
   const heapTap = tapHeapExhaustion();
+  const interrupts = catchInterrupts(
+    () => {
+      monitor.killAll();
+      void vitest.cancelCurrentRun('keyboard-input');
+    },
+    () => monitor.killAll(),
+  );
   let killed: Map<string, number>;
   let outOfHeap: Set<number>;
   try {
     await vitest.runTestSpecifications(specifications);
   } finally {
     await vitest.close();
+    // Whatever was still starting when the run was interrupted.
+    if (interrupts.signal()) monitor.killAll();
+    interrupts.stop();
     killed = monitor.stop();
     progress.done();
     outOfHeap = heapTap.stop();
   }
+  const interrupted = interrupts.signal();
 
   const records: RawAuditRecord[] = [];
   const loadErrors: LoadError[] = [];
@@ -237,6 +278,10 @@ export async function runAudits(
     const stream = readStream(streamPath(streamDir, file));
     const module = modules.find((m) => m.moduleId === file);
     const moduleErrors = module ? errorMessages(module.errors()) : '';
+    if (!stream.start && interrupted) {
+      loadErrors.push({ file, message: `not run: the run was interrupted (${interrupted}) before it started` });
+      continue;
+    }
     if (!stream.start) {
       // Never reached its measurement: it failed to load, or declared no audit.
       const message =
@@ -249,8 +294,9 @@ export async function runAudits(
       continue;
     }
     const testError = testErrors.get(file);
-    const cause: AuditError =
-      testError && !stream.ended
+    const cause: AuditError = interrupted
+      ? interruptedCause(stream, interrupted)
+      : testError && !stream.ended
         ? { kind: 'crashed', message: testError }
         : causeOfDeath(stream, killed.get(file), outOfHeap.has(stream.start.pid), cli);
     records.push(recordFromStream(file, stream, cause)!);
@@ -258,5 +304,5 @@ export async function runAudits(
   const end = Date.now();
   // A module whose process died may never report its end: it ran, at most, until the run ended.
   const intervals = new Map([...started].map(([file, at]) => [file, { start: at, end: ended.get(file) ?? end }]));
-  return { records, loadErrors, wallMs: end - start, intervals };
+  return { records, loadErrors, wallMs: end - start, intervals, interrupted };
 }

@@ -89,7 +89,8 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
 async function runPipeline(inputs: Inputs): Promise<ExitCode> {
   const { cli, outDir } = inputs;
   let report = cli.mergeReports ? mergeReports(inputs.parts) : await runAndJudge(inputs);
-  if (!cli.mergeReports) report = await withDiagnoses(report, cli, outDir);
+  // An interrupted run reports what it measured, now: no diagnosis runs after it.
+  if (!cli.mergeReports && !report.run.interrupted) report = await withDiagnoses(report, cli, outDir);
   report = withAllowlist(report, inputs.allowlist);
   report = withBaseline(report, inputs.baseline, cli.baseline);
   const unwritten = writeReports(report, cli, outDir);
@@ -181,6 +182,7 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
       peakConcurrency: Math.max(1, ...entries.map((e) => e.concurrency)),
       heapCapMb: cli.heapCapMb,
       heapsnapshotSignal: cli.heapsnapshotSignal,
+      interrupted: run.interrupted,
       diagnose: cli.diagnose,
       shard: cli.shard ?? null,
       parts: null,

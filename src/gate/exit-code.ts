@@ -18,7 +18,11 @@ export const EXIT_CONFIG = 2;
  */
 export const EXIT_HARNESS = 3;
 
-export type ExitCode = typeof EXIT_OK | typeof EXIT_UNMET | typeof EXIT_CONFIG | typeof EXIT_HARNESS;
+/** The run was interrupted (Ctrl-C, SIGTERM): 128 + SIGINT, as a shell reports it. */
+export const EXIT_INTERRUPTED = 130;
+
+export type ExitCode =
+  typeof EXIT_OK | typeof EXIT_UNMET | typeof EXIT_CONFIG | typeof EXIT_HARNESS | typeof EXIT_INTERRUPTED;
 
 /** What the gate is asked to enforce beyond the verdicts (from the command line). */
 export interface GatePolicy {
@@ -40,12 +44,18 @@ export function unmetAudits(report: AuditReport): AuditEntry[] {
 }
 
 /**
- * The exit code and the lines that explain it. Configuration errors come first and alone: nothing
+ * The exit code and the lines that explain it. An interrupted run says only that. Configuration errors
+ * come next and alone: nothing
  * else the run says can be trusted when its setup was wrong. Otherwise stale allowlist entries and
  * regressions are always told, and fail the run only under `strict` and `failOnRegression`.
  */
 export function gateOutcome(report: AuditReport, policy: GatePolicy): GateOutcome {
   const { configErrors } = report.summary;
+  const { interrupted } = report.run;
+  if (interrupted) {
+    const why = `the run was interrupted (${interrupted}); the reports hold what was measured before it`;
+    return { code: EXIT_INTERRUPTED, messages: [why] };
+  }
   if (configErrors.length > 0) return { code: EXIT_CONFIG, messages: configErrors };
   const stale = report.allowlist?.entries.filter((e) => e.status !== 'matched') ?? [];
   const regressions = report.baseline?.comparisons.filter((c) => c.change === 'regressed') ?? [];

@@ -121,7 +121,8 @@ export interface Sample {
   readonly spaces: Readonly<Record<string, number>>;
 }
 
-export type ErrorKind = 'setup' | 'threw' | 'non-finite' | 'heap-exhausted' | 'hung' | 'crashed';
+/** `interrupted`: the run was stopped (Ctrl-C, SIGTERM, or the CLI was killed) while the audit ran. */
+export type ErrorKind = 'setup' | 'threw' | 'non-finite' | 'heap-exhausted' | 'hung' | 'crashed' | 'interrupted';
 
 export interface AuditError {
   readonly kind: ErrorKind;

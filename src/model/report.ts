@@ -8,6 +8,9 @@ import type { SeriesVerdict } from '../analysis/series.ts';
 import type { Diagnosis } from '../diagnosis/types.ts';
 import type { AuditError, Expectation, RawAuditRecord, Sample, Shard, StopReason, Verdict, Workload } from './audit.ts';
 
+/** The signals the CLI stops on, writing what was measured. */
+export type InterruptSignal = 'SIGINT' | 'SIGTERM';
+
 export interface SlopeEntry {
   /** Steady-state growth per unit (`unit`): per step, per instance-step (batch) or per cycle (churn). */
   readonly bytesPerUnit: number;
@@ -109,6 +112,11 @@ export interface AuditReport {
     readonly heapCapMb: number;
     /** --heapsnapshot-signal: the audits let the event loop run between windows once a second. */
     readonly heapsnapshotSignal: boolean;
+    /**
+     * The signal that interrupted the run: the audits it stopped are errors of kind `interrupted`, those
+     * it kept from starting are listed as not run. Optional: reports from before it lack it.
+     */
+    readonly interrupted?: InterruptSignal | null;
     /** Which audits got a heap-snapshot diagnosis: the failing ones, all (--diagnose), none (--no-diagnose). */
     readonly diagnose: 'failing' | 'all' | 'none';
     /** --shard: this report holds one part of a run's audit files; --merge-reports builds the whole. */

@@ -59,13 +59,16 @@ function runUrl(env: NodeJS.ProcessEnv): string | null {
 export function renderPrComment(report: AuditReport, env: NodeJS.ProcessEnv = process.env): string {
   const unmet = unmetAudits(report);
   const regressions = report.baseline?.comparisons.filter((c) => c.change === 'regressed') ?? [];
-  const notRun = report.summary.configErrors;
+  const notRun = [
+    ...(report.run.interrupted ? [`the run was interrupted (${report.run.interrupted})`] : []),
+    ...report.summary.configErrors,
+  ];
   const ok = unmet.length === 0 && regressions.length === 0;
   const outcome = notRun.length > 0 || report.audits.length === 0 ? 'ERROR' : ok ? 'pass' : 'FAIL';
   const lines = [
     `## leak-audit: ${outcome}`,
     '',
-    ...(notRun.length ? ['**Did not run** (configuration errors; the verdicts below are not the whole run):', ''] : []),
+    ...(notRun.length ? ['**Did not run** (the verdicts below are not the whole run):', ''] : []),
     ...notRun.map((m) => `- ${markdownInline(m)}`),
     ...(notRun.length ? [''] : []),
     `${report.summary.expectationsMet}/${report.summary.audits} audits gave the verdict expected of them` +

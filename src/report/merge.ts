@@ -96,6 +96,7 @@ export function mergeReports(parts: readonly LoadedReport[]): AuditReport {
       jobs: Math.max(...runs.map((r) => r.jobs)),
       peakConcurrency: Math.max(...runs.map((r) => r.peakConcurrency)),
       heapsnapshotSignal: runs.some((r) => r.heapsnapshotSignal),
+      interrupted: runs.find((r) => r.interrupted)?.interrupted ?? null,
       // 'none' only if no part diagnosed: an allowlist entry can then match nothing, and is not stale.
       diagnose: runs.some((r) => r.diagnose === 'all')
         ? 'all'

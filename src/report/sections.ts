@@ -97,7 +97,10 @@ export function reportContent(report: AuditReport): ReportContent {
   const planted = report.audits.filter((e) => e.role !== 'subject');
   const s = score(report.audits);
   const within = subjects.filter((e) => e.verdict === 'pass').length;
-  const notRun = report.summary.configErrors;
+  const interrupted = report.run.interrupted
+    ? [`the run was interrupted (${report.run.interrupted}): audits it stopped are errors, with the samples they had`]
+    : [];
+  const notRun = [...interrupted, ...report.summary.configErrors];
   const nothingRan = report.audits.length === 0;
   const overall =
     notRun.length > 0 || nothingRan || report.audits.some((e) => e.verdict === 'error')

@@ -46,6 +46,9 @@ interface Measurement {
   subjects: Subject[];
   /** Units done. */
   done: number;
+  /** The process that started this one (the CLI); if it goes, the audit stops and exits. */
+  readonly parentPid: number;
+  orphaned: boolean;
   stopReason: StopReason | null;
   error: AuditError | null;
   collection: RawAuditRecord['collection'];
@@ -67,7 +70,9 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
   if (!m.error) await measureWindows(input, m);
   if (!m.error && input.options.workload === 'churn') await probeChurn(m);
   tearDown(m);
-  return finish(input, m);
+  const record = finish(input, m);
+  if (m.orphaned) process.exit(1);
+  return record;
 }
 
 function begin(input: MeasureInput): Measurement {
@@ -90,6 +95,8 @@ function begin(input: MeasureInput): Measurement {
     timings: { startupMs: process.uptime() * 1000, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
     subjects: [],
     done: 0,
+    parentPid: process.ppid,
+    orphaned: false,
     stopReason: null,
     error: null,
     collection: null,
@@ -152,6 +159,13 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
     timings.loopMs += windowMs;
     m.done = at;
     const heapUsed = read(at);
+    if (process.ppid !== m.parentPid) {
+      // The CLI was killed (kill -9): nobody will read this audit, and nothing else would stop it.
+      m.error = { kind: 'interrupted', message: 'the CLI that started this audit is gone; it stopped', at };
+      m.stopReason = 'error';
+      m.orphaned = true;
+      return;
+    }
     if (!plan.isUniform(at)) continue;
     if (at === plan.firstUniform) plan.widen(windowMs, at - from);
 
