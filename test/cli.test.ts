@@ -322,6 +322,15 @@ describe('npm run audit: configuration errors exit 2 with one clear line', { tim
     expect(run.report().summary.configErrors).toHaveLength(1);
   });
 
+  it('names the audit file and the import when a relative import is missing', () => {
+    const run = cli(['test/faults/missing-import.audit.ts', '--no-calibration']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(
+      /test\/faults\/missing-import\.audit\.ts: Cannot find module '\.\/no-such-module\.ts' imported from .*test\/faults\/missing-import\.audit\.ts/,
+    );
+    expect(run.stderr).not.toContain('vitest/dist');
+  });
+
   it('prints help', () => {
     const run = cli(['--help']);
     expect(run.status).toBe(0);

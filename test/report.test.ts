@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reportAdvice } from '../src/report/advice.ts';
+import { reportAdvice, retainedBy } from '../src/report/advice.ts';
 import { entry, reportOf } from './support/report.ts';
 import { renderMarkdown } from '../src/report/markdown.ts';
 import { score } from '../src/report/score.ts';
@@ -50,6 +50,19 @@ describe('findings', () => {
       warmup: { steps: 1000, bytes: 20 * 2 ** 20, settled: true },
     });
     expect(reportAdvice([churn]).map((f) => f.priority)).toEqual(['P1', 'P2']);
+  });
+
+  it('reports a large one-time rise off the heap too (a 2 GiB buffer pool showed in no finding)', () => {
+    const pool = entry('pool', { offHeap: { ...entry('pool').offHeap, warmupBytes: 2 * 2 ** 30 } });
+    const [advice] = reportAdvice([pool]);
+    expect(advice).toMatchObject({ priority: 'P2', auditId: 'pool' });
+    expect(advice!.what).toMatch(/^large one-time off-heap warm-up: 2\.00 GiB/);
+  });
+
+  it('does not tell an errored audit to use --diagnose, which never diagnoses one', () => {
+    const errored = entry('pid', { verdict: 'error', expectationMet: false, error: { kind: 'threw', message: 'x' } });
+    expect(retainedBy(errored)).toBe('not diagnosed: an audit that errored (threw) is never diagnosed; fix that first');
+    expect(retainedBy(entry('ok'))).toMatch(/--diagnose/);
   });
 });
 

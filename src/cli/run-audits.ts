@@ -36,7 +36,7 @@ const SIGNAL_YIELD_MS = 1000;
 export const TSX_LOADER = import.meta.resolve('tsx');
 
 /** Modules vitest should not transform: all but the audit files themselves. */
-const NOT_AN_AUDIT_FILE = /^(?!.*\.audit\.[cm]?[jt]s$)/;
+const NOT_AN_AUDIT_FILE = /^(?!\.{1,2}\/)(?!.*\.audit\.[cm]?[jt]s$)/;
 
 /**
  * Notes the pids of audit processes that V8 aborted for lack of heap. Their stderr reaches this process

@@ -26,6 +26,9 @@ export function countGrowth(f: Finding, unit: string): string {
 /** The retainer a heap-snapshot diagnosis named (its top finding), or why there is none. */
 export function retainedBy(e: AuditEntry): string {
   const d = e.diagnosis;
+  if (!d && e.verdict === 'error') {
+    return `not diagnosed: an audit that errored (${e.error?.kind ?? 'error'}) is never diagnosed; fix that first`;
+  }
   if (!d) return NOT_DIAGNOSED;
   const top = d.findings[0];
   if (top) {
@@ -119,6 +122,17 @@ const RULES: readonly ((e: AuditEntry) => Advice | null)[] = [
           auditId: e.id,
           what: `large one-time warm-up: ${formatBytes(e.warmup.bytes)} by step ${Math.round(e.warmup.steps).toLocaleString('en')}${e.plateau ? ', then flat' : ''}`,
           retainedBy: 'built once (tables, caches filled to a bound, JIT): not a leak',
+          suggestion: 'fine for one instance; multiply by instances alive at once before a Monte Carlo batch',
+        }
+      : null,
+  // The same off the heap: buffers and typed arrays allocated once (a 2 GiB pool showed in no finding).
+  (e) =>
+    e.offHeap.warmupBytes >= LARGE_WARMUP_BYTES
+      ? {
+          priority: 'P2',
+          auditId: e.id,
+          what: `large one-time off-heap warm-up: ${formatBytes(e.offHeap.warmupBytes)} (external: Buffers, typed arrays)`,
+          retainedBy: 'allocated once, outside the V8 heap: not a leak',
           suggestion: 'fine for one instance; multiply by instances alive at once before a Monte Carlo batch',
         }
       : null,
