@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -489,5 +489,14 @@ describe('npm run audit: interrupted', { timeout: 120_000 }, () => {
       gone = !alive(auditPid);
     }
     expect(gone).toBe(true);
+  });
+});
+
+describe('npm run audit: processes a subject starts', { timeout: 120_000 }, () => {
+  it('do not outlive the audit', () => {
+    const run = cli(['test/faults/leaves-child.audit.ts', '--no-calibration', '--no-diagnose', '--steps', '20000']);
+    expect(run.report().audits.find((a) => a.id === 'fault-leaves-a-child-process')?.verdict).toBe('pass');
+    const sleeping = spawnSync('pgrep', ['-f', 'sleep 613.25'], { encoding: 'utf8' }).stdout.trim();
+    expect(sleeping).toBe('');
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { HANG_WINDOW_FACTOR } from '../analysis/constants.ts';
+import { descendants, killProcesses } from '../process-tree.ts';
 import { readStream, type StreamContents } from './stream-reader.ts';
 import { streamPath } from '../protocol.ts';
 
@@ -63,6 +64,8 @@ export function startMonitor(
       const patience = patienceMs(stream, hangTimeoutMs);
       if (now - mtimeMs >= patience) {
         try {
+          // Its children first: once it is gone they belong to init, and nothing knows them.
+          killProcesses(descendants(stream.start.pid));
           process.kill(stream.start.pid, 'SIGKILL');
           killed.set(file, patience);
         } catch {
@@ -93,11 +96,7 @@ export function startMonitor(
       for (const file of files) {
         const stream = readStream(streamPath(streamDir, file));
         if (!stream.start || stream.ended) continue;
-        try {
-          process.kill(stream.start.pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
+        killProcesses([...descendants(stream.start.pid), stream.start.pid]);
       }
     },
   };

@@ -4,6 +4,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import { SUBJECT_GLOBAL } from '../protocol.ts';
 import type { DiagnosisPlan, RawDiagnosisRecord, SnapshotTaken } from '../diagnosis/types.ts';
 import type { ResolvedAuditOptions, Setup, Subject } from '../model/audit.ts';
+import { descendants, killProcesses } from '../process-tree.ts';
 import { buildSubjects, describeError, runUnits, teardownAll } from './subjects.ts';
 import { HeapProfile } from './heap-profile.ts';
 import { requireGc } from './sampler.ts';
@@ -65,6 +66,7 @@ export function diagnose(input: DiagnoseInput): RawDiagnosisRecord {
     delete globals[SUBJECT_GLOBAL];
     // The verdict run reports teardown errors; a diagnosis has nothing to add.
     teardownAll(subjects);
+    killProcesses(descendants(process.pid));
   }
   return {
     id: input.id,

@@ -10,6 +10,7 @@ import type {
   StopReason,
   Subject,
 } from '../model/audit.ts';
+import { descendants, killProcesses } from '../process-tree.ts';
 import { proveCollection } from './collection-probe.ts';
 import { SamplePlan } from './plan.ts';
 import { SampleStore } from './sample-store.ts';
@@ -197,6 +198,8 @@ function tearDown(m: Measurement): void {
   const failure = teardownAll(m.subjects);
   if (failure) m.error ??= { kind: 'threw', message: failure };
   measuredSubjects = [];
+  // Processes the subject started and its teardown left running would outlive the run.
+  killProcesses(descendants(process.pid));
 }
 
 function finish(input: MeasureInput, m: Measurement): RawAuditRecord {
