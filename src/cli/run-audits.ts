@@ -99,51 +99,43 @@ function recordFromStream(file: string, stream: StreamContents, cause: AuditErro
 }
 
 /** `hungAfterMs`: how long the watchdog waited before it killed the process, if it did. */
-function interruptedCause(stream: StreamContents, signal: InterruptSignal): AuditError {
-  const at = stream.lastWindow?.from ?? stream.samples.at(-1)?.at;
-  const where = stream.lastWindow ? ` during units ${stream.lastWindow.from}–${stream.lastWindow.to}` : '';
-  return {
-    kind: 'interrupted',
-    message: `the run was interrupted (${signal})${where}; the samples before it are kept`,
-    ...(at !== undefined ? { at } : {}),
-  };
-}
-
 /** `4 s`, `2.5 s`, `1.2e+5 s`. */
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toPrecision(3))} s`;
 }
 
-function causeOfDeath(
-  stream: StreamContents,
-  hungAfterMs: number | undefined,
-  outOfHeap: boolean,
-  cli: CliOptions,
-): AuditError {
+/** What ended an audit that never reported, with where it was and the units done, from its stream. */
+interface Death {
+  /** The signal that interrupted the run, if one did. */
+  readonly interrupted: InterruptSignal | null;
+  /** How long the watchdog waited before it killed the process, if it did. */
+  readonly hungAfterMs: number | undefined;
+  readonly outOfHeap: boolean;
+}
+
+function causeOfDeath(stream: StreamContents, death: Death, cli: CliOptions): AuditError {
   const at = stream.lastWindow?.from ?? stream.samples.at(-1)?.at;
-  const where = stream.lastWindow
-    ? ` during units ${stream.lastWindow.from}–${stream.lastWindow.to}`
-    : ' before its first reading';
-  if (hungAfterMs !== undefined) {
-    return {
-      kind: 'hung',
-      message: `no reading for ${formatSeconds(hungAfterMs)}${where}; the process was killed`,
-      ...(at !== undefined ? { at } : {}),
-    };
-  }
-  if (outOfHeap) {
-    const limit = stream.start ? `, V8 heap limit ${Math.round(stream.start.heapCapBytes / 2 ** 20)} MB` : '';
-    return {
-      kind: 'heap-exhausted',
-      message: `V8 ran out of heap (--heap-cap ${cli.heapCapMb} MB${limit})${where}`,
-      ...(at !== undefined ? { at } : {}),
-    };
-  }
-  return {
-    kind: 'crashed',
-    message: `the audit process died${where} without reporting`,
+  const during = stream.lastWindow ? ` during units ${stream.lastWindow.from}–${stream.lastWindow.to}` : '';
+  const cause = (kind: AuditError['kind'], message: string): AuditError => ({
+    kind,
+    message,
     ...(at !== undefined ? { at } : {}),
-  };
+  });
+  const where = during || ' before its first reading';
+  if (death.interrupted) {
+    return cause(
+      'interrupted',
+      `the run was interrupted (${death.interrupted})${during}; the samples before it are kept`,
+    );
+  }
+  if (death.hungAfterMs !== undefined) {
+    return cause('hung', `no reading for ${formatSeconds(death.hungAfterMs)}${where}; the process was killed`);
+  }
+  if (death.outOfHeap) {
+    const limit = stream.start ? `, V8 heap limit ${Math.round(stream.start.heapCapBytes / 2 ** 20)} MB` : '';
+    return cause('heap-exhausted', `V8 ran out of heap (--heap-cap ${cli.heapCapMb} MB${limit})${where}`);
+  }
+  return cause('crashed', `the audit process died${where} without reporting`);
 }
 
 function errorMessages(errors: readonly { message?: string; name?: string }[]): string {
@@ -294,11 +286,11 @@ export async function runAudits(
       continue;
     }
     const testError = testErrors.get(file);
-    const cause: AuditError = interrupted
-      ? interruptedCause(stream, interrupted)
-      : testError && !stream.ended
+    const death = { interrupted, hungAfterMs: killed.get(file), outOfHeap: outOfHeap.has(stream.start.pid) };
+    const cause: AuditError =
+      !interrupted && testError && !stream.ended
         ? { kind: 'crashed', message: testError }
-        : causeOfDeath(stream, killed.get(file), outOfHeap.has(stream.start.pid), cli);
+        : causeOfDeath(stream, death, cli);
     records.push(recordFromStream(file, stream, cause)!);
   }
   const end = Date.now();
