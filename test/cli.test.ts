@@ -425,14 +425,15 @@ describe('npm run audit: a run owns its output folder', { timeout: 120_000 }, ()
 
 describe('npm run audit: interrupted', { timeout: 120_000 }, () => {
   /** Starts the CLI on a long audit; resolves with it once that audit is measuring, and its pid. */
-  async function startLongRun(out: string) {
+  async function startLongRun(out: string, auditFile = 'audits/calibration/slow-leak.audit.ts') {
+    const name = auditFile.split('/').at(-1)!.replace('.audit.ts', '');
     const child = spawn(
       process.execPath,
       [
         '--import',
         'tsx',
         'src/cli.ts',
-        'audits/calibration/slow-leak.audit.ts',
+        auditFile,
         '--no-calibration',
         '--no-diagnose',
         '--steps',
@@ -446,7 +447,7 @@ describe('npm run audit: interrupted', { timeout: 120_000 }, () => {
     const stream = join(out, '.samples');
     for (let attempt = 0; attempt < 400; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const file = existsSync(stream) ? readdirSync(stream).find((f) => f.includes('slow-leak')) : undefined;
+      const file = existsSync(stream) ? readdirSync(stream).find((f) => f.includes(name)) : undefined;
       const lines = file ? readFileSync(join(stream, file), 'utf8').split('\n') : [];
       if (lines.filter((l) => l.includes('"type":"sample"')).length >= 5) {
         return { child, exited, auditPid: (JSON.parse(lines[0]!) as { pid: number }).pid };
@@ -481,6 +482,19 @@ describe('npm run audit: interrupted', { timeout: 120_000 }, () => {
   it('by kill -9 of the CLI: its audit notices at its next reading and stops', async () => {
     const out = mkdtempSync(join(tmpdir(), 'leak-audit-sigkill-'));
     const { child, exited, auditPid } = await startLongRun(out);
+    child.kill('SIGKILL');
+    await exited;
+    let gone = false;
+    for (let attempt = 0; attempt < 100 && !gone; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      gone = !alive(auditPid);
+    }
+    expect(gone).toBe(true);
+  });
+
+  it('by kill -9 of the CLI, with its audit stuck inside a step: that one ends too', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'leak-audit-sigkill-hung-'));
+    const { child, exited, auditPid } = await startLongRun(out, 'test/faults/hangs.audit.ts');
     child.kill('SIGKILL');
     await exited;
     let gone = false;
