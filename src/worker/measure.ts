@@ -1,6 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { MIN_GUARD_STEADY_SAMPLES } from '../analysis/constants.ts';
-import { analyseColumns } from '../analysis/judge.ts';
+import { analyseColumns, type MemoryColumns } from '../analysis/judge.ts';
 import type {
   AuditError,
   CycleSubject,
@@ -15,7 +15,7 @@ import { proveCollection } from './collection-probe.ts';
 import { SamplePlan } from './plan.ts';
 import { SampleStore } from './sample-store.ts';
 import { activeResources, requireGc, settleAfterGc } from './sampler.ts';
-import { SequentialRule } from './sequential-rule.ts';
+import { SequentialRule, type RuleStop } from './sequential-rule.ts';
 import { SampleStream } from './stream.ts';
 import { buildSubjects, describeError, NonFiniteStepError, runUnits, teardownAll } from './subjects.ts';
 
@@ -171,9 +171,7 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
     if (at === plan.firstUniform) plan.widen(windowMs, at - from);
 
     const d = performance.now();
-    const decision = analyseColumns(store, options).verdict;
-    const guardVerdict = () => analyseColumns(store, options, MIN_GUARD_STEADY_SAMPLES).verdict;
-    const stop = rule.observe(decision, heapUsed, at, guardVerdict);
+    const stop = decide(store, options, rule, heapUsed, at);
     timings.decisionMs += performance.now() - d;
     if (stop) {
       m.stopReason = stop.reason;
@@ -182,6 +180,18 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
     }
   }
   m.stopReason = 'extension-cap';
+}
+
+/** The sequential rule's check after a uniform window: the one decision path, which the rehearsal warms. */
+function decide(
+  columns: MemoryColumns,
+  options: ResolvedAuditOptions,
+  rule: SequentialRule,
+  heapUsed: number,
+  at: number,
+): RuleStop | null {
+  const decision = analyseColumns(columns, options).verdict;
+  return rule.observe(decision, heapUsed, at, () => analyseColumns(columns, options, MIN_GUARD_STEADY_SAMPLES).verdict);
 }
 
 /** Churn: the handles left after the last cycle, and proof that dropped instances are collected. */
@@ -232,7 +242,8 @@ const REHEARSAL_SHAPES: readonly ((x: number) => number)[] = [
 ];
 
 /**
- * Runs the harness's own per-sample work (reading, streaming, and every path of the decision) on
+ * Runs the harness's own per-sample work (reading, streaming, and every path of the decision and the
+ * sequential rule, through the same `decide` the windows use) on
  * throwaway data before the first real reading. Its bytecode, feedback vectors and optimised code are
  * then already on the heap; otherwise they appear during the steady state (~50 KB over the first dozens
  * of samples, then a few KB whenever a new path is first taken), which a short run reads as growth of
@@ -247,11 +258,17 @@ function rehearse(options: ResolvedAuditOptions): void {
     sink.write({ type: 'sample', ...store.sample(k) });
   }
   const at = Float64Array.from({ length: REHEARSAL_SAMPLES }, (_, i) => i * 1000);
+  // One rule per shape, so its confirmations and stops are taken as a real run takes them; a heap
+  // cap of 1 byte sends every check down the heap guard's path as well.
+  const rules = REHEARSAL_SHAPES.map(() => new SequentialRule(REHEARSAL_SAMPLES * 500, Infinity));
+  const guarded = new SequentialRule(REHEARSAL_SAMPLES * 500, 1);
   for (let n = 35; n <= REHEARSAL_SAMPLES; n += 5) {
-    for (const shape of REHEARSAL_SHAPES) {
+    for (const [k, shape] of REHEARSAL_SHAPES.entries()) {
       const heapUsed = at.subarray(0, n).map(shape);
-      analyseColumns({ at: at.subarray(0, n), heapUsed, external: heapUsed }, options);
+      const columns = { at: at.subarray(0, n), heapUsed, external: heapUsed };
+      decide(columns, options, rules[k]!, heapUsed[n - 1]!, n * 1000);
+      decide(columns, options, guarded, heapUsed[n - 1]!, n * 1000);
     }
-    analyseColumns(store, options);
+    decide(store, options, rules[0]!, store.heapUsed[n - 1] ?? 0, n * 1000);
   }
 }
