@@ -26,10 +26,9 @@ export default defineConfig({
           name: 'e2e',
           include: E2E,
           pool: 'forks',
-          // One file at a time: each CLI run already uses every core for its audits. Side by side, the
-          // runs starve each other, an audit's first window then takes over MIN_WINDOW_MS and is not
-          // widened, and a bound reached at 10 % of the plan (fill-to-capacity) was judged a leak at
-          // 180 000 steps: the sequential rule's known weakness (issue 11), not the code under test.
+          // One file at a time: each CLI run already uses every core for its audits, and the harness
+          // sizes an audit's windows from how long its first one took; side by side the runs starve
+          // each other, and their verdicts are not those of the machine a user has.
           fileParallelism: false,
           // Finds a Chromium for the HTML browser test, or says in one line why that test is skipped.
           globalSetup: ['test/support/chromium.ts'],
