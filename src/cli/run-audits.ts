@@ -98,7 +98,6 @@ function recordFromStream(file: string, stream: StreamContents, cause: AuditErro
   };
 }
 
-/** `hungAfterMs`: how long the watchdog waited before it killed the process, if it did. */
 /** `4 s`, `2.5 s`, `1.2e+5 s`. */
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toPrecision(3))} s`;

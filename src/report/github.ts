@@ -3,7 +3,7 @@ import { unmetAudits } from '../gate/exit-code.ts';
 import { retainedBy } from './advice.ts';
 import type { AuditReport } from '../model/report.ts';
 import { markdownCell, markdownInline } from './escape.ts';
-import { summaryLine } from './sections.ts';
+import { notRunOf, summaryLine } from './sections.ts';
 import { writeAtomically } from './write-file.ts';
 
 export const PR_COMMENT_FILE = 'pr-comment.md';
@@ -59,12 +59,9 @@ function runUrl(env: NodeJS.ProcessEnv): string | null {
 export function renderPrComment(report: AuditReport, env: NodeJS.ProcessEnv = process.env): string {
   const unmet = unmetAudits(report);
   const regressions = report.baseline?.comparisons.filter((c) => c.change === 'regressed') ?? [];
-  const notRun = [
-    ...(report.run.interrupted ? [`the run was interrupted (${report.run.interrupted})`] : []),
-    ...report.summary.configErrors,
-  ];
+  const notRun = notRunOf(report);
   const ok = unmet.length === 0 && regressions.length === 0;
-  const outcome = notRun.length > 0 || report.audits.length === 0 ? 'ERROR' : ok ? 'pass' : 'FAIL';
+  const outcome = notRun.length > 0 ? 'ERROR' : ok ? 'pass' : 'FAIL';
   const lines = [
     `## leak-audit: ${outcome}`,
     '',

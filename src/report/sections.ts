@@ -81,6 +81,19 @@ function baselineCell(e: AuditEntry, baseline: BaselineComparison): string {
   return baseline.added.includes(e.id) ? 'new' : 'not compared (an error in one run)';
 }
 
+/**
+ * What the run did not do, one line each: the interruption, the configuration errors (audit files
+ * that did not load, shards missing, budgets refused), or that no audit ran at all. Any of them makes
+ * the outcome ERROR in every report.
+ */
+export function notRunOf(report: AuditReport): string[] {
+  const interrupted = report.run.interrupted
+    ? [`the run was interrupted (${report.run.interrupted}): audits it stopped are errors, with the samples they had`]
+    : [];
+  const notRun = [...interrupted, ...report.summary.configErrors];
+  return notRun.length === 0 && report.audits.length === 0 ? ['no audit ran'] : notRun;
+}
+
 function calibrationNote(planted: readonly AuditEntry[]): string {
   if (planted.length === 0) {
     return 'Calibration: no planted subject ran, so this run cannot say whether its verdicts can be trusted on this machine.';
@@ -97,13 +110,9 @@ export function reportContent(report: AuditReport): ReportContent {
   const planted = report.audits.filter((e) => e.role !== 'subject');
   const s = score(report.audits);
   const within = subjects.filter((e) => e.verdict === 'pass').length;
-  const interrupted = report.run.interrupted
-    ? [`the run was interrupted (${report.run.interrupted}): audits it stopped are errors, with the samples they had`]
-    : [];
-  const notRun = [...interrupted, ...report.summary.configErrors];
-  const nothingRan = report.audits.length === 0;
+  const notRun = notRunOf(report);
   const overall =
-    notRun.length > 0 || nothingRan || report.audits.some((e) => e.verdict === 'error')
+    notRun.length > 0 || report.audits.some((e) => e.verdict === 'error')
       ? 'ERROR'
       : within === subjects.length
         ? 'PASS'
@@ -143,7 +152,7 @@ export function reportContent(report: AuditReport): ReportContent {
       ...(part ? [['Part of run', part] as [string, string]] : []),
     ],
     overall,
-    notRun: nothingRan && notRun.length === 0 ? ['no audit ran'] : notRun,
+    notRun,
     calibrationNote: calibrationNote(planted),
     subjectsWithinBudget: within,
     subjects,

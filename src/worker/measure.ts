@@ -49,7 +49,6 @@ interface Measurement {
   done: number;
   /** The process that started this one (the CLI); if it goes, the audit stops and exits. */
   readonly parentPid: number;
-  orphaned: boolean;
   stopReason: StopReason | null;
   error: AuditError | null;
   collection: RawAuditRecord['collection'];
@@ -72,7 +71,8 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
   if (!m.error && input.options.workload === 'churn') await probeChurn(m);
   tearDown(m);
   const record = finish(input, m);
-  if (m.orphaned) process.exit(1);
+  // Orphaned (the only way a measurement is interrupted from inside): nobody will read the record.
+  if (m.error?.kind === 'interrupted') process.exit(1);
   return record;
 }
 
@@ -97,7 +97,6 @@ function begin(input: MeasureInput): Measurement {
     subjects: [],
     done: 0,
     parentPid: process.ppid,
-    orphaned: false,
     stopReason: null,
     error: null,
     collection: null,
@@ -164,7 +163,6 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
       // The CLI was killed (kill -9): nobody will read this audit, and nothing else would stop it.
       m.error = { kind: 'interrupted', message: 'the CLI that started this audit is gone; it stopped', at };
       m.stopReason = 'error';
-      m.orphaned = true;
       return;
     }
     if (!plan.isUniform(at)) continue;
