@@ -9,9 +9,9 @@ import { fileErrorText } from '../report/write-file.ts';
 import { AuditConfigError } from '../validate.ts';
 
 /**
- * Checks before any audit runs that `--out` is a folder this process can write to (creating it if
- * needed): finding out after an hour of audits that it is read-only, a file, or under one loses the
- * hour. Throws AuditConfigError (exit 2) naming the folder and the cause.
+ * Checks before any audit runs that `--out` is a folder (creating it if needed); lockOutDir's write
+ * of the lock then shows it is writable. Finding out after an hour of audits that it is read-only, a
+ * file, or under one loses the hour. Throws AuditConfigError (exit 2) naming the folder and the cause.
  */
 export function prepareOutDir(outDir: string, given: string): void {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
@@ -21,13 +21,6 @@ export function prepareOutDir(outDir: string, given: string): void {
     mkdirSync(outDir, { recursive: true });
   } catch (e) {
     throw new AuditConfigError(`--out ${given}: cannot create the folder: ${fileErrorText(e)}`);
-  }
-  const probe = join(outDir, `.leak-audit-write-test-${process.pid}`);
-  try {
-    writeFileSync(probe, '');
-    rmSync(probe);
-  } catch (e) {
-    throw new AuditConfigError(`--out ${given}: cannot write to it: ${fileErrorText(e)}`);
   }
 }
 
@@ -76,7 +69,7 @@ export function lockOutDir(outDir: string, given: string): () => void {
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
-        throw new AuditConfigError(`--out ${given}: cannot lock it: ${fileErrorText(e)}`);
+        throw new AuditConfigError(`--out ${given}: cannot write to it: ${fileErrorText(e)}`);
       }
       const holder = readLock(path);
       if (holder && holder.pid !== process.pid && isAlive(holder.pid)) {
