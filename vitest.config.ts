@@ -18,7 +18,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: E2E,
           pool: 'forks',
-          execArgv: ['--expose-gc'],
+          execArgv: ['--expose-gc', '--no-concurrent-array-buffer-sweeping'],
         },
       },
       {

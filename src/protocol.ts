@@ -1,15 +1,15 @@
 /**
  * Everything that crosses the boundary between the CLI (parent) and an audit process (worker), in one
- * place: the settings the parent hands over, the record the worker hands back (vitest's test meta), the
- * events of the sample stream the parent reads while the worker runs, and the global that holds the
- * subject for the diagnosis' heap snapshots. Types and names only, so the worker loads nothing it
- * does not need.
+ * place: the task the parent hands over (an environment variable), the result the worker hands back (a
+ * file), the events of the sample stream the parent reads while the worker runs, and the global that
+ * holds the subject for the diagnosis' heap snapshots. Types and names only, so the worker loads
+ * nothing it does not need.
  */
 import { join } from 'node:path';
 import type { DiagnosisPlan, RawDiagnosisRecord } from './diagnosis/types.ts';
 import type { AuditError, Horizon, RawAuditRecord, ResolvedAuditOptions, Sample, StopReason } from './model/audit.ts';
 
-/** What the CLI hands every audit process (through vitest's `provide` / `inject`). */
+/** What the CLI hands every audit process, inside its ChildTask. */
 export interface RunSettings {
   /** `--steps`: planned steps for every soak and batch audit. */
   readonly steps?: number;
@@ -17,13 +17,6 @@ export interface RunSettings {
   readonly horizon?: Horizon;
   /** `--seed`. */
   readonly seed: number;
-  /** Where each audit streams its samples as NDJSON, one file per audit file. */
-  readonly streamDir?: string;
-  /**
-   * Set for a diagnosis run: the snapshot plan of each audit file to diagnose (by absolute path). An
-   * audit file run with a plan takes heap snapshots instead of measuring.
-   */
-  readonly diagnosis?: Readonly<Record<string, DiagnosisPlan>>;
   /**
    * `--heapsnapshot-signal`: Node writes a snapshot on SIGUSR2 from an event-loop handler, which the
    * synchronous windows never let run: the measuring loop yields once every this many ms.
@@ -31,21 +24,47 @@ export interface RunSettings {
   readonly yieldEveryMs?: number;
 }
 
-/** The key of the settings in vitest's provided context. */
-export const SETTINGS_KEY = 'leakAudit';
+/**
+ * V8's option that sweeps dead ArrayBuffers during the GC that finds them, so that a reading needs one
+ * forced GC, not two (worker/sampler.ts). Every audit process runs with it.
+ */
+export const SYNC_ARRAY_BUFFER_SWEEPING = '--no-concurrent-array-buffer-sweeping';
 
-declare module 'vitest' {
-  interface ProvidedContext {
-    leakAudit: RunSettings;
-  }
+/** Node options of every audit process, before the heap cap and what a run adds. */
+export const AUDIT_PROCESS_FLAGS: readonly string[] = ['--expose-gc', SYNC_ARRAY_BUFFER_SWEEPING];
+
+/** The environment variable through which an audit process receives its ChildTask, as JSON. */
+export const CHILD_TASK_ENV = 'LEAK_AUDIT_TASK';
+
+/** One audit process's whole assignment: one audit file, measured or diagnosed. */
+export interface ChildTask {
+  /** The audit file, as the CLI and the reports name it (the process loads a bundle of it). */
+  readonly file: string;
+  readonly settings: RunSettings;
+  /** Set for a diagnosis run: the process takes heap snapshots by this plan instead of measuring. */
+  readonly diagnosis?: DiagnosisPlan;
+  /** Where the process writes its ChildResult, once, as it ends. */
+  readonly resultFile: string;
+  /** The sample stream (measuring only). */
+  readonly streamFile?: string;
+  /** Bytes of the subject's stdout and stderr kept in its log; the rest is counted, not written. */
+  readonly outputCapBytes: number;
 }
 
-/** What an audit process reports back, as the meta of its one test. */
-declare module '@vitest/runner' {
-  interface TaskMeta {
-    leakAudit?: RawAuditRecord;
-    leakAuditDiagnosis?: RawDiagnosisRecord;
-  }
+/**
+ * What an audit process reports as it ends. A process that dies first reports nothing: the parent then
+ * has its sample stream, its exit code or signal, and its log.
+ */
+export type ChildResult =
+  | { readonly kind: 'measured'; readonly record: RawAuditRecord; readonly output: OutputCount }
+  | { readonly kind: 'diagnosed'; readonly record: RawDiagnosisRecord; readonly output: OutputCount }
+  /** The file did not load, or did not declare exactly one audit with valid options. */
+  | { readonly kind: 'load-error'; readonly message: string; readonly output: OutputCount };
+
+/** How much the subject wrote to stdout and stderr, and how much of it is in the log. */
+export interface OutputCount {
+  readonly bytes: number;
+  readonly droppedBytes: number;
 }
 
 /**

@@ -26,8 +26,17 @@ export function prepareOutDir(outDir: string, given: string): void {
 
 /** The lock file that says which run owns an output folder. */
 export const LOCK_FILE = '.leak-audit.lock';
-/** The report files a run writes: removed when a run takes the folder, so none of them outlives its run. */
-const PREVIOUS_REPORTS = [MARKDOWN_REPORT_FILE, HTML_REPORT_FILE, JSON_REPORT_FILE, JUNIT_REPORT_FILE, PR_COMMENT_FILE];
+/** The folder of the subjects' stdout and stderr, one log per audit file that wrote any. */
+export const LOG_DIR = 'logs';
+/** What a run writes: removed when a run takes the folder, so none of it outlives its run. */
+const PREVIOUS_REPORTS = [
+  MARKDOWN_REPORT_FILE,
+  HTML_REPORT_FILE,
+  JSON_REPORT_FILE,
+  JUNIT_REPORT_FILE,
+  PR_COMMENT_FILE,
+  LOG_DIR,
+];
 
 interface LockContents {
   readonly pid: number;
@@ -82,7 +91,7 @@ export function lockOutDir(outDir: string, given: string): () => void {
   }
   for (const file of PREVIOUS_REPORTS) {
     try {
-      rmSync(join(outDir, file), { force: true });
+      rmSync(join(outDir, file), { force: true, recursive: file === LOG_DIR });
     } catch {
       // Not a file (a folder of that name): writing that report will fail, and say so.
     }

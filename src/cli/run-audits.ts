@@ -1,14 +1,18 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { BaseSequencer, createVitest, type Reporter, type TestCase, type TestModule } from 'vitest/node';
-import { type RunSettings, SETTINGS_KEY, streamPath } from '../protocol.ts';
+import { join, relative } from 'node:path';
+import { BaseSequencer, createVitest, type Reporter } from 'vitest/node';
+import { AUDIT_PROCESS_FLAGS, streamPath, type ChildTask, type RunSettings } from '../protocol.ts';
 import { readStream, type StreamContents } from './stream-reader.ts';
-import type { AuditError, RawAuditRecord } from '../model/audit.ts';
+import type { AuditError, RawAuditRecord, SubjectOutput } from '../model/audit.ts';
 import type { InterruptSignal } from '../model/report.ts';
+import { auditPool, type ChildEnd } from './audit-pool.ts';
+import { bundleAudits } from './bundle.ts';
 import { progressReporter } from './progress.ts';
 import type { CliOptions } from './args.ts';
 import type { RunInterval } from './concurrency.ts';
 import { catchInterrupts } from './interrupt.ts';
 import { startMonitor } from './monitor.ts';
+import { LOG_DIR } from './out-dir.ts';
 
 /** An audit file that could not be loaded (bad options, a syntax error): a configuration error. */
 export interface LoadError {
@@ -30,33 +34,98 @@ export interface AuditRun {
 const SIGNAL_YIELD_MS = 1000;
 
 /**
- * tsx's loader by absolute URL: `--import tsx` would resolve from the working directory, which in a
- * repository that installed leak-audit need not see leak-audit's own dependencies.
+ * Bytes of each subject's stdout and stderr kept in its log (`<out>/logs/`); past it the output is
+ * counted, not written, so a subject that prints on every step cannot fill the disk.
+ */
+export const OUTPUT_CAP_BYTES = 16 * 2 ** 20;
+
+/**
+ * tsx's loader by absolute URL, for the harness's own helper processes (the snapshot analysis): `--import
+ * tsx` would resolve from the working directory, which in a repository that installed leak-audit need
+ * not see leak-audit's own dependencies. Audit processes load a JavaScript bundle and need no loader.
  */
 export const TSX_LOADER = import.meta.resolve('tsx');
 
-/** Modules vitest should not transform: all but the audit files themselves. */
-const NOT_AN_AUDIT_FILE = /^(?!\.{1,2}\/)(?!.*\.audit\.[cm]?[jt]s$)/;
+/** V8's words when it aborts for lack of heap, as its process's stderr (the log) ends with them. */
+const OUT_OF_HEAP = /heap out of memory|Last few GCs/;
+
+/** Where a run keeps its audit files' bundles, results and the subjects' output. */
+export interface RunDirs {
+  readonly buildDir: string;
+  readonly logDir: string;
+}
+
+/** A subject's log file: its audit file's path, made into one file name. */
+export function logPath(logDir: string, auditFile: string): string {
+  const name = relative(process.cwd(), auditFile)
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^_+/, '');
+  return join(logDir, `${name}.log`);
+}
+
+/** What a run of audit processes needs besides the files: what each one does, and with which Node options. */
+export interface ProcessRun {
+  readonly files: readonly string[];
+  readonly cli: Pick<CliOptions, 'heapCapMb' | 'jobs'>;
+  /** Run only vitest's share of the files for this shard. */
+  readonly shard?: CliOptions['shard'];
+  readonly dirs: RunDirs;
+  readonly task: (file: string) => Omit<ChildTask, 'resultFile'>;
+  readonly execArgv: readonly string[];
+  readonly reporters: readonly Reporter[];
+  readonly onEnd: (end: ChildEnd) => void;
+}
 
 /**
- * Notes the pids of audit processes that V8 aborted for lack of heap. Their stderr reaches this process
- * through vitest; V8 prints `[pid:0x…]` in its "Last few GCs" block before "heap out of memory". The text
- * still goes to the terminal.
+ * Runs audit files through vitest, each in a bare audit process of its own (cli/audit-pool.ts), with
+ * --shard as vitest splits the files. Returns the vitest instance, running, and the files it chose;
+ * `run()` then runs them.
  */
-function tapHeapExhaustion(): { stop(): Set<number> } {
-  const pids = new Set<number>();
-  const original = process.stderr.write;
-  process.stderr.write = function (this: typeof process.stderr, chunk: unknown, ...rest: unknown[]) {
-    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
-    if (text.includes('Last few GCs') || text.includes('heap out of memory')) {
-      for (const match of text.matchAll(/\[(\d+):0x[0-9a-f]+\]/g)) pids.add(Number(match[1]));
-    }
-    return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as typeof process.stderr.write;
+export async function auditVitest(p: ProcessRun) {
+  const bundles = new Map<string, string>();
+  const buildErrors = new Map<string, string>();
+  const pool = auditPool({
+    bundles,
+    buildErrors,
+    execArgv: [...AUDIT_PROCESS_FLAGS, `--max-old-space-size=${p.cli.heapCapMb}`, ...p.execArgv],
+    task: p.task,
+    workDir: p.dirs.buildDir,
+    logFile: (file) => logPath(p.dirs.logDir, file),
+    onEnd: p.onEnd,
+  });
+  const vitest = await withoutExitOnSignal(() =>
+    createVitest('test', {
+      watch: false,
+      config: false,
+      include: ['**/*.audit.ts'],
+      pool,
+      isolate: true,
+      fileParallelism: true,
+      maxWorkers: p.cli.jobs,
+      // No reporter at all would be vitest's default one, whose output is not ours to print.
+      reporters: p.reporters.length > 0 ? [...p.reporters] : [{}],
+      passWithNoTests: true,
+      ...(p.shard ? { shard: `${p.shard.index}/${p.shard.count}` } : {}),
+    }),
+  );
+  const project = vitest.getRootProject();
+  const specifications = p.files.map((file) => project.createSpecification(file));
+  // The pool takes this shard's files itself; the same sequencer says which, for the bookkeeping.
+  const chosen = p.shard
+    ? (await new BaseSequencer(vitest).shard(specifications)).map((s) => s.moduleId).sort()
+    : [...p.files];
+  const built = await bundleAudits(chosen, p.dirs.buildDir);
+  for (const [file, bundle] of built.bundles) bundles.set(file, bundle);
+  for (const [file, error] of built.errors) buildErrors.set(file, error);
   return {
-    stop() {
-      process.stderr.write = original;
-      return pids;
+    vitest,
+    chosen,
+    run: async () => {
+      try {
+        await vitest.runTestSpecifications(specifications);
+      } finally {
+        await vitest.close();
+      }
     },
   };
 }
@@ -110,6 +179,8 @@ interface Death {
   /** How long the watchdog waited before it killed the process, if it did. */
   readonly hungAfterMs: number | undefined;
   readonly outOfHeap: boolean;
+  /** How the process ended (exit code or signal, its last error line), when known. */
+  readonly exit: string | null;
 }
 
 function causeOfDeath(stream: StreamContents, death: Death, cli: CliOptions): AuditError {
@@ -134,58 +205,36 @@ function causeOfDeath(stream: StreamContents, death: Death, cli: CliOptions): Au
     const limit = stream.start ? `, V8 heap limit ${Math.round(stream.start.heapCapBytes / 2 ** 20)} MB` : '';
     return cause('heap-exhausted', `V8 ran out of heap (--heap-cap ${cli.heapCapMb} MB${limit})${where}`);
   }
-  return cause('crashed', `the audit process died${where} without reporting`);
+  return cause('crashed', `${death.exit ?? 'the audit process died'}${where}, without reporting`);
 }
 
-function errorMessages(errors: readonly { message?: string; name?: string }[]): string {
-  return errors.map((e) => `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(e)}`).join('; ');
+/** The last line of an audit process's output that looks like an error, to say how it died. */
+function lastErrorLine(logTail: string): string | null {
+  const lines = logTail.split('\n').map((l) => l.trim());
+  const line = lines.reverse().find((l) => /^(\w*Error|Uncaught|FATAL)\b|Error:/.test(l));
+  return line ? line.slice(0, 300) : null;
 }
 
-/**
- * The vitest configuration of every audit and diagnosis run: forks pool, one process per file,
- * `--expose-gc` and the heap cap.
- */
-export function vitestOptions(
-  cli: CliOptions,
-  settings: RunSettings,
-  reporter: Reporter,
-  extraExecArgv: readonly string[] = [],
-): Parameters<typeof createVitest>[1] {
-  return {
-    watch: false,
-    config: false,
-    include: ['**/*.audit.ts'],
-    pool: 'forks',
-    isolate: true,
-    fileParallelism: true,
-    maxWorkers: cli.jobs,
-    // Everything but the audit files loads natively (TypeScript through tsx): vite's transform routes
-    // each imported binding through a getter, which made controller hot loops ~45 % slower.
-    execArgv: ['--expose-gc', `--max-old-space-size=${cli.heapCapMb}`, ...extraExecArgv, '--import', TSX_LOADER],
-    server: { deps: { external: [NOT_AN_AUDIT_FILE] } },
-    reporters: [reporter],
-    provide: { [SETTINGS_KEY]: settings },
-    passWithNoTests: true,
-  };
+/** How an audit process that wrote no result ended: exit code or signal, and its last error line. */
+function exitText(end: ChildEnd): string {
+  const how = end.signal ? `was ended by ${end.signal}` : `exited with code ${end.exitCode}`;
+  const line = lastErrorLine(end.logTail);
+  return `the audit process ${how}${line ? ` (${line})` : ''}`;
 }
 
 /**
- * Runs the audit files (with --shard, vitest's choice of them for that shard) through vitest's Node API:
- * forks pool, one process per file, `--expose-gc` and a heap cap. Collects each audit's record (test
- * meta), and for audits that never reported (killed, out of heap, crashed) rebuilds it from the sample
- * stream they left on disk.
+ * Runs the audit files (with --shard, vitest's choice of them for that shard), each in its own bare
+ * audit process: `--expose-gc`, the heap cap, one bundle. Collects each audit's record, and for audits
+ * that never reported (killed, out of heap, crashed) rebuilds it from the sample stream they left on disk.
  */
-export async function runAudits(
-  files: readonly string[],
-  cli: CliOptions,
-  streamDir: string,
-  snapshotDir: string,
-): Promise<AuditRun> {
+export async function runAudits(files: readonly string[], cli: CliOptions, outDir: string): Promise<AuditRun> {
+  const streamDir = join(outDir, '.samples');
+  const snapshotDir = join(outDir, 'snapshots');
+  const dirs: RunDirs = { buildDir: join(outDir, '.build'), logDir: join(outDir, LOG_DIR) };
   rmSync(streamDir, { recursive: true, force: true });
+  rmSync(dirs.buildDir, { recursive: true, force: true });
   const start = Date.now();
-  const reported = new Map<string, RawAuditRecord>();
-  const testErrors = new Map<string, string>();
-  let modules: readonly TestModule[] = [];
+  const ends = new Map<string, ChildEnd>();
   const started = new Map<string, number>();
   const ended = new Map<string, number>();
   const collector: Reporter = {
@@ -195,19 +244,9 @@ export async function runAudits(
     onTestModuleEnd(testModule) {
       ended.set(testModule.moduleId, Date.now());
     },
-    onTestCaseResult(testCase: TestCase) {
-      const record = testCase.meta().leakAudit;
-      if (record) reported.set(testCase.module.moduleId, record);
-      const errors = testCase.result().errors;
-      if (errors?.length) testErrors.set(testCase.module.moduleId, errorMessages(errors));
-    },
-    onTestRunEnd(testModules) {
-      modules = testModules;
-    },
   };
   const settings: RunSettings = {
     seed: cli.seed,
-    streamDir,
     ...(cli.heapsnapshotSignal ? { yieldEveryMs: SIGNAL_YIELD_MS } : {}),
     ...(cli.steps !== undefined ? { steps: cli.steps } : {}),
     ...(cli.horizon ? { horizon: cli.horizon } : {}),
@@ -223,19 +262,17 @@ export async function runAudits(
       `Heap snapshots on demand: kill -USR2 <pid of a running audit> writes one to ${snapshotDir}\n`,
     );
   }
-  const onSignal = cli.heapsnapshotSignal ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [];
-  const options = vitestOptions(cli, settings, collector, onSignal);
-  const vitest = await withoutExitOnSignal(() =>
-    createVitest('test', cli.shard ? { ...options, shard: `${cli.shard.index}/${cli.shard.count}` } : options),
-  );
-  const project = vitest.getRootProject();
-  const specifications = files.map((file) => project.createSpecification(file));
-  // The pool takes this shard's files itself; the same sequencer says which, for the bookkeeping below.
-  const chosen = cli.shard
-    ? (await new BaseSequencer(vitest).shard(specifications)).map((s) => s.moduleId).sort()
-    : [...files];
+  const { vitest, chosen, run } = await auditVitest({
+    files,
+    cli,
+    ...(cli.shard ? { shard: cli.shard } : {}),
+    dirs,
+    task: (file) => ({ file, settings, streamFile: streamPath(streamDir, file), outputCapBytes: OUTPUT_CAP_BYTES }),
+    execArgv: cli.heapsnapshotSignal ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [],
+    reporters: [collector],
+    onEnd: (end) => ends.set(end.file, end),
+  });
   const monitor = startMonitor(chosen, streamDir, cli.hangTimeoutMs, progress.update);
-  const heapTap = tapHeapExhaustion();
   const interrupts = catchInterrupts(
     () => {
       monitor.killAll();
@@ -244,56 +281,58 @@ export async function runAudits(
     () => monitor.killAll(),
   );
   let killed: Map<string, number>;
-  let outOfHeap: Set<number>;
   try {
-    await vitest.runTestSpecifications(specifications);
+    await run();
   } finally {
-    await vitest.close();
     // Whatever was still starting when the run was interrupted.
     if (interrupts.signal()) monitor.killAll();
     interrupts.stop();
     killed = monitor.stop();
     progress.done();
-    outOfHeap = heapTap.stop();
   }
   const interrupted = interrupts.signal();
 
   const records: RawAuditRecord[] = [];
   const loadErrors: LoadError[] = [];
   for (const file of chosen) {
-    const record = reported.get(file);
-    if (record) {
-      records.push(record);
+    const end = ends.get(file);
+    const result = end?.result;
+    if (result?.kind === 'measured') {
+      records.push(withOutput(result.record, end!, result.output));
+      continue;
+    }
+    if (end?.buildError !== undefined || result?.kind === 'load-error') {
+      loadErrors.push({ file, message: end?.buildError ?? (result as { message: string }).message });
       continue;
     }
     const stream = readStream(streamPath(streamDir, file));
-    const module = modules.find((m) => m.moduleId === file);
-    const moduleErrors = module ? errorMessages(module.errors()) : '';
     if (!stream.start && interrupted) {
       loadErrors.push({ file, message: `not run: the run was interrupted (${interrupted}) before it started` });
       continue;
     }
     if (!stream.start) {
-      // Never reached its measurement: it failed to load, or declared no audit.
-      const message =
-        moduleErrors ||
-        testErrors.get(file) ||
-        (module && [...module.children.allTests()].length === 0
-          ? 'declares no audit'
-          : 'the audit process died before its audit started');
-      loadErrors.push({ file, message });
+      // Never reached its measurement: it died loading the audit file.
+      loadErrors.push({ file, message: end ? `${exitText(end)} before its audit started` : 'not run' });
       continue;
     }
-    const testError = testErrors.get(file);
-    const death = { interrupted, hungAfterMs: killed.get(file), outOfHeap: outOfHeap.has(stream.start.pid) };
-    const cause: AuditError =
-      !interrupted && testError && !stream.ended
-        ? { kind: 'crashed', message: testError }
-        : causeOfDeath(stream, death, cli);
-    records.push(recordFromStream(file, stream, cause)!);
+    const death = {
+      interrupted,
+      hungAfterMs: killed.get(file),
+      outOfHeap: OUT_OF_HEAP.test(end?.logTail ?? ''),
+      exit: end ? exitText(end) : null,
+    };
+    const record = recordFromStream(file, stream, causeOfDeath(stream, death, cli))!;
+    records.push(end ? withOutput(record, end, { bytes: end.logBytes, droppedBytes: 0 }) : record);
   }
+  rmSync(dirs.buildDir, { recursive: true, force: true });
   const end = Date.now();
   // A module whose process died may never report its end: it ran, at most, until the run ended.
   const intervals = new Map([...started].map(([file, at]) => [file, { start: at, end: ended.get(file) ?? end }]));
   return { records, loadErrors, wallMs: end - start, intervals, interrupted };
+}
+
+/** The record with where its subject's output went, when it wrote any. */
+function withOutput(record: RawAuditRecord, end: ChildEnd, output: Omit<SubjectOutput, 'log'>): RawAuditRecord {
+  if (!end.logFile || output.bytes === 0) return record;
+  return { ...record, output: { log: relative(process.cwd(), end.logFile), ...output } };
 }

@@ -3,13 +3,13 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createVitest, type Reporter, type TestCase } from 'vitest/node';
 import { DIAGNOSIS_GROWTH_BYTES, MIN_DIAGNOSIS_CYCLES, MIN_DIAGNOSIS_STEPS } from '../analysis/constants.ts';
 import type { Diagnosis, DiagnosisPlan, Finding, RawDiagnosisRecord } from '../diagnosis/types.ts';
 import type { AuditEntry } from '../model/report.ts';
 import type { RunSettings } from '../protocol.ts';
 import type { CliOptions } from './args.ts';
-import { TSX_LOADER, vitestOptions } from './run-audits.ts';
+import { LOG_DIR } from './out-dir.ts';
+import { auditVitest, OUTPUT_CAP_BYTES, TSX_LOADER } from './run-audits.ts';
 
 const run = promisify(execFile);
 const ANALYSE_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'diagnosis', 'analyse.ts');
@@ -56,31 +56,28 @@ export function planDiagnosis(
   };
 }
 
-/** Runs the diagnosis processes (one per audit file, through vitest like the audits themselves). */
+/** Runs the diagnosis processes: one per audit file, through vitest and the audit pool like the audits. */
 async function takeSnapshots(
   plans: ReadonlyMap<string, DiagnosisPlan>,
   cli: CliOptions,
+  outDir: string,
 ): Promise<Map<string, RawDiagnosisRecord>> {
   const records = new Map<string, RawDiagnosisRecord>();
-  const collector: Reporter = {
-    onTestCaseResult(testCase: TestCase) {
-      const record = testCase.meta().leakAuditDiagnosis;
-      if (record) records.set(testCase.module.moduleId, record);
+  const settings: RunSettings = { seed: cli.seed, ...(cli.steps !== undefined ? { steps: cli.steps } : {}) };
+  const { run } = await auditVitest({
+    files: [...plans.keys()],
+    cli,
+    dirs: { buildDir: join(outDir, '.build'), logDir: join(outDir, LOG_DIR, 'diagnosis') },
+    task: (file) => ({ file, settings, diagnosis: plans.get(file)!, outputCapBytes: OUTPUT_CAP_BYTES }),
+    // Source maps let the heap profile name TypeScript lines; the verdict runs do without their cost.
+    execArgv: ['--enable-source-maps', '--no-turbo-inlining'],
+    reporters: [],
+    onEnd: (end) => {
+      if (end.result?.kind === 'diagnosed') records.set(end.file, end.result.record);
     },
-  };
-  const settings: RunSettings = {
-    seed: cli.seed,
-    diagnosis: Object.fromEntries(plans),
-    ...(cli.steps !== undefined ? { steps: cli.steps } : {}),
-  };
-  // Source maps let the heap profile name TypeScript lines; the verdict runs do without their cost.
-  const vitest = await createVitest(
-    'test',
-    vitestOptions(cli, settings, collector, ['--enable-source-maps', '--no-turbo-inlining']),
-  );
-  const project = vitest.getRootProject();
-  await vitest.runTestSpecifications([...plans.keys()].map((file) => project.createSpecification(file)));
-  await vitest.close();
+  });
+  await run();
+  rmSync(join(outDir, '.build'), { recursive: true, force: true });
   return records;
 }
 
@@ -177,7 +174,7 @@ export async function runDiagnoses(
   const profileDir = join(outDir, 'profiles');
   if (cli.profile) mkdirSync(profileDir, { recursive: true });
   const plans = new Map(entries.map((e) => [e.file, planDiagnosis(e, snapshotDir, cli, profileDir)]));
-  const records = await takeSnapshots(plans, cli);
+  const records = await takeSnapshots(plans, cli, outDir);
   const analysed = await inParallel(entries, cli.jobs, async (entry) => {
     const record = records.get(entry.file);
     return record && !record.error && record.snapshots.length >= 2

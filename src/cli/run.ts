@@ -124,7 +124,7 @@ function readInputs(argv: readonly string[]): Inputs | 'help' {
 
 /** Runs the audits (or this shard's) and judges each from its samples. */
 async function runAndJudge({ files, cli, outDir }: Inputs): Promise<AuditReport> {
-  const run = await runAudits(files, cli, join(outDir, '.samples'), join(outDir, 'snapshots'));
+  const run = await runAudits(files, cli, outDir);
   const report = buildReport(run, cli);
   // Written now so the verdicts are on disk whatever the diagnosis does; rewritten with it later (and
   // a failure to write then is reported then).

@@ -150,9 +150,11 @@ export interface RawAuditRecord {
   /** Churn: active handles by type, before the first cycle and after the last. */
   readonly handles: { readonly before: Record<string, number>; readonly after: Record<string, number> } | null;
   readonly error: AuditError | null;
+  /** The subject's stdout and stderr, when it wrote any: kept in a log file, not in the measured heap. */
+  readonly output?: SubjectOutput;
   /**
-   * Where the measured process spent its time, ms: `startupMs` from process start to the audit (Node,
-   * the vitest worker, module loading), `setupMs` building the subject and rehearsing, `loopMs` in the
+   * Where the measured process spent its time, ms: `startupMs` from process start to the audit (Node and
+   * the audit's bundle), `setupMs` building the subject and rehearsing, `loopMs` in the
    * measured windows, `samplingMs` in forced GCs and readings, `decisionMs` in the sequential rule.
    */
   readonly timings: {
@@ -162,4 +164,13 @@ export interface RawAuditRecord {
     readonly samplingMs: number;
     readonly decisionMs: number;
   };
+}
+
+/** What a subject wrote to stdout and stderr during its audit. */
+export interface SubjectOutput {
+  /** The log file, relative to the working directory. */
+  readonly log: string;
+  readonly bytes: number;
+  /** Bytes past the log's cap, counted and not written. */
+  readonly droppedBytes: number;
 }

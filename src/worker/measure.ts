@@ -14,7 +14,7 @@ import { descendants, killProcesses } from '../process-tree.ts';
 import { proveCollection } from './collection-probe.ts';
 import { SamplePlan } from './plan.ts';
 import { SampleStore } from './sample-store.ts';
-import { activeResources, requireGc, settleAfterGc } from './sampler.ts';
+import { activeResources, readingGc, settleAfterGc } from './sampler.ts';
 import { SequentialRule, type RuleStop } from './sequential-rule.ts';
 import { SampleStream } from './stream.ts';
 import { buildSubjects, describeError, NonFiniteStepError, runUnits, teardownAll } from './subjects.ts';
@@ -89,7 +89,7 @@ function begin(input: MeasureInput): Measurement {
     heapCapBytes,
   });
   return {
-    gc: requireGc(),
+    gc: readingGc(),
     heapCapBytes,
     plan: new SamplePlan(options.units, options.maxUnits),
     store: new SampleStore(SamplePlan.maxSamples(options.units)),

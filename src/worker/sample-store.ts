@@ -46,9 +46,7 @@ export class SampleStore implements MemoryColumns {
   /** Forced GC, then the reading, written into the preallocated columns. Returns its index. */
   record(gc: () => void, at: number, startMs: number): number {
     if (this.size === this.capacity) throw new RangeError(`sample store full (${this.capacity} samples)`);
-    // The second full GC waits for the first one's ArrayBuffer sweeping, which runs concurrently: without
-    // it, backing stores of buffers that just died are still counted in `external`.
-    gc();
+    // A full GC after which `external` counts only live buffers (sampler.ts readingGc).
     gc();
     const { heapUsed, external, arrayBuffers, rss } = process.memoryUsage();
     const i = this.size++;
