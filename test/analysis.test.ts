@@ -106,6 +106,34 @@ describe('warm-up (MSER on line residuals)', () => {
     expect(analyseSeries(xs, bumped, 0.373, 10).verdict).toBe('inconclusive');
   });
 
+  it('says a fail is still growing only when its recent third grew past the budget', () => {
+    // Measured in a lean audit process: fill-to-capacity at 180 000 steps, bound reached at 100 000,
+    // with a +110 KB code-space reading at the end; the slope from the start fails, the growth has stopped.
+    const xs = XS.slice(0, 31);
+    const r = noise(7, 8_000);
+    const ys = xs.map((x, i) => 3.8e6 + Math.min(x, 100_000) * 90 + r() + (i === xs.length - 1 ? 110_000 : 0));
+    const filled = analyseSeries(xs, ys, 0.373, 10);
+    expect(filled.verdict).toBe('fail');
+    expect(filled.stillGrowing).toBe(false);
+    // The seed v0.1 leak, 280 B/step to the last reading: still growing.
+    const leak = analyseSeries(
+      xs,
+      xs.map((x) => 3.8e6 + 280 * x + r()),
+      0.373,
+      10,
+    );
+    expect(leak.verdict).toBe('fail');
+    expect(leak.stillGrowing).toBe(true);
+    // The legacy controllers' history: arrays that grow by 1.5x (a staircase) of numbers that each
+    // take 16 B. (A pure staircase, whose last tread can span the whole recent third, only waits for
+    // the next riser or the plan: the early stop is put off, not the verdict changed.)
+    const capacity = (x: number) => 1.5 ** Math.ceil(Math.log(Math.max(x, 1)) / Math.log(1.5));
+    const stairs = xs.map((x) => 3.8e6 + 8 * capacity(x) + 16 * x + r());
+    const staircase = analyseSeries(xs, stairs, 0.373, 10);
+    expect(staircase.verdict).toBe('fail');
+    expect(staircase.stillGrowing).toBe(true);
+  });
+
   it('ignores a single transient spike when cutting', () => {
     const ys = XS.map((x, i) => (i === 40 ? 5e6 : 2e6) + Math.min(x, 20_000));
     const cut = mserLinearCut(XS, ys);

@@ -29,6 +29,13 @@ export interface SeriesAnalysis {
   readonly budgetPerUnit: number;
   /** True when the slope failed but its recent part is flat: growth that may have reached a bound. */
   readonly levelling: boolean;
+  /**
+   * True when the slope failed and the heap still grew across its recent part, by more than the budget
+   * allows over that span (the median of its last three readings against that of its first three, so
+   * that one transient reading decides nothing): the growth is still going on. An early stop on a fail
+   * needs it (sequential rule); a bound reached early leaves its recent part flat.
+   */
+  readonly stillGrowing: boolean;
   readonly verdict: SeriesVerdict;
 }
 
@@ -52,6 +59,7 @@ export function analyseSeries(
   const [low, high] = estimate.ci;
   let verdict: SeriesVerdict = 'inconclusive';
   let levelling = false;
+  let stillGrowing = false;
   if (settled && steadySamples >= minSteady) {
     if (low > budgetPerUnit) verdict = 'fail';
     else if (high <= budgetPerUnit) verdict = 'pass';
@@ -61,13 +69,12 @@ export function analyseSeries(
     let first = n - 1;
     while (first > index && xs[first - 1]! >= recentFrom) first--;
     // Smoothed like the warm-up search: one transient reading in a handful must not decide flatness.
-    if (
-      n - first >= MIN_RECENT_SAMPLES &&
-      theilSen(xs, medianOfThree(ys), CONFIDENCE_Z, first).ci[1] <= budgetPerUnit
-    ) {
+    const recent = n - first >= MIN_RECENT_SAMPLES ? theilSen(xs, medianOfThree(ys), CONFIDENCE_Z, first).ci : null;
+    if (recent && recent[1] <= budgetPerUnit) {
       levelling = true;
       verdict = 'inconclusive';
     }
+    stillGrowing = n - first >= MIN_RECENT_SAMPLES && grewAcross(xs, ys, first, n - 1, budgetPerUnit);
   }
   const rise = n > 0 ? warmupRise(xs, ys, index) : 0;
   const plateau = verdict === 'pass' && rise >= PLATEAU_MIN_RISE_BYTES ? { level: median(ys, index), rise } : null;
@@ -79,8 +86,21 @@ export function analyseSeries(
     plateau,
     budgetPerUnit,
     levelling,
+    stillGrowing,
     verdict,
   };
+}
+
+/** Whether the readings from `first` to `last` rose by more than `perUnit` allows over their span. */
+function grewAcross(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  first: number,
+  last: number,
+  perUnit: number,
+): boolean {
+  const ends = (i: number) => [ys[i]!, ys[i + 1]!, ys[i + 2]!].sort((a, b) => a - b)[1]!;
+  return ends(last - 2) - ends(first) > perUnit * (xs[last]! - xs[first]!);
 }
 
 function median(values: ArrayLike<number>, from: number): number {

@@ -180,7 +180,13 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
   m.stopReason = 'extension-cap';
 }
 
-/** The sequential rule's check after a uniform window: the one decision path, which the rehearsal warms. */
+/**
+ * The sequential rule's check after a uniform window: the one decision path, which the rehearsal warms.
+ * Before the plan is done, a fail counts towards an early stop only while its recent third fails on its
+ * own (`stillGrowing`): a fail that rests on growth the subject has stopped (a bound reached early in the
+ * run, whose plateau the recent third is still too short to vouch for) keeps the run going, to the plan
+ * if need be, where the whole run is judged.
+ */
 function decide(
   columns: MemoryColumns,
   options: ResolvedAuditOptions,
@@ -188,7 +194,9 @@ function decide(
   heapUsed: number,
   at: number,
 ): RuleStop | null {
-  const decision = analyseColumns(columns, options).verdict;
+  const analysis = analyseColumns(columns, options);
+  const growing = [analysis.heap, analysis.offHeap].some((s) => s.verdict === 'fail' && s.stillGrowing);
+  const decision = analysis.verdict === 'fail' && at < options.units && !growing ? 'inconclusive' : analysis.verdict;
   return rule.observe(decision, heapUsed, at, () => analyseColumns(columns, options, MIN_GUARD_STEADY_SAMPLES).verdict);
 }
 
