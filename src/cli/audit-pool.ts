@@ -6,6 +6,7 @@ import { dirname, relative } from 'node:path';
 import { createMethodsRPC, type PoolOptions, type PoolWorker, type TestProject, type WorkerRequest } from 'vitest/node';
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile } from 'vitest';
 import { CHILD_TASK_ENV, type ChildResult, type ChildTask } from '../protocol.ts';
+import { sourcePositions } from './source-positions.ts';
 
 /** The name vitest knows the pool by (in its `pool` option and on each task). */
 export const AUDIT_POOL = 'leak-audit';
@@ -202,14 +203,33 @@ class AuditProcess implements PoolWorker {
       this.kill = () => child.kill('SIGKILL');
       const finish = (exitCode: number | null, signal: NodeJS.Signals | null) => {
         this.kill = null;
-        const result = existsSync(resultFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as ChildResult) : null;
+        const raw = existsSync(resultFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as ChildResult) : null;
         rmSync(resultFile, { force: true });
+        const result = raw && withSourcePositions(raw, options.workDir);
         const log = readLog(logFile);
-        resolve({ file, result, pid: child.pid, exitCode, signal, ...log });
+        const logTail = sourcePositions(log.logTail, options.workDir);
+        resolve({ file, result, pid: child.pid, exitCode, signal, ...log, logTail });
       };
       child.once('error', () => finish(null, null));
       child.once('exit', finish);
     });
+  }
+}
+
+/** The result with its error messages' bundle positions turned back into source positions. */
+function withSourcePositions(result: ChildResult, buildDir: string): ChildResult {
+  const map = (text: string) => sourcePositions(text, buildDir);
+  switch (result.kind) {
+    case 'load-error':
+      return { ...result, message: map(result.message) };
+    case 'measured': {
+      const { error } = result.record;
+      return error ? { ...result, record: { ...result.record, error: { ...error, message: map(error.message) } } } : result;
+    }
+    case 'diagnosed': {
+      const { error } = result.record;
+      return error ? { ...result, record: { ...result.record, error: map(error) } } : result;
+    }
   }
 }
 
