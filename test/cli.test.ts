@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatRate } from '../src/format.ts';
+import { OUTPUT_CAP_BYTES } from '../src/cli/run-audits.ts';
 import type { AuditEntry, AuditReport } from '../src/model/report.ts';
 import { cli, cliAsync, RUN_TIMEOUT_MS, schemaErrors, type CliRun } from './support/cli.ts';
 
@@ -501,6 +502,26 @@ describe('npm run audit: interrupted', { timeout: 120_000 }, () => {
 
   it('by kill -9 of the CLI, with its audit stuck inside a step: that one ends too', async () => {
     expect(await auditEndsWithKilledCli('test/faults/hangs.audit.ts')).toBe(true);
+  });
+});
+
+describe("npm run audit: a subject's output", { timeout: 120_000 }, () => {
+  it('goes to a log per audit, not into the measured heap: a clean subject that logs passes', () => {
+    const args = ['audits/calibration/clean-logger.audit.ts', 'test/faults/floods-stdout.audit.ts'];
+    const run = cli([...args, '--no-calibration', '--no-diagnose', '--steps', '100000']);
+    const byId = Object.fromEntries(run.report().audits.map((a) => [a.id, a]));
+    const logger = byId['calibration-clean-logger']!;
+    expect(logger.verdict).toBe('pass');
+    expect(readFileSync(logger.output!.log, 'utf8')).toMatch(/^step 100: x=/);
+    expect(logger.output!.droppedBytes).toBe(0);
+    // 1 MiB a step: the log stops at its cap, the rest is counted.
+    const flood = byId['fault-floods-stdout']!;
+    expect(flood.verdict).toBe('pass');
+    expect(flood.output!.bytes).toBeGreaterThan(1000 * 2 ** 20);
+    expect(statSync(flood.output!.log).size).toBeLessThan(OUTPUT_CAP_BYTES + 4096);
+    expect(flood.output!.droppedBytes).toBeGreaterThan(0);
+    expect(run.stdout).toContain('Subject output, kept out of the measured heap');
+    expect(run.stdout).not.toContain('step 100: x=');
   });
 });
 

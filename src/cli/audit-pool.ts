@@ -224,7 +224,9 @@ function withSourcePositions(result: ChildResult, buildDir: string): ChildResult
       return { ...result, message: map(result.message) };
     case 'measured': {
       const { error } = result.record;
-      return error ? { ...result, record: { ...result.record, error: { ...error, message: map(error.message) } } } : result;
+      return error
+        ? { ...result, record: { ...result.record, error: { ...error, message: map(error.message) } } }
+        : result;
     }
     case 'diagnosed': {
       const { error } = result.record;

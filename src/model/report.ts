@@ -6,7 +6,17 @@
 import type { Judgement } from '../analysis/judge.ts';
 import type { SeriesVerdict } from '../analysis/series.ts';
 import type { Diagnosis } from '../diagnosis/types.ts';
-import type { AuditError, Expectation, RawAuditRecord, Sample, Shard, StopReason, Verdict, Workload } from './audit.ts';
+import type {
+  AuditError,
+  Expectation,
+  RawAuditRecord,
+  Sample,
+  Shard,
+  StopReason,
+  SubjectOutput,
+  Verdict,
+  Workload,
+} from './audit.ts';
 
 /** The signals the CLI stops on, writing what was measured. */
 export type InterruptSignal = 'SIGINT' | 'SIGTERM';
@@ -59,6 +69,8 @@ export interface AuditEntry {
   readonly description: string | null;
   readonly pid: number;
   readonly heapCapBytes: number;
+  /** What the subject wrote to stdout and stderr, and where it is; absent when it wrote nothing. */
+  readonly output?: SubjectOutput;
   readonly timings: RawAuditRecord['timings'];
   /** The most audits (this one included) running at once while it ran: they shared the CPU, not the heap. */
   readonly concurrency: number;

@@ -129,6 +129,7 @@ export function auditEntry(record: RawAuditRecord, j: Judgement, role: AuditRole
     description: options.description,
     pid: record.pid,
     heapCapBytes: record.heapCapBytes,
+    ...(record.output ? { output: record.output } : {}),
     timings: record.timings,
     concurrency: 1,
     diagnosis: null,

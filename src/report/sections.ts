@@ -150,6 +150,7 @@ export function reportContent(report: AuditReport): ReportContent {
             : 'unknown: the no-op audit gave no slope',
       ],
       ...(part ? [['Part of run', part] as [string, string]] : []),
+      ...(outputs(report).length > 0 ? [['Subject output', outputs(report).join('; ')] as [string, string]] : []),
     ],
     overall,
     notRun,
@@ -207,8 +208,22 @@ export function reportContent(report: AuditReport): ReportContent {
   };
 }
 
+/**
+ * What the subjects wrote to stdout and stderr, one entry per audit that wrote any: `calibration-x:
+ * 6.11 MiB in reports/logs/….log` (and what was past the log's cap).
+ */
+export function outputs(report: AuditReport): string[] {
+  return report.audits.flatMap((e) =>
+    e.output
+      ? [
+          `${e.id}: ${formatBytes(e.output.bytes)} in ${e.output.log}${e.output.droppedBytes > 0 ? ` (the last ${formatBytes(e.output.droppedBytes)} past the log's cap not kept)` : ''}`,
+        ]
+      : [],
+  );
+}
+
 export const METHOD_TEXT =
-  'Each audit ran in its own --expose-gc process; after every window of steps, two forced GCs and a reading of ' +
+  'Each audit ran in its own bare --expose-gc process; after every window of steps, a forced GC and a reading of ' +
   'process.memoryUsage(). The warm-up is cut by MSER on line residuals; the steady slope is Theil–Sen with a 99 % ' +
   'distribution-free interval, judged against the budget for heap and off-heap separately. AUDIT.md has the ' +
   'method and every threshold.';

@@ -2,6 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { table } from 'table';
 import { oneLine } from './escape.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
+import { outputs } from './sections.ts';
 import type { AuditEntry, AuditReport } from '../model/report.ts';
 import { formatBytes, formatCount, formatInterval, formatRateWithCi } from '../format.ts';
 
@@ -64,6 +65,8 @@ export function renderSummary(report: AuditReport, c: ChalkInstance): string {
         ? 'Noise floor: measured by another shard; budgets are checked against it when the shards are merged (--merge-reports).'
         : c.yellow('Noise floor: unknown (the no-op audit did not produce a slope).'),
   );
+  const written = outputs(report);
+  if (written.length > 0) lines.push(`Subject output, kept out of the measured heap: ${oneLine(written.join('; '))}`);
   for (const e of report.audits.filter((a) => !a.expectationMet)) {
     lines.push(c.red(`✗ ${e.id}: expected ${e.expect}, got ${e.verdict}. ${oneLine(e.reasons.join('; '))}`));
   }

@@ -1,0 +1,4 @@
+import { cleanLogger } from '../../fixtures/calibration/logger.ts';
+import { auditCalibration } from './calibration-audit.ts';
+
+auditCalibration(cleanLogger);
