@@ -19,7 +19,7 @@ import { createController, type ControllerKind, type HistoryPolicy } from '../fi
 import { ClosedLoop } from '../fixtures/loop/closed-loop.ts';
 import { runUnits } from '../src/worker/subjects.ts';
 import { SamplePlan } from '../src/worker/plan.ts';
-import { requireGc, settleAfterGc } from '../src/worker/sampler.ts';
+import { readingGc, settleAfterGc } from '../src/worker/sampler.ts';
 import { SampleStore } from '../src/worker/sample-store.ts';
 
 const CONDITIONS = ['harness', 'loop', 'post-gc', 'bare', 'bare-copy'] as const;
@@ -34,7 +34,7 @@ const [kind, policy, windowsText, windowText] = process.argv.slice(2) as [
   string?,
 ];
 const windows = Number(windowsText);
-const gc = requireGc();
+const gc = readingGc();
 const loop = new ClosedLoop(createController(kind, { historyPolicy: policy }));
 // As the controller audits do: the loop itself is the subject.
 const subjects = [loop];

@@ -1,17 +1,20 @@
 /**
  * What the harness costs, measured (prints numbers, asserts nothing).
  *   npm run bench [-- --processes N] [--overhead-only]
+ *  0. the audit process itself: heap before the subject, cost of a reading, time to the first reading;
  *  1. hot-loop overhead: steps/s of each controller inside the harness's measured windows vs the same
  *     controller in a bare loop, window against window in random order (bench/bare-loop.ts);
  *  2. wall time of the default `npm run audit`, and where the audits' time goes;
  *  3. time to a `fail` verdict for the seed v0.1 leak.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONTROLLER_KINDS } from '../fixtures/controllers/index.ts';
+import { bundleAudits } from '../src/cli/bundle.ts';
+import { AUDIT_PROCESS_FLAGS, CHILD_TASK_ENV, type ChildResult, type ChildTask } from '../src/protocol.ts';
 import type { AuditReport } from '../src/model/report.ts';
 
 /**
@@ -47,6 +50,48 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
 
 console.log(`node ${process.version}\n`);
+
+/** Audit processes of the no-op audit for section 0. */
+const PROCESS_RUNS = 5;
+const NOOP_AUDIT = join(process.cwd(), 'src/builtin/noise-floor.audit.ts');
+console.log(`0. The audit process (the no-op audit, ${PROCESS_RUNS} processes, one at a time; median [lowest, highest])`);
+{
+  const dir = mkdtempSync(join(tmpdir(), 'leak-audit-bench-process-'));
+  const { bundles } = await bundleAudits([NOOP_AUDIT], dir);
+  const runs = Array.from({ length: PROCESS_RUNS }, () => {
+    const task: ChildTask = {
+      file: NOOP_AUDIT,
+      settings: { seed: 1 },
+      resultFile: join(dir, 'result.json'),
+      outputCapBytes: 2 ** 20,
+    };
+    const start = performance.now();
+    execFileSync(process.execPath, [...AUDIT_PROCESS_FLAGS, bundles.get(NOOP_AUDIT)!], {
+      env: { ...process.env, [CHILD_TASK_ENV]: JSON.stringify(task) },
+    });
+    const wallMs = performance.now() - start;
+    const result = JSON.parse(readFileSync(task.resultFile, 'utf8')) as ChildResult;
+    if (result.kind !== 'measured') throw new Error(`the no-op audit did not measure: ${JSON.stringify(result)}`);
+    const { samples, timings } = result.record;
+    // The no-op's windows take microseconds: the time between readings is the reading.
+    const gaps = samples.slice(1).map((x, i) => x.ms - samples[i]!.ms);
+    return {
+      heapMb: samples[0]!.heapUsed / 2 ** 20,
+      readingMs: median(gaps),
+      toFirstReadingMs: timings.startupMs + timings.setupMs + samples[0]!.ms,
+      wallMs,
+    };
+  });
+  rmSync(dir, { recursive: true, force: true });
+  const spread = (f: (r: (typeof runs)[number]) => number, digits: number) => {
+    const xs = runs.map(f);
+    return `${median(xs).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}, ${Math.max(...xs).toFixed(digits)}]`;
+  };
+  console.log(`   heapUsed at the first reading        ${spread((r) => r.heapMb, 2)} MB`);
+  console.log(`   one reading (GC, memoryUsage, spaces, settle) ${spread((r) => r.readingMs, 1)} ms`);
+  console.log(`   process start to the first reading   ${spread((r) => r.toFirstReadingMs, 0)} ms`);
+  console.log(`   whole process (start to exit)        ${spread((r) => r.wallMs, 0)} ms\n`);
+}
 console.log(
   `1. Hot-loop overhead (${OVERHEAD_PROCESSES} fresh processes per controller; each times windows as long as an audit of`,
 );
@@ -67,7 +112,7 @@ for (const kind of CONTROLLER_KINDS) {
     const runs = Array.from({ length: OVERHEAD_PROCESSES }, () => {
       const out = execFileSync(
         process.execPath,
-        ['--expose-gc', '--import', 'tsx', 'bench/bare-loop.ts', kind, policy, String(windows)],
+        [...AUDIT_PROCESS_FLAGS, '--import', 'tsx', 'bench/bare-loop.ts', kind, policy, String(windows)],
         { encoding: 'utf8' },
       );
       return JSON.parse(out) as OverheadRun;
@@ -110,7 +155,7 @@ for (const [label, ms] of [
 console.log(`   parent-side analysis of all audits: ${full.report.run.analysisMs.toFixed(0)} ms`);
 const samples = full.report.audits.reduce((n, a) => n + a.samples.length, 0);
 console.log(
-  `   readings: ${samples}, ${(t.samplingMs / samples).toFixed(1)} ms each (two full GCs + memoryUsage + heap spaces)`,
+  `   readings: ${samples}, ${(t.samplingMs / samples).toFixed(1)} ms each (a full GC + memoryUsage + heap spaces + the settle)`,
 );
 
 console.log('\n3. Time to a fail verdict for the seed v0.1 leak');
