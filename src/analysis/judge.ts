@@ -43,8 +43,26 @@ export function unitName(options: ResolvedAuditOptions): string {
 export interface MemoryColumns {
   /** Units done at each sample. */
   readonly at: ArrayLike<number>;
-  readonly heapUsed: ArrayLike<number>;
+  /** The judged heap at each sample (`judgedHeap`). */
+  readonly heap: ArrayLike<number>;
   readonly external: ArrayLike<number>;
+}
+
+/** The heap spaces that hold V8's machine code: compiled, replaced and flushed on V8's own schedule. */
+export const CODE_SPACES: readonly string[] = ['code_space', 'code_large_object_space'];
+
+/**
+ * The heap a verdict judges: heapUsed without V8's machine code (CODE_SPACES). A subject's code is
+ * compiled, re-compiled after a deoptimisation and flushed when V8 chooses, in steps of tens to hundreds
+ * of KB (measured: +250 KB of code space for two readings of a clean subject that logs, at 180 000
+ * steps, then back), and no leak of data lives there: objects, closures, their bytecode and feedback are
+ * in the other spaces, which are judged. The samples keep heapUsed and every space, so the judged value
+ * can be recomputed from the JSON.
+ */
+export function judgedHeap(heapUsed: number, spaces: Readonly<Record<string, number>>): number {
+  let code = 0;
+  for (const name of CODE_SPACES) code += spaces[name] ?? 0;
+  return heapUsed - code;
 }
 
 /** Heap and off-heap verdicts from the readings alone: what the sequential rule needs while measuring. */
@@ -55,7 +73,7 @@ export function analyseColumns(
 ): { heap: SeriesAnalysis; offHeap: SeriesAnalysis; verdict: SeriesVerdict } {
   const scale = options.workload === 'batch' ? options.instances : 1;
   const xs = Float64Array.from(columns.at, (at) => at * scale);
-  const heap = analyseSeries(xs, columns.heapUsed, options.budgetPerUnit, minSteady);
+  const heap = analyseSeries(xs, columns.heap, options.budgetPerUnit, minSteady);
   const offHeap = analyseSeries(xs, columns.external, options.budgetPerUnit, minSteady);
   return { heap, offHeap, verdict: combine(heap.verdict, offHeap.verdict) };
 }
@@ -68,7 +86,7 @@ export function analyseSamples(
   return analyseColumns(
     {
       at: samples.map((s) => s.at),
-      heapUsed: samples.map((s) => s.heapUsed),
+      heap: samples.map((s) => judgedHeap(s.heapUsed, s.spaces)),
       external: samples.map((s) => s.external),
     },
     options,

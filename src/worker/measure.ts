@@ -271,7 +271,7 @@ function rehearse(options: ResolvedAuditOptions): void {
   for (let n = 35; n <= REHEARSAL_SAMPLES; n += 5) {
     for (const [k, shape] of REHEARSAL_SHAPES.entries()) {
       const heapUsed = at.subarray(0, n).map(shape);
-      const columns = { at: at.subarray(0, n), heapUsed, external: heapUsed };
+      const columns = { at: at.subarray(0, n), heap: heapUsed, external: heapUsed };
       decide(columns, options, rules[k]!, heapUsed[n - 1]!, n * 1000);
       decide(columns, options, guarded, heapUsed[n - 1]!, n * 1000);
     }

@@ -1,8 +1,8 @@
 import { getHeapSpaceStatistics } from 'node:v8';
-import type { MemoryColumns } from '../analysis/judge.ts';
+import { CODE_SPACES, type MemoryColumns } from '../analysis/judge.ts';
 import type { Sample } from '../model/audit.ts';
 
-const FIELDS = ['at', 'ms', 'heapUsed', 'external', 'arrayBuffers', 'rss'] as const;
+const FIELDS = ['at', 'ms', 'heapUsed', 'heap', 'external', 'arrayBuffers', 'rss'] as const;
 type Field = (typeof FIELDS)[number];
 
 /**
@@ -15,6 +15,8 @@ export class SampleStore implements MemoryColumns {
   private readonly columns: Record<Field, Float64Array>;
   private readonly spaceNames: readonly string[];
   private readonly spaces: Float64Array;
+  /** Indexes of the code spaces in `spaceNames`, which the judged heap leaves out. */
+  private readonly codeSpaces: readonly number[];
   private size = 0;
 
   constructor(capacity: number) {
@@ -25,6 +27,7 @@ export class SampleStore implements MemoryColumns {
     >;
     this.spaceNames = getHeapSpaceStatistics().map((s) => s.space_name);
     this.spaces = new Float64Array(capacity * this.spaceNames.length);
+    this.codeSpaces = this.spaceNames.flatMap((name, k) => (CODE_SPACES.includes(name) ? [k] : []));
   }
 
   get length(): number {
@@ -37,6 +40,11 @@ export class SampleStore implements MemoryColumns {
 
   get heapUsed(): Float64Array {
     return this.columns.heapUsed.subarray(0, this.size);
+  }
+
+  /** heapUsed without the code spaces: what the verdict judges (analysis/judge.ts judgedHeap). */
+  get heap(): Float64Array {
+    return this.columns.heap.subarray(0, this.size);
   }
 
   get external(): Float64Array {
@@ -61,6 +69,9 @@ export class SampleStore implements MemoryColumns {
     const base = i * this.spaceNames.length;
     for (let k = 0; k < stats.length && k < this.spaceNames.length; k++)
       this.spaces[base + k] = stats[k]!.space_used_size;
+    let code = 0;
+    for (const k of this.codeSpaces) code += this.spaces[base + k]!;
+    c.heap[i] = heapUsed - code;
     return i;
   }
 
