@@ -268,7 +268,7 @@ function rehearse(options: ResolvedAuditOptions): void {
   // cap of 1 byte sends every check down the heap guard's path as well.
   const rules = REHEARSAL_SHAPES.map(() => new SequentialRule(REHEARSAL_SAMPLES * 500, Infinity));
   const guarded = new SequentialRule(REHEARSAL_SAMPLES * 500, 1);
-  for (let n = 35; n <= REHEARSAL_SAMPLES; n += 5) {
+  for (let n = 35; n <= REHEARSAL_SAMPLES; n += 15) {
     for (const [k, shape] of REHEARSAL_SHAPES.entries()) {
       const heapUsed = at.subarray(0, n).map(shape);
       const columns = { at: at.subarray(0, n), heap: heapUsed, external: heapUsed };
