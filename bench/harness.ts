@@ -54,7 +54,9 @@ console.log(`node ${process.version}\n`);
 /** Audit processes of the no-op audit for section 0. */
 const PROCESS_RUNS = 5;
 const NOOP_AUDIT = join(process.cwd(), 'src/builtin/noise-floor.audit.ts');
-console.log(`0. The audit process (the no-op audit, ${PROCESS_RUNS} processes, one at a time; median [lowest, highest])`);
+console.log(
+  `0. The audit process (the no-op audit, ${PROCESS_RUNS} processes, one at a time; median [lowest, highest])`,
+);
 {
   const dir = mkdtempSync(join(tmpdir(), 'leak-audit-bench-process-'));
   const { bundles } = await bundleAudits([NOOP_AUDIT], dir);

@@ -39,13 +39,6 @@ const SIGNAL_YIELD_MS = 1000;
  */
 export const OUTPUT_CAP_BYTES = 16 * 2 ** 20;
 
-/**
- * tsx's loader by absolute URL, for the harness's own helper processes (the snapshot analysis): `--import
- * tsx` would resolve from the working directory, which in a repository that installed leak-audit need
- * not see leak-audit's own dependencies. Audit processes load a JavaScript bundle and need no loader.
- */
-export const TSX_LOADER = import.meta.resolve('tsx');
-
 /** V8's words when it aborts for lack of heap, as its process's stderr (the log) ends with them. */
 const OUT_OF_HEAP = /heap out of memory|Last few GCs/;
 

@@ -9,10 +9,11 @@ import type { AuditEntry } from '../model/report.ts';
 import type { RunSettings } from '../protocol.ts';
 import type { CliOptions } from './args.ts';
 import { LOG_DIR } from './out-dir.ts';
-import { auditVitest, OUTPUT_CAP_BYTES, TSX_LOADER } from './run-audits.ts';
+import { bundleScript } from './bundle.ts';
+import { auditVitest, OUTPUT_CAP_BYTES } from './run-audits.ts';
 
 const run = promisify(execFile);
-const ANALYSE_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'diagnosis', 'analyse.ts');
+const ANALYSE_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'diagnosis', 'analyse-main.ts');
 /** Heap of the analysis process: a parsed snapshot takes ~5x its file size. */
 const ANALYSIS_HEAP_MB = 4096;
 
@@ -84,7 +85,12 @@ async function takeSnapshots(
 /** Parses and compares one audit's snapshots in a process of its own (see src/diagnosis/analyse.ts). */
 type Analysed = ({ findings: Finding[] } | { error: string }) & { ms?: number };
 
-async function analyse(record: RawDiagnosisRecord, perInstance: boolean, workDir: string): Promise<Analysed> {
+async function analyse(
+  record: RawDiagnosisRecord,
+  perInstance: boolean,
+  workDir: string,
+  script: string,
+): Promise<Analysed> {
   const start = performance.now();
   const input = join(workDir, `${record.id}.input.json`);
   const output = join(workDir, `${record.id}.findings.json`);
@@ -93,11 +99,9 @@ async function analyse(record: RawDiagnosisRecord, perInstance: boolean, workDir
     JSON.stringify({ snapshots: record.snapshots.map((s) => ({ file: s.file, units: s.units })), perInstance }),
   );
   try {
-    await run(
-      process.execPath,
-      [`--max-old-space-size=${ANALYSIS_HEAP_MB}`, '--import', TSX_LOADER, ANALYSE_SCRIPT, input, output],
-      { maxBuffer: 16 * 2 ** 20 },
-    );
+    await run(process.execPath, [`--max-old-space-size=${ANALYSIS_HEAP_MB}`, script, input, output], {
+      maxBuffer: 16 * 2 ** 20,
+    });
     return { ...(JSON.parse(readFileSync(output, 'utf8')) as Analysed), ms: performance.now() - start };
   } catch (e) {
     return { error: `the snapshot analysis failed: ${(e as Error).message.split('\n')[0]}` };
@@ -174,11 +178,14 @@ export async function runDiagnoses(
   const profileDir = join(outDir, 'profiles');
   if (cli.profile) mkdirSync(profileDir, { recursive: true });
   const plans = new Map(entries.map((e) => [e.file, planDiagnosis(e, snapshotDir, cli, profileDir)]));
-  const records = await takeSnapshots(plans, cli, outDir);
+  const [records, script] = await Promise.all([
+    takeSnapshots(plans, cli, outDir),
+    bundleScript(ANALYSE_SCRIPT, join(workDir, 'analyse.mjs')),
+  ]);
   const analysed = await inParallel(entries, cli.jobs, async (entry) => {
     const record = records.get(entry.file);
     return record && !record.error && record.snapshots.length >= 2
-      ? analyse(record, entry.workload === 'churn', workDir)
+      ? analyse(record, entry.workload === 'churn', workDir, script)
       : null;
   });
   for (const [i, entry] of entries.entries())

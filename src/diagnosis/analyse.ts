@@ -25,12 +25,12 @@ export async function analyseSnapshots(snapshots: readonly SnapshotFile[], perIn
 }
 
 /**
- * Entry point of the analysis process (the CLI runs it apart from both the measured processes and
- * itself: a large snapshot takes several times its size in memory while parsed).
- *   node --import tsx src/diagnosis/analyse.ts <input.json> <output.json>
+ * What the analysis process does (the CLI runs it apart from both the measured processes and itself: a
+ * large snapshot takes several times its size in memory while parsed), from `analyse-main.ts`:
+ *   node --import tsx src/diagnosis/analyse-main.ts <input.json> <output.json>
  * input: { snapshots: SnapshotFile[], perInstance }; output: { findings } or { error }.
  */
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const [input, output] = process.argv.slice(2);
   if (!input || !output) throw new Error('usage: analyse.ts <input.json> <output.json>');
   const { snapshots, perInstance } = JSON.parse(readFileSync(input, 'utf8')) as {
@@ -43,5 +43,3 @@ async function main(): Promise<void> {
     writeFileSync(output, JSON.stringify({ error: e instanceof Error ? e.message : String(e) }));
   }
 }
-
-if (import.meta.url === `file://${process.argv[1]}`) await main();
