@@ -91,7 +91,7 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     // A clean subject's diagnosis finds nothing that grows; the errored audits are not diagnosed.
     expect(byId['calibration-garbage']!.diagnosis).toMatchObject({ status: 'done', findings: [] });
     expect(byId['fault-throws']!.diagnosis).toBeNull();
-    expect(run.markdown()).toContain('`module fixtures/calibration/lifecycle.ts › instanceRegistry`');
+    expect(run.markdown()).toContain('`subject.cycle→subject.create→instanceRegistry`');
   });
 
   it('writes a JSON report valid against schema/audit-report.schema.json', () => {
