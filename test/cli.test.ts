@@ -83,15 +83,14 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     expect(diagnosis?.findings[0]).toMatchObject({
       kind: 'collection',
       what: 'Array of RegisteredController',
-      // The audit process loads one bundle, whose top-level bindings are no longer each module's: the
-      // path runs through the closure of the subject that reaches the registry.
-      retainerPath: 'subject.cycle→subject.create→instanceRegistry',
+      // The diagnosis loads the audit unbundled (through tsx), so each module keeps its own scope.
+      retainerPath: 'module fixtures/calibration/lifecycle.ts › instanceRegistry',
     });
     expect(diagnosis?.findings[0]?.growthPerUnit.count).toBe(1);
     // A clean subject's diagnosis finds nothing that grows; the errored audits are not diagnosed.
     expect(byId['calibration-garbage']!.diagnosis).toMatchObject({ status: 'done', findings: [] });
     expect(byId['fault-throws']!.diagnosis).toBeNull();
-    expect(run.markdown()).toContain('`subject.cycle→subject.create→instanceRegistry`');
+    expect(run.markdown()).toContain('`module fixtures/calibration/lifecycle.ts › instanceRegistry`');
   });
 
   it('writes a JSON report valid against schema/audit-report.schema.json', () => {

@@ -30,9 +30,11 @@ export interface ChildEnd {
 
 /** What the pool needs to start one audit process per audit file. */
 export interface AuditPoolOptions {
-  /** Each audit file's bundle (cli/bundle.ts), or why it did not build. */
-  readonly bundles: ReadonlyMap<string, string>;
-  readonly buildErrors: ReadonlyMap<string, string>;
+  /**
+   * What loads an audit file, after the Node options: its bundle (cli/bundle.ts), or tsx and the
+   * unbundled entry; or why there is nothing to load (it did not build).
+   */
+  readonly entry: (file: string) => { readonly args: readonly string[] } | { readonly error: string };
   /** Node options of every audit process: `--expose-gc`, the heap cap, what the run adds. */
   readonly execArgv: readonly string[];
   /** The task of an audit file's process (without its result file, which the pool chooses). */
@@ -171,21 +173,9 @@ class AuditProcess implements PoolWorker {
 
   private spawnAudit(file: string): Promise<ChildEnd> {
     const { options } = this;
-    const buildError = options.buildErrors.get(file);
-    const bundle = options.bundles.get(file);
-    const none = {
-      file,
-      result: null,
-      pid: undefined,
-      exitCode: null,
-      signal: null,
-      logFile: null,
-      logTail: '',
-      logBytes: 0,
-    };
-    if (buildError !== undefined || bundle === undefined) {
-      return Promise.resolve({ ...none, buildError: buildError ?? 'no bundle was built for it' });
-    }
+    const entry = options.entry(file);
+    const none = { file, result: null, pid: undefined, exitCode: null, signal: null, logFile: null, logTail: '' };
+    if ('error' in entry) return Promise.resolve({ ...none, logBytes: 0, buildError: entry.error });
     mkdirSync(options.workDir, { recursive: true });
     const resultFile = `${options.workDir}/${createHash('sha1').update(file).digest('hex').slice(0, 16)}.result.json`;
     rmSync(resultFile, { force: true });
@@ -194,7 +184,7 @@ class AuditProcess implements PoolWorker {
     const log = openSync(logFile, 'a');
     const task: ChildTask = { ...options.task(file), resultFile };
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [...options.execArgv, bundle], {
+      const child = spawn(process.execPath, [...options.execArgv, ...entry.args], {
         stdio: ['ignore', log, log],
         env: { ...process.env, [CHILD_TASK_ENV]: JSON.stringify(task) },
       });

@@ -70,7 +70,9 @@ async function takeSnapshots(
     cli,
     dirs: { buildDir: join(outDir, '.build'), logDir: join(outDir, LOG_DIR, 'diagnosis') },
     task: (file) => ({ file, settings, diagnosis: plans.get(file)!, outputCapBytes: OUTPUT_CAP_BYTES }),
-    // Source maps let the heap profile name TypeScript lines; the verdict runs do without their cost.
+    // Unbundled, so the snapshots keep each module's scope; source maps let the heap profile name
+    // TypeScript lines. The snapshots' own size, not a lean heap, is what matters here.
+    load: 'source',
     execArgv: ['--enable-source-maps', '--no-turbo-inlining'],
     reporters: [],
     onEnd: (end) => {
