@@ -1,4 +1,4 @@
-import { build, type Message, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Message, type Plugin } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
@@ -52,31 +52,37 @@ export async function bundleAudits(files: readonly string[], outDir: string): Pr
   }
 }
 
+/** What every bundle here is: one ES module for Node 20, resolving as Node would, packages left to Node. */
+const NODE_MODULE = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // Node's own resolution: no `module` condition or field that Node would not read.
+  conditions: [],
+  mainFields: ['main'],
+  logLevel: 'silent',
+  // CommonJS code in the bundle calls require(); an ES module has none of its own.
+  banner: {
+    js: "import { createRequire as __leakAuditRequire } from 'node:module'; const require = __leakAuditRequire(import.meta.url);",
+  },
+} satisfies BuildOptions;
+
 function buildOptions(files: readonly string[], names: readonly string[], outdir: string, splitting: boolean) {
   return {
+    ...NODE_MODULE,
     entryPoints: files.map((file, i) => ({ in: `${ENTRY_NAMESPACE}:${file}`, out: names[i]! })),
     outExtension: { '.js': '.mjs' },
     outdir,
     splitting,
     chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    platform: 'node' as const,
-    format: 'esm' as const,
-    target: 'node20',
-    // Source maps for the diagnosis' heap profile and for mapping error positions back.
-    sourcemap: 'linked' as const,
-    // Node's own resolution: no `module` condition or field that Node would not read.
-    conditions: [],
-    mainFields: ['main'],
+    // Source maps for mapping error positions back (cli/source-positions.ts).
+    sourcemap: 'linked',
     // The audit and its imports, not only their exports, are what it measures.
     treeShaking: false,
     keepNames: true,
-    logLevel: 'silent' as const,
-    banner: {
-      js: "import { createRequire as __leakAuditRequire } from 'node:module'; const require = __leakAuditRequire(import.meta.url);",
-    },
     plugins: [auditEntry(), packagesAsNodeLoadsThem(), ownImportMeta()],
-  };
+  } satisfies BuildOptions;
 }
 
 /**
@@ -85,18 +91,9 @@ function buildOptions(files: readonly string[], names: readonly string[], outdir
  */
 export async function bundleScript(entry: string, outFile: string): Promise<string> {
   await build({
+    ...NODE_MODULE,
     entryPoints: [entry],
     outfile: outFile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: [],
-    mainFields: ['main'],
-    logLevel: 'silent',
-    banner: {
-      js: "import { createRequire as __leakAuditRequire } from 'node:module'; const require = __leakAuditRequire(import.meta.url);",
-    },
     plugins: [packagesAsNodeLoadsThem(), ownImportMeta()],
   });
   return outFile;
