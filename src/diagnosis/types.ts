@@ -93,3 +93,21 @@ export interface Diagnosis {
   readonly allocationSites: readonly AllocationSite[] | null;
   readonly profileFile: string | null;
 }
+
+/** A node of V8's sampling heap profile (`HeapProfiler.stopSampling`, the `.heapprofile` file's tree). */
+export interface ProfileNode {
+  readonly callFrame: {
+    readonly functionName: string;
+    readonly url: string;
+    readonly lineNumber: number;
+    readonly columnNumber: number;
+  };
+  /** Bytes allocated by this function itself, still alive when sampling stopped. */
+  readonly selfSize: number;
+  readonly children: readonly ProfileNode[];
+}
+
+/** The `.heapprofile` file a diagnosis with --profile writes. */
+export interface SamplingHeapProfile {
+  readonly head: ProfileNode;
+}

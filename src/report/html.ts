@@ -1,5 +1,9 @@
-import { join } from 'node:path';
-import type { AuditReport } from '../model/report.ts';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SamplingHeapProfile } from '../diagnosis/types.ts';
+import { flameGraph } from './flame.ts';
+import type { AuditEntry, AuditReport } from '../model/report.ts';
+import { formatBytes, formatRate, formatRateWithCi } from '../format.ts';
 import { memoryPlot } from './plot.ts';
 import { diagnosisContent } from './diagnosis-section.ts';
 import { METHOD_TEXT, PRIORITY_TITLES, reportContent, summaryLine, type Table } from './sections.ts';
@@ -28,7 +32,8 @@ table { border-collapse: collapse; font-size: 0.85rem; } th, td { border: 1px so
 tr.total { font-weight: bold; }
 .verdict-PASS { color: #15803d; } .verdict-FAIL, .verdict-ERROR { color: #b91c1c; }
 .plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr)); gap: 1rem; }
-figure { margin: 0; } svg.plot { width: 100%; height: auto; border: 1px solid #eee; }
+figure { margin: 0; } svg.plot, svg.flame { width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: 0.85rem; } figcaption .finding code { font-size: 0.8rem; }
 @media print { .plots { display: block; } figure { break-inside: avoid; margin-bottom: 1rem; } }
 `;
 
@@ -58,10 +63,31 @@ function diagnosisHtml(report: AuditReport): string {
 }
 
 /**
+ * What a plot says in words: the verdict, the slope with its interval against the budget, the projection
+ * at the horizon, and the diagnosis' top finding (what grows, and the path that retains it).
+ */
+function plotCaption(e: AuditEntry): string {
+  const verdict = `<span class="verdict-${e.verdict.toUpperCase()}">${e.verdict.toUpperCase()}</span>`;
+  const unit = e.slope.unit;
+  const said =
+    e.verdict === 'error'
+      ? `${e.error?.kind}: ${e.error?.message ?? ''}`
+      : `heap ${formatRateWithCi(e.slope.bytesPerUnit, e.slope.ci)} B/${unit} (budget ${formatRate(e.budget.bytesPerUnit)}), ${formatBytes(e.projection.heapBytes, true)} at ${e.projection.horizon}`;
+  const top = e.diagnosis?.findings[0];
+  const finding = top
+    ? `<br><span class="finding">grows: ${escapeMarkup(top.what)} at <code>${escapeMarkup(top.retainerPath)}</code></span>`
+    : '';
+  return `<figcaption><strong class="audit">${escapeMarkup(e.id)}</strong>: ${verdict}<br><span class="said">${escapeMarkup(said)}</span>${finding}</figcaption>`;
+}
+
+/**
  * The report as one self-contained HTML page: no scripts, no network, inline CSS and SVG plots of
  * memory against steps for every audit, with the same tables as the Markdown report.
  */
-export function renderHtml(report: AuditReport): string {
+export function renderHtml(
+  report: AuditReport,
+  profiles: ReadonlyMap<string, SamplingHeapProfile> = new Map(),
+): string {
   const c = reportContent(report);
   const summary = c.subjects
     .map((e) => `<li class="verdict-${e.verdict.toUpperCase()}">${escapeMarkup(summaryLine(e))}</li>`)
@@ -73,13 +99,17 @@ export function renderHtml(report: AuditReport): string {
       : '<p>None.</p>';
     return `<h3>${escapeMarkup(title)}</h3>\n${items}`;
   }).join('\n');
-  const plots = report.audits
-    .map(
-      (e) =>
-        `<figure>${memoryPlot(e)}<figcaption>${escapeMarkup(e.id)}: <span class="verdict-${e.verdict.toUpperCase()}">${e.verdict.toUpperCase()}</span></figcaption></figure>`,
-    )
-    .join('\n');
+  const plots = report.audits.map((e) => `<figure>${memoryPlot(e)}${plotCaption(e)}</figure>`).join('\n');
   const diagnosis = diagnosisHtml(report);
+  const flames = profiles.size
+    ? `<h3>Allocation flame graphs (--profile)</h3>\n<p>Bytes allocated during the diagnosis run and still alive at its end, by call stack: each frame is as wide as what it and its callees allocated. Hover a frame for its function, source position and bytes.</p>\n${[
+        ...profiles,
+      ]
+        .map(
+          ([id, profile]) => `<figure>${flameGraph(profile, id)}<figcaption>${escapeMarkup(id)}</figcaption></figure>`,
+        )
+        .join('\n')}`
+    : '';
   const notRun = c.notRun.length
     ? `<p class="not-run"><strong>Did not run:</strong></p>\n<ul class="not-run">\n${c.notRun.map((m) => `<li>${escapeMarkup(m)}</li>`).join('\n')}\n</ul>`
     : '';
@@ -105,7 +135,7 @@ ${table(c.scoreTable, 'score', true)}
 <h2>Subjects</h2>
 ${table(c.subjectTable, 'subjects')}
 <h2>Memory over steps</h2>
-<p>After each window: heapUsed, external and rss following two forced GCs. Shaded: the warm-up; dashed: the fitted steady-state heap slope.</p>
+<p>After each window and a forced GC: the judged heap (heapUsed without V8's machine code) on its own scale, off-heap and rss each in a small panel below. Shaded yellow: the warm-up; dashed red: the fitted steady-state slope; green: the growth the budget allows from the warm-up cut; purple: a plateau's level.</p>
 <div class="plots">
 ${plots}
 </div>
@@ -113,6 +143,7 @@ ${plots}
 ${findings}
 <h2>Diagnosis</h2>
 ${diagnosis}
+${flames}
 <h2>Calibration</h2>
 ${table(c.calibrationTable, 'calibration')}
 <h2>Method</h2>
@@ -122,7 +153,22 @@ ${table(c.calibrationTable, 'calibration')}
 `;
 }
 
+/** The sampling heap profiles the diagnoses wrote (--profile), by audit id; one that cannot be read is left out. */
+function readProfiles(report: AuditReport): Map<string, SamplingHeapProfile> {
+  const profiles = new Map<string, SamplingHeapProfile>();
+  for (const e of report.audits) {
+    const file = e.diagnosis?.profileFile;
+    if (!file) continue;
+    try {
+      profiles.set(e.id, JSON.parse(readFileSync(resolve(file), 'utf8')) as SamplingHeapProfile);
+    } catch {
+      // Moved or deleted since the run: the diagnosis section still lists its allocation sites.
+    }
+  }
+  return profiles;
+}
+
 export function writeHtmlReport(report: AuditReport, outDir: string): string {
   const path = join(outDir, HTML_REPORT_FILE);
-  return writeAtomically(path, renderHtml(report));
+  return writeAtomically(path, renderHtml(report, readProfiles(report)));
 }

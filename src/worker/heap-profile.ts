@@ -3,26 +3,13 @@ import { Session } from 'node:inspector';
 import { findSourceMap } from 'node:module';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AllocationSite } from '../diagnosis/types.ts';
+import type { AllocationSite, ProfileNode, SamplingHeapProfile } from '../diagnosis/types.ts';
 
 /** Bytes between samples: ~1000 samples for a few MB of growth, at a cost the diagnosis run can bear. */
 const SAMPLING_INTERVAL_BYTES = 4096;
 /** Allocation sites kept in the report. */
 const TOP_SITES = 10;
 
-interface ProfileNode {
-  readonly callFrame: {
-    readonly functionName: string;
-    readonly url: string;
-    readonly lineNumber: number;
-    readonly columnNumber: number;
-  };
-  readonly selfSize: number;
-  readonly children: readonly ProfileNode[];
-}
-interface SamplingHeapProfile {
-  readonly head: ProfileNode;
-}
 
 function post<T>(session: Session, method: string, params?: object): T {
   // Posts to an in-process session are dispatched, and their callbacks run, synchronously: the profiler
