@@ -10,7 +10,6 @@ const SAMPLING_INTERVAL_BYTES = 4096;
 /** Allocation sites kept in the report. */
 const TOP_SITES = 10;
 
-
 function post<T>(session: Session, method: string, params?: object): T {
   // Posts to an in-process session are dispatched, and their callbacks run, synchronously: the profiler
   // is on before the next line of the audit's loop runs (clinic's asynchronous start missed it).
