@@ -14,22 +14,21 @@ export function capOutput(capBytes: number): OutputCount {
     [process.stderr, 2],
   ] as const) {
     stream.write = function (chunk: unknown, ...rest: unknown[]): boolean {
-      const data = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? chunk : String(chunk);
+      const data = typeof chunk === 'string' || chunk instanceof Uint8Array ? chunk : String(chunk);
       const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+      const before = count.bytes;
       count.bytes += size;
-      if (count.bytes - size < capBytes) {
-        if (count.bytes > capBytes) {
-          writeSync(fd, `\n[leak-audit: output past ${Math.round(capBytes / 2 ** 20)} MiB is not kept]\n`);
-          count.droppedBytes += size;
-        } else {
-          if (typeof data === 'string') writeSync(fd, data);
-          else writeSync(fd, data);
-        }
+      if (count.bytes <= capBytes) {
+        if (typeof data === 'string') writeSync(fd, data);
+        else writeSync(fd, data);
       } else {
+        if (before <= capBytes)
+          writeSync(fd, `\n[leak-audit: output past ${Math.round(capBytes / 2 ** 20)} MiB is not kept]\n`);
         count.droppedBytes += size;
       }
+      // As a stream would: the callback after the write, not inside it.
       const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-      callback?.();
+      if (callback) queueMicrotask(callback);
       return true;
     } as typeof stream.write;
   }
