@@ -26,9 +26,11 @@ export function capOutput(capBytes: number): OutputCount {
           writeSync(fd, `\n[leak-audit: output past ${Math.round(capBytes / 2 ** 20)} MiB is not kept]\n`);
         count.droppedBytes += size;
       }
-      // As a stream would: the callback after the write, not inside it.
+      // Called at once, not deferred as a stream defers it: console.log passes a callback on every call,
+      // and deferred callbacks wait in the queue until a synchronous window ends (measured: clean-logger
+      // failed when they were queued with queueMicrotask).
       const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-      if (callback) queueMicrotask(callback);
+      callback?.();
       return true;
     } as typeof stream.write;
   }
