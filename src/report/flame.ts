@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProfileNode, SamplingHeapProfile } from '../diagnosis/types.ts';
 import { formatBytes } from '../format.ts';
 import { escapeMarkup } from './escape.ts';
+import { svgFigure } from './svg.ts';
 
 const WIDTH = 640;
 const ROW = 16;
@@ -74,10 +75,5 @@ export function flameGraph(profile: SamplingHeapProfile, id: string): string {
   visit([{ node: profile.head, total: all }], 0, 0);
   const height = (depth + 1) * ROW;
   const title = `${id}: memory allocated and still alive, by function (sampling heap profile)`;
-  return [
-    `<svg class="flame" data-audit="${escapeMarkup(id)}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escapeMarkup(title)}" xmlns="http://www.w3.org/2000/svg">`,
-    `<title>${escapeMarkup(title)}</title>`,
-    ...rects,
-    '</svg>',
-  ].join('\n');
+  return svgFigure({ className: 'flame', auditId: id, width: WIDTH, height, title }, rects);
 }

@@ -2,6 +2,7 @@ import { judgedHeap } from '../analysis/judge.ts';
 import { formatBytes, formatCount } from '../format.ts';
 import type { AuditEntry } from '../model/report.ts';
 import { escapeMarkup } from './escape.ts';
+import { svgFigure } from './svg.ts';
 
 /** Plot geometry, in SVG user units (the SVG scales to its container). */
 const WIDTH = 640;
@@ -106,12 +107,7 @@ export function memoryPlot(e: AuditEntry): string {
   for (const key of ['external', 'rss'] as const) parts.push(smallPanel(key, samples, x));
 
   const title = `${e.id}: memory after forced GC against ${unit}`;
-  return [
-    `<svg class="plot" data-audit="${escapeMarkup(e.id)}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeMarkup(title)}" xmlns="http://www.w3.org/2000/svg">`,
-    `<title>${escapeMarkup(title)}</title>`,
-    ...parts,
-    '</svg>',
-  ].join('\n');
+  return svgFigure({ className: 'plot', auditId: e.id, width: WIDTH, height: HEIGHT, title }, parts);
 }
 
 function polyline(
