@@ -105,9 +105,14 @@ export interface EndEvent {
   readonly timings: RawAuditRecord['timings'];
 }
 
+/** A path made into one safe file name: `audits/x.audit.ts` → `audits_x.audit.ts`. */
+export function safeFileName(path: string): string {
+  return path.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+/, '');
+}
+
 /** The stream file of an audit file: its path made into one safe file name. */
 export function streamPath(streamDir: string, auditFile: string): string {
-  return join(streamDir, `${auditFile.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+/, '')}.ndjson`);
+  return join(streamDir, `${safeFileName(auditFile)}.ndjson`);
 }
 
 /**

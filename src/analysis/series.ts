@@ -30,7 +30,7 @@ export interface SeriesAnalysis {
   /** True when the slope failed but its recent part is flat: growth that may have reached a bound. */
   readonly levelling: boolean;
   /**
-   * True when the slope failed and the heap still grew across its recent part, by more than the budget
+   * True when the verdict is a fail and the heap still grew across its recent part, by more than the budget
    * allows over that span (the median of its last three readings against that of its first three, so
    * that one transient reading decides nothing): the growth is still going on. An early stop on a fail
    * needs it (sequential rule); a bound reached early leaves its recent part flat.
@@ -74,7 +74,7 @@ export function analyseSeries(
       levelling = true;
       verdict = 'inconclusive';
     }
-    stillGrowing = n - first >= MIN_RECENT_SAMPLES && grewAcross(xs, ys, first, n - 1, budgetPerUnit);
+    stillGrowing = recent !== null && !levelling && grewAcross(xs, ys, first, n - 1, budgetPerUnit);
   }
   const rise = n > 0 ? warmupRise(xs, ys, index) : 0;
   const plateau = verdict === 'pass' && rise >= PLATEAU_MIN_RISE_BYTES ? { level: median(ys, index), rise } : null;

@@ -16,7 +16,6 @@ export interface ChildEnd {
   readonly file: string;
   /** What the process reported; null if it died first (killed, out of heap, crashed). */
   readonly result: ChildResult | null;
-  readonly pid: number | undefined;
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   /** Its stdout and stderr, when it wrote any. */
@@ -176,7 +175,7 @@ class AuditProcess implements PoolWorker {
   private spawnAudit(file: string): Promise<ChildEnd> {
     const { options } = this;
     const entry = options.entry(file);
-    const none = { file, result: null, pid: undefined, exitCode: null, signal: null, logFile: null, logTail: '' };
+    const none = { file, result: null, exitCode: null, signal: null, logFile: null, logTail: '' };
     if ('error' in entry) return Promise.resolve({ ...none, logBytes: 0, buildError: entry.error });
     mkdirSync(options.workDir, { recursive: true });
     const resultFile = `${options.workDir}/${createHash('sha1').update(file).digest('hex').slice(0, 16)}.result.json`;
@@ -200,7 +199,7 @@ class AuditProcess implements PoolWorker {
         const result = raw && withSourcePositions(raw, options.workDir);
         const log = readLog(logFile);
         const logTail = sourcePositions(log.logTail, options.workDir);
-        resolve({ file, result, pid: child.pid, exitCode, signal, ...log, logTail });
+        resolve({ file, result, exitCode, signal, ...log, logTail });
       };
       child.once('error', () => finish(null, null));
       child.once('exit', finish);

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BaseSequencer, createVitest, type Reporter } from 'vitest/node';
-import { AUDIT_PROCESS_FLAGS, streamPath, type ChildTask, type RunSettings } from '../protocol.ts';
+import { AUDIT_PROCESS_FLAGS, safeFileName, streamPath, type ChildTask, type RunSettings } from '../protocol.ts';
 import { readStream, type StreamContents } from './stream-reader.ts';
 import type { AuditError, RawAuditRecord, SubjectOutput } from '../model/audit.ts';
 import type { InterruptSignal } from '../model/report.ts';
@@ -51,10 +51,7 @@ export interface RunDirs {
 
 /** A subject's log file: its audit file's path, made into one file name. */
 export function logPath(logDir: string, auditFile: string): string {
-  const name = relative(process.cwd(), auditFile)
-    .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .replace(/^_+/, '');
-  return join(logDir, `${name}.log`);
+  return join(logDir, `${safeFileName(relative(process.cwd(), auditFile))}.log`);
 }
 
 /** What a run of audit processes needs besides the files: what each one does, and with which Node options. */

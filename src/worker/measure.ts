@@ -195,7 +195,7 @@ function decide(
   at: number,
 ): RuleStop | null {
   const analysis = analyseColumns(columns, options);
-  const growing = [analysis.heap, analysis.offHeap].some((s) => s.verdict === 'fail' && s.stillGrowing);
+  const growing = analysis.heap.stillGrowing || analysis.offHeap.stillGrowing;
   const decision = analysis.verdict === 'fail' && at < options.units && !growing ? 'inconclusive' : analysis.verdict;
   return rule.observe(decision, heapUsed, at, () => analyseColumns(columns, options, MIN_GUARD_STEADY_SAMPLES).verdict);
 }
