@@ -26,6 +26,8 @@ export function prepareOutDir(outDir: string, given: string): void {
 
 /** The lock file that says which run owns an output folder. */
 export const LOCK_FILE = '.leak-audit.lock';
+/** The folder of a run's audit bundles and the audit processes' result files, removed as each run ends. */
+export const BUILD_DIR = '.build';
 /** The folder of the subjects' stdout and stderr, one log per audit file that wrote any. */
 export const LOG_DIR = 'logs';
 /** What a run writes: removed when a run takes the folder, so none of it outlives its run. */

@@ -13,7 +13,7 @@ import type { CliOptions } from './args.ts';
 import type { RunInterval } from './concurrency.ts';
 import { catchInterrupts } from './interrupt.ts';
 import { startMonitor } from './monitor.ts';
-import { LOG_DIR } from './out-dir.ts';
+import { BUILD_DIR, LOG_DIR } from './out-dir.ts';
 
 /** An audit file that could not be loaded (bad options, a syntax error): a configuration error. */
 export interface LoadError {
@@ -237,7 +237,7 @@ function exitText(end: ChildEnd): string {
 export async function runAudits(files: readonly string[], cli: CliOptions, outDir: string): Promise<AuditRun> {
   const streamDir = join(outDir, '.samples');
   const snapshotDir = join(outDir, 'snapshots');
-  const dirs: RunDirs = { buildDir: join(outDir, '.build'), logDir: join(outDir, LOG_DIR) };
+  const dirs: RunDirs = { buildDir: join(outDir, BUILD_DIR), logDir: join(outDir, LOG_DIR) };
   rmSync(streamDir, { recursive: true, force: true });
   rmSync(dirs.buildDir, { recursive: true, force: true });
   const start = Date.now();

@@ -8,7 +8,7 @@ import type { Diagnosis, DiagnosisPlan, Finding, RawDiagnosisRecord } from '../d
 import type { AuditEntry } from '../model/report.ts';
 import type { RunSettings } from '../protocol.ts';
 import type { CliOptions } from './args.ts';
-import { LOG_DIR } from './out-dir.ts';
+import { BUILD_DIR, LOG_DIR } from './out-dir.ts';
 import { bundleScript } from './bundle.ts';
 import { auditVitest, OUTPUT_CAP_BYTES } from './run-audits.ts';
 
@@ -68,7 +68,7 @@ async function takeSnapshots(
   const { run } = await auditVitest({
     files: [...plans.keys()],
     cli,
-    dirs: { buildDir: join(outDir, '.build'), logDir: join(outDir, LOG_DIR, 'diagnosis') },
+    dirs: { buildDir: join(outDir, BUILD_DIR), logDir: join(outDir, LOG_DIR, 'diagnosis') },
     task: (file) => ({ file, settings, diagnosis: plans.get(file)!, outputCapBytes: OUTPUT_CAP_BYTES }),
     // Unbundled, so the snapshots keep each module's scope; source maps let the heap profile name
     // TypeScript lines. The snapshots' own size, not a lean heap, is what matters here.
@@ -80,7 +80,7 @@ async function takeSnapshots(
     },
   });
   await run();
-  rmSync(join(outDir, '.build'), { recursive: true, force: true });
+  rmSync(join(outDir, BUILD_DIR), { recursive: true, force: true });
   return records;
 }
 
