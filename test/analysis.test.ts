@@ -178,6 +178,30 @@ describe('series verdicts', () => {
     expect(filled.warmup.bytes).toBeLessThan(9.1e6);
   });
 
+  it('holds back a pass while a recent part grows: growth that started late in the run', () => {
+    const r = noise(8, 5_000);
+    for (const onset of [600_000, 800_000, 900_000]) {
+      const s = analyseSeries(
+        XS,
+        XS.map((x) => 8e6 + 64 * Math.max(0, x - onset) + r()),
+        budget,
+      );
+      // At 60 % the warm-up search ends at the half of the readings, before the onset: not settled.
+      expect(s.verdict, `onset at ${onset}`).toBe('inconclusive');
+      if (onset > 600_000) expect(s.growingLate, `onset at ${onset}`).toBe(true);
+    }
+    // The whole span's slope alone would have passed the onset at 80 %: its interval's upper end is 0.
+    const ys = XS.map((x) => 8e6 + 64 * Math.max(0, x - 800_000) + r());
+    expect(theilSen(XS, ys, CONFIDENCE_Z, 13).ci[1]).toBeLessThanOrEqual(budget);
+    // Flat readings with a transient spike near the end are not late growth.
+    const spiked = analyseSeries(
+      XS,
+      XS.map((x, i) => 8e6 + r() + (i === XS.length - 3 ? 300_000 : 0)),
+      budget,
+    );
+    expect(spiked.verdict).toBe('pass');
+  });
+
   it('is inconclusive when the interval straddles the budget, or too few steady samples', () => {
     const r = noise(7, 3_000_000);
     expect(

@@ -9,28 +9,44 @@ const unused = (): SeriesVerdict => {
   throw new Error('the guard verdict is only asked for when the heap is near its cap');
 };
 
-/** Feeds decisions one window at a time (1000 units each); returns where and why the rule stopped. */
+/** Feeds decisions one window at a time (1000 units each); returns where and what the rule said. */
 function run(rule: SequentialRule, decisions: readonly SeriesVerdict[]) {
   for (const [i, decision] of decisions.entries()) {
-    const stop = rule.observe(decision, LOW_HEAP, (i + 1) * 1000, unused);
-    if (stop) return { window: i + 1, ...stop };
+    const outcome = rule.observe(decision, LOW_HEAP, (i + 1) * 1000, unused);
+    if (outcome) return { window: i + 1, outcome };
   }
   return null;
 }
 
-describe('the sequential rule: when a measurement may stop', () => {
-  it(`stops as decided once the same verdict comes ${SEQUENTIAL_CONFIRMATIONS} times in a row`, () => {
-    expect(run(new SequentialRule(1e9, CAP), ['fail', 'fail'])).toEqual({ window: 2, reason: 'decided', error: null });
-    expect(run(new SequentialRule(1e9, CAP), ['pass', 'fail', 'pass', 'pass'])).toMatchObject({ window: 4 });
+describe('the sequential rule: the planned run is the contract', () => {
+  it('never passes before the plan is done, however often the pass repeats', () => {
+    expect(run(new SequentialRule(1e9, CAP), Array<SeriesVerdict>(50).fill('pass'))).toBeNull();
   });
 
-  it('starts counting again after an inconclusive check, and never decides on inconclusive ones', () => {
-    expect(run(new SequentialRule(1e9, CAP), ['pass', 'inconclusive', 'pass', 'pass'])).toMatchObject({ window: 4 });
-    expect(run(new SequentialRule(1e9, CAP), ['inconclusive', 'inconclusive', 'inconclusive'])).toBeNull();
+  it(`asks to confirm a fail that came ${SEQUENTIAL_CONFIRMATIONS} times in a row, rather than stopping on it`, () => {
+    expect(run(new SequentialRule(1e9, CAP), ['fail', 'fail'])).toEqual({ window: 2, outcome: 'confirm' });
+    expect(run(new SequentialRule(1e9, CAP), ['fail', 'inconclusive', 'fail', 'pass', 'fail', 'fail'])).toEqual({
+      window: 6,
+      outcome: 'confirm',
+    });
+  });
+
+  it('once a confirmation saw the growth stop, a fail before the plan is only judged at the plan', () => {
+    const rule = new SequentialRule(5000, CAP);
+    expect(run(rule, ['fail', 'fail'])?.outcome).toBe('confirm');
+    rule.confirmationFailed(4000);
+    expect(rule.observe('fail', LOW_HEAP, 4000, unused)).toBeNull();
+    // Past the plan, a fail waits until the recent third lies after the confirmation (1.5 x 4000 units).
+    expect(rule.observe('fail', LOW_HEAP, 5000, unused)).toBeNull();
+    expect(rule.observe('pass', LOW_HEAP, 5000, unused)).toEqual({ reason: 'planned', error: null });
+    expect(rule.observe('fail', LOW_HEAP, 6000, unused)).toEqual({ reason: 'planned', error: null });
   });
 
   it('stops at the plan with a verdict, and runs on past it while inconclusive', () => {
-    expect(run(new SequentialRule(2000, CAP), ['pass', 'fail'])).toEqual({ window: 2, reason: 'planned', error: null });
+    expect(run(new SequentialRule(2000, CAP), ['pass', 'pass'])).toEqual({
+      window: 2,
+      outcome: { reason: 'planned', error: null },
+    });
     expect(run(new SequentialRule(2000, CAP), ['pass', 'inconclusive', 'inconclusive'])).toBeNull();
   });
 
@@ -40,7 +56,7 @@ describe('the sequential rule: when a measurement may stop', () => {
       reason: 'heap-guard',
       error: null,
     });
-    const undecided = new SequentialRule(1e9, CAP).observe('inconclusive', nearCap, 5000, () => 'inconclusive');
+    const undecided = new SequentialRule(1e9, CAP).guard(nearCap, 5000, () => 'inconclusive');
     expect(undecided?.reason).toBe('heap-guard');
     expect(undecided?.error).toMatchObject({ kind: 'heap-exhausted', at: 5000 });
     expect(undecided?.error?.message).toMatch(/^heap reached 811 MB of its 954 MB limit after 5000 units/);

@@ -40,8 +40,23 @@ export const POST_GC_SETTLE_MS = 3;
 export const MIN_STEADY_SAMPLES = 30;
 /** An uncertain run is extended up to this multiple of its planned length, then called inconclusive. */
 export const MAX_EXTENSION_FACTOR = 4;
-/** A sequential decision must repeat on this many consecutive checks before the run stops early. */
+/** A sequential decision must repeat on this many consecutive checks before it is acted on. */
 export const SEQUENTIAL_CONFIRMATIONS = 2;
+/**
+ * A fail decided before the plan is done is confirmed over the rest of the plan in long windows that end
+ * at these fractions of it (quarters), rather than decided there: a bound reached later in the plan
+ * would make it a pass. Readings of a large leaking heap are what a leak's run costs (seed v0.1 to 1 M
+ * steps: 8 s of readings at 10 000-step windows against 1.5 s of steps), so the confirmation reads
+ * three or four times instead of ~80.
+ */
+export const CONFIRMATION_CHECKPOINTS = 4;
+/**
+ * A confirmation window confirms the fail when the series grew across it by at least this fraction of
+ * the rate the fail was decided at (its interval's lower end). A leak that goes on grows at ~1x; a bound
+ * reached in the window grows at the fraction of the window before the bound, and at 0 in the next one.
+ * Below it the run goes back to uniform windows and is judged there as any other run.
+ */
+export const CONFIRMATION_RATE_FRACTION = 0.5;
 
 /** Two-sided confidence of the slope interval. */
 export const CONFIDENCE = 0.99;
@@ -58,6 +73,14 @@ export const MAX_WARMUP_FRACTION = 0.5;
  * treads span less than a third of the run so far, so a real leak's last third always holds a riser.
  */
 export const RECENT_FRACTION = 1 / 3;
+/**
+ * A pass is held back (inconclusive, keep measuring) while the last third or the last sixth of the
+ * steady span, by units, fails on its own: growth that started late. The whole span's median slope
+ * does not see it: with 100 readings, a leak starting at 80 % of them leaves 3160 of the 4950 pairs flat,
+ * and the interval's upper end at 0. Two parts, so that an onset in the last sixth is not diluted by the
+ * flat half of the last third. A clean subject whose recent part fails by chance only runs longer.
+ */
+export const LATE_GROWTH_FRACTIONS: readonly number[] = [1 / 3, 1 / 6];
 /** The recent part needs at least this many samples to vouch for a plateau. */
 export const MIN_RECENT_SAMPLES = 5;
 

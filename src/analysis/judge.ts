@@ -65,12 +65,18 @@ export function judgedHeap(heapUsed: number, spaces: Readonly<Record<string, num
   return heapUsed - code;
 }
 
+export interface ColumnsAnalysis {
+  readonly heap: SeriesAnalysis;
+  readonly offHeap: SeriesAnalysis;
+  readonly verdict: SeriesVerdict;
+}
+
 /** Heap and off-heap verdicts from the readings alone: what the sequential rule needs while measuring. */
 export function analyseColumns(
   columns: MemoryColumns,
   options: ResolvedAuditOptions,
   minSteady = MIN_STEADY_SAMPLES,
-): { heap: SeriesAnalysis; offHeap: SeriesAnalysis; verdict: SeriesVerdict } {
+): ColumnsAnalysis {
   const scale = options.workload === 'batch' ? options.instances : 1;
   const xs = Float64Array.from(columns.at, (at) => at * scale);
   const heap = analyseSeries(xs, columns.heap, options.budgetPerUnit, minSteady);
@@ -154,9 +160,11 @@ export function judge(record: RawAuditRecord): Judgement {
           ? `${label}: still warming up (the best warm-up cut is at the end of the searched half)`
           : s.levelling
             ? `${label} grew ${range} but its last third is flat: a bound being reached, or a pause`
-            : s.steadySamples < minSteadyFor(record)
-              ? `${label}: only ${s.steadySamples} steady-state samples (need ${minSteadyFor(record)})`
-              : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}`,
+            : s.growingLate
+              ? `${label} ${range} is within budget over the run, but its recent part grows: growth that started late`
+              : s.steadySamples < minSteadyFor(record)
+                ? `${label}: only ${s.steadySamples} steady-state samples (need ${minSteadyFor(record)})`
+                : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}`,
       );
     }
   }

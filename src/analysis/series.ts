@@ -1,5 +1,6 @@
 import {
   CONFIDENCE_Z,
+  LATE_GROWTH_FRACTIONS,
   MIN_RECENT_SAMPLES,
   MIN_STEADY_SAMPLES,
   PLATEAU_MIN_RISE_BYTES,
@@ -36,6 +37,8 @@ export interface SeriesAnalysis {
    * needs it (sequential rule); a bound reached early leaves its recent part flat.
    */
   readonly stillGrowing: boolean;
+  /** True when the whole steady span passed but a recent part of it fails on its own: growth that started late. */
+  readonly growingLate: boolean;
   readonly verdict: SeriesVerdict;
 }
 
@@ -65,9 +68,7 @@ export function analyseSeries(
     else if (high <= budgetPerUnit) verdict = 'pass';
   }
   if (verdict === 'fail') {
-    const recentFrom = xs[n - 1]! - (xs[n - 1]! - xs[index]!) * RECENT_FRACTION;
-    let first = n - 1;
-    while (first > index && xs[first - 1]! >= recentFrom) first--;
+    const first = recentStart(xs, index, RECENT_FRACTION);
     // Smoothed like the warm-up search: one transient reading in a handful must not decide flatness.
     const recent = n - first >= MIN_RECENT_SAMPLES ? theilSen(xs, medianOfThree(ys), CONFIDENCE_Z, first).ci : null;
     if (recent && recent[1] <= budgetPerUnit) {
@@ -75,6 +76,20 @@ export function analyseSeries(
       verdict = 'inconclusive';
     }
     stillGrowing = recent !== null && !levelling && grewAcross(xs, ys, first, n - 1, budgetPerUnit);
+  }
+  let growingLate = false;
+  if (verdict === 'pass') {
+    // A pass rests on the whole steady span, whose median slope a late start of growth cannot move: a
+    // leak that starts at 80 % of the run leaves most pairs of readings flat. The recent parts are
+    // tested on their own; one that fails holds the pass back, and the run goes on until the warm-up cut
+    // can move to where the growth starts (it is searched in the first half of the readings only).
+    const smoothed = medianOfThree(ys);
+    for (const fraction of LATE_GROWTH_FRACTIONS) {
+      const first = recentStart(xs, index, fraction);
+      if (n - first < MIN_RECENT_SAMPLES) continue;
+      if (theilSen(xs, smoothed, CONFIDENCE_Z, first).ci[0] > budgetPerUnit) growingLate = true;
+    }
+    if (growingLate) verdict = 'inconclusive';
   }
   const rise = n > 0 ? warmupRise(xs, ys, index) : 0;
   const plateau = verdict === 'pass' && rise >= PLATEAU_MIN_RISE_BYTES ? { level: median(ys, index), rise } : null;
@@ -87,8 +102,18 @@ export function analyseSeries(
     budgetPerUnit,
     levelling,
     stillGrowing,
+    growingLate,
     verdict,
   };
+}
+
+/** The first reading of the last `fraction` of the steady span (from `cut` on), by units. */
+function recentStart(xs: ArrayLike<number>, cut: number, fraction: number): number {
+  const n = xs.length;
+  const from = xs[n - 1]! - (xs[n - 1]! - xs[cut]!) * fraction;
+  let first = n - 1;
+  while (first > cut && xs[first - 1]! >= from) first--;
+  return first;
 }
 
 /** Whether the readings from `first` to `last` rose by more than `perUnit` allows over their span. */

@@ -1,6 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { MIN_GUARD_STEADY_SAMPLES } from '../analysis/constants.ts';
-import { analyseColumns, type MemoryColumns } from '../analysis/judge.ts';
+import { analyseColumns, type ColumnsAnalysis, type MemoryColumns } from '../analysis/judge.ts';
 import type {
   AuditError,
   CycleSubject,
@@ -15,7 +15,8 @@ import { proveCollection } from './collection-probe.ts';
 import { SamplePlan } from './plan.ts';
 import { SampleStore } from './sample-store.ts';
 import { activeResources, readingGc, settleAfterGc } from './sampler.ts';
-import { SequentialRule, type RuleStop } from './sequential-rule.ts';
+import { Confirmation } from './confirmation.ts';
+import { SequentialRule, type RuleOutcome, type RuleStop } from './sequential-rule.ts';
 import { SampleStream } from './stream.ts';
 import { buildSubjects, describeError, NonFiniteStepError, runUnits, teardownAll } from './subjects.ts';
 
@@ -124,6 +125,8 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
   const { options, stream } = input;
   const { plan, store, timings } = m;
   const rule = new SequentialRule(options.units, m.heapCapBytes);
+  const xScale = options.workload === 'batch' ? options.instances : 1;
+  let confirmation: Confirmation | null = null;
   if (options.workload === 'churn') m.handlesBefore = activeResources();
   const start = performance.now();
   const read = (at: number): number => {
@@ -132,7 +135,7 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
     settleAfterGc();
     timings.samplingMs += performance.now() - t;
     stream.write({ type: 'sample', ...store.sample(i) });
-    return store.heapUsed[i]!;
+    return i;
   };
   read(0);
   let lastYield = performance.now();
@@ -158,7 +161,7 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
     const windowMs = performance.now() - t;
     timings.loopMs += windowMs;
     m.done = at;
-    const heapUsed = read(at);
+    const i = read(at);
     if (process.ppid !== m.parentPid) {
       // The CLI was killed (kill -9): nobody will read this audit, and nothing else would stop it.
       m.error = { kind: 'interrupted', message: 'the CLI that started this audit is gone; it stopped', at };
@@ -169,7 +172,17 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
     if (at === plan.firstUniform) plan.widen(windowMs, at - from);
 
     const d = performance.now();
-    const stop = decide(store, options, rule, heapUsed, at);
+    let stop: RuleStop | null = null;
+    if (confirmation) {
+      stop = confirm(options, m, rule, confirmation, i);
+      if (!plan.confirming) confirmation = null;
+    } else {
+      const { analysis, outcome } = decide(store, options, rule, store.heapUsed[i]!, at);
+      if (outcome !== 'confirm') stop = outcome;
+      else if (plan.confirmTo(at, options.units)) {
+        confirmation = new Confirmation(analysis, at * xScale, { heap: store.heap[i]!, external: store.external[i]! });
+      }
+    }
     timings.decisionMs += performance.now() - d;
     if (stop) {
       m.stopReason = stop.reason;
@@ -182,10 +195,9 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
 
 /**
  * The sequential rule's check after a uniform window: the one decision path, which the rehearsal warms.
- * Before the plan is done, a fail counts towards an early stop only while its recent third fails on its
- * own (`stillGrowing`): a fail that rests on growth the subject has stopped (a bound reached early in the
- * run, whose plateau the recent third is still too short to vouch for) keeps the run going, to the plan
- * if need be, where the whole run is judged.
+ * Before the plan is done, a fail counts only while its recent third fails on its own (`stillGrowing`):
+ * a fail that rests on growth the subject has stopped (a bound reached early in the run, whose plateau
+ * the recent third is still too short to vouch for) is no fail to confirm; the run goes on to the plan.
  */
 function decide(
   columns: MemoryColumns,
@@ -193,11 +205,38 @@ function decide(
   rule: SequentialRule,
   heapUsed: number,
   at: number,
-): RuleStop | null {
+): { analysis: ColumnsAnalysis; outcome: RuleOutcome } {
   const analysis = analyseColumns(columns, options);
   const growing = analysis.heap.stillGrowing || analysis.offHeap.stillGrowing;
   const decision = analysis.verdict === 'fail' && at < options.units && !growing ? 'inconclusive' : analysis.verdict;
-  return rule.observe(decision, heapUsed, at, () => analyseColumns(columns, options, MIN_GUARD_STEADY_SAMPLES).verdict);
+  const verdictOnWhatThereIs = () => analyseColumns(columns, options, MIN_GUARD_STEADY_SAMPLES).verdict;
+  return { analysis, outcome: rule.observe(decision, heapUsed, at, verdictOnWhatThereIs) };
+}
+
+/**
+ * After a confirmation window: the heap guard, then whether the growth went on. Growth that went on to
+ * the plan's end is the planned run's fail; growth that stopped sends the run back to uniform windows
+ * (the plan's `resumeUniform`), judged at the plan like any other run.
+ */
+function confirm(
+  options: ResolvedAuditOptions,
+  m: Measurement,
+  rule: SequentialRule,
+  confirmation: Confirmation,
+  i: number,
+): RuleStop | null {
+  const { store, plan } = m;
+  const at = store.at[i]!;
+  const verdictOnWhatThereIs = () => analyseColumns(store, options, MIN_GUARD_STEADY_SAMPLES).verdict;
+  const guarded = rule.guard(store.heapUsed[i]!, at, verdictOnWhatThereIs);
+  if (guarded) return guarded;
+  const x = options.workload === 'batch' ? at * options.instances : at;
+  if (!confirmation.stillGrowing(x, { heap: store.heap[i]!, external: store.external[i]! })) {
+    rule.confirmationFailed(at);
+    plan.resumeUniform();
+    return null;
+  }
+  return at >= options.units ? { reason: 'planned', error: null } : null;
 }
 
 /** Churn: the handles left after the last cycle, and proof that dropped instances are collected. */
@@ -245,6 +284,7 @@ const REHEARSAL_SHAPES: readonly ((x: number) => number)[] = [
   () => 1e6, // flat: pass
   (x) => 1e6 + 50 * x, // a leak: fail, with the recent-third check
   (x) => 1e6 + 100 * Math.min(x, 30_000), // a bound reached: pass with a plateau
+  (x) => 1e6 + 50 * Math.max(0, x - 120_000), // growth that starts late: a pass held back
 ];
 
 /**
@@ -272,8 +312,12 @@ function rehearse(options: ResolvedAuditOptions): void {
     for (const [k, shape] of REHEARSAL_SHAPES.entries()) {
       const heapUsed = at.subarray(0, n).map(shape);
       const columns = { at: at.subarray(0, n), heap: heapUsed, external: heapUsed };
-      decide(columns, options, rules[k]!, heapUsed[n - 1]!, n * 1000);
+      const { analysis } = decide(columns, options, rules[k]!, heapUsed[n - 1]!, n * 1000);
       decide(columns, options, guarded, heapUsed[n - 1]!, n * 1000);
+      // The confirmation's check, on the readings as they come (it only ever moves forward).
+      const reading = (j: number) => ({ heap: heapUsed[j]!, external: heapUsed[j]! });
+      const confirmation = new Confirmation(analysis, at[n - 1]!, reading(n - 1));
+      confirmation.stillGrowing(at[n - 1]! + 1000, reading(n - 1));
     }
     decide(store, options, rules[0]!, store.heapUsed[n - 1] ?? 0, n * 1000);
   }

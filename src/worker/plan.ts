@@ -1,4 +1,9 @@
-import { MAX_EXTENSION_FACTOR, MIN_WINDOW_MS, UNIFORM_WINDOWS } from '../analysis/constants.ts';
+import {
+  CONFIRMATION_CHECKPOINTS,
+  MAX_EXTENSION_FACTOR,
+  MIN_WINDOW_MS,
+  UNIFORM_WINDOWS,
+} from '../analysis/constants.ts';
 
 /** A subject that does nothing in a step (the no-op) would otherwise ask for unbounded windows. */
 const MAX_WIDEN_FACTOR = 100;
@@ -56,8 +61,42 @@ export class SamplePlan {
   /** The next sample point after `done` units, or null past the cap. */
   next(done: number): number | null {
     if (this.index < this.points.length) return this.points[this.index++]!;
+    if (this.confirmingTo !== null) {
+      const checkpoint = this.nextCheckpoint(done, this.confirmingTo);
+      if (checkpoint !== null) return checkpoint;
+      this.confirmingTo = null;
+    }
     const at = done < this.firstUniform ? this.firstUniform : done + this.step;
     return at <= this.cap ? at : null;
+  }
+
+  /** The plan's end, while the windows are the confirmation's checkpoints (`confirmTo`). */
+  private confirmingTo: number | null = null;
+
+  /**
+   * Windows from `done` to the plan's end `planned` in CONFIRMATION_CHECKPOINTS long steps (at its
+   * quarters), each at least half a quarter long so that it spans enough growth to read; false (and
+   * nothing changes) when less than that is left.
+   */
+  confirmTo(done: number, planned: number): boolean {
+    if (this.nextCheckpoint(done, planned) === null) return false;
+    this.confirmingTo = planned;
+    return true;
+  }
+
+  /** Back to uniform windows (the confirmation saw the growth stop). */
+  resumeUniform(): void {
+    this.confirmingTo = null;
+  }
+
+  get confirming(): boolean {
+    return this.confirmingTo !== null;
+  }
+
+  private nextCheckpoint(done: number, planned: number): number | null {
+    const quarter = Math.ceil(planned / CONFIRMATION_CHECKPOINTS);
+    if (planned - done < quarter / 2) return null;
+    return Math.min(planned, Math.ceil((done + quarter / 2) / quarter) * quarter);
   }
 
   isUniform(at: number): boolean {
