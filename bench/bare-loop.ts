@@ -55,13 +55,13 @@ const plan = new SamplePlan(1_000_000, 4_000_000);
 let sized = 0;
 for (let at = plan.next(0); at !== null && at <= plan.firstUniform; at = plan.next(sized)) {
   const start = performance.now();
-  runUnits(subjects, 'soak', sized, at - sized);
+  void runUnits(subjects, 'soak', sized, at - sized); // the controllers step synchronously: it returns nothing
   if (at === plan.firstUniform) plan.widen(performance.now() - start, at - sized);
   sized = at;
 }
 const window = Number(windowText ?? plan.windowUnits);
 for (let done = 0; done < WARMUP_STEPS; done += window) {
-  runUnits(subjects, 'soak', 0, window);
+  void runUnits(subjects, 'soak', 0, window);
   bare(loop, window);
   bareCopy(loop, window);
 }
@@ -76,7 +76,7 @@ for (let w = 0; w < windows; w++) {
     settleAfterGc();
   }
   const t = performance.now();
-  if (condition === 'harness' || condition === 'loop') runUnits(subjects, 'soak', 0, window);
+  if (condition === 'harness' || condition === 'loop') void runUnits(subjects, 'soak', 0, window);
   else if (condition === 'bare-copy') bareCopy(loop, window);
   else bare(loop, window);
   times[condition].push(performance.now() - t);

@@ -7,7 +7,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CALIBRATION_SUBJECTS, calibrationSubject, type CalibrationSubject } from '../fixtures/calibration/index.ts';
+import {
+  CALIBRATION_SUBJECTS,
+  calibrationSubject,
+  type CalibrationSubject,
+  type SubjectInstance,
+} from '../fixtures/calibration/index.ts';
 import { releaseLeakedTelemetryTimers } from '../fixtures/calibration/lifecycle.ts';
 
 const SOAK_WARMUP_STEPS = 200_000;
@@ -21,6 +26,17 @@ interface Reading {
   arrayBuffers: number;
 }
 
+/**
+ * One step, awaited when the subject is async; then, every 1000 steps, one event-loop turn, so what an
+ * event-driven subject scheduled runs (as the audit's turn after each window lets it).
+ */
+let stepped = 0;
+async function stepOnce(instance: SubjectInstance): Promise<void> {
+  const pending = instance.step();
+  if (pending) await pending;
+  if (++stepped % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+}
+
 function read(): Reading {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with node --expose-gc');
@@ -30,7 +46,7 @@ function read(): Reading {
   return { heapUsed, external, arrayBuffers };
 }
 
-function measure(subject: CalibrationSubject): string {
+async function measure(subject: CalibrationSubject): Promise<string> {
   const keep: unknown[] = [];
   let unit: string;
   let n: number;
@@ -41,22 +57,24 @@ function measure(subject: CalibrationSubject): string {
     const instance = subject.create();
     keep.push(instance);
     const created = read();
-    for (let i = 0; i < SOAK_WARMUP_STEPS; i++) instance.step();
+    for (let i = 0; i < SOAK_WARMUP_STEPS; i++) await stepOnce(instance);
     before = read();
     warmup = `; first ${SOAK_WARMUP_STEPS} steps: heapUsed ${before.heapUsed - created.heapUsed} B, external ${before.external - created.external} B`;
-    for (let i = 0; i < SOAK_MEASURED_STEPS; i++) instance.step();
+    for (let i = 0; i < SOAK_MEASURED_STEPS; i++) await stepOnce(instance);
     after = read();
+    // Its timers would keep this process alive (the event-driven subject's heartbeat).
+    instance.cleanup();
     unit = 'B/step';
     n = SOAK_MEASURED_STEPS;
   } else {
-    const cycle = () => {
+    const cycle = async () => {
       const instance = subject.create();
-      for (let i = 0; i < (subject.stepsPerCycle ?? 1); i++) instance.step();
+      for (let i = 0; i < (subject.stepsPerCycle ?? 1); i++) await stepOnce(instance);
       instance.cleanup();
     };
-    for (let i = 0; i < CHURN_WARMUP_CYCLES; i++) cycle();
+    for (let i = 0; i < CHURN_WARMUP_CYCLES; i++) await cycle();
     before = read();
-    for (let i = 0; i < CHURN_MEASURED_CYCLES; i++) cycle();
+    for (let i = 0; i < CHURN_MEASURED_CYCLES; i++) await cycle();
     after = read();
     unit = 'B/cycle';
     n = CHURN_MEASURED_CYCLES;
@@ -70,7 +88,7 @@ function measure(subject: CalibrationSubject): string {
 
 const [, , mode, ...rest] = process.argv;
 if (mode === '--child') {
-  console.log(measure(calibrationSubject(rest[0]!)));
+  console.log(await measure(calibrationSubject(rest[0]!)));
 } else {
   const ids = process.argv.slice(2);
   const subjects = ids.length ? ids.map(calibrationSubject) : CALIBRATION_SUBJECTS;

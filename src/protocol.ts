@@ -17,11 +17,6 @@ export interface RunSettings {
   readonly horizon?: Horizon;
   /** `--seed`. */
   readonly seed: number;
-  /**
-   * `--heapsnapshot-signal`: Node writes a snapshot on SIGUSR2 from an event-loop handler, which the
-   * synchronous windows never let run: the measuring loop yields once every this many ms.
-   */
-  readonly yieldEveryMs?: number;
 }
 
 /**

@@ -18,6 +18,13 @@ import { controlMemo, MemoisedSweep } from '../fixtures/calibration/memo-cache.t
 import { BinaryStateLog, OFF_HEAP_CHUNK_BYTES } from '../fixtures/calibration/off-heap.ts';
 import { SeedClassicalSMCFixed, SeedClassicalSMCv01 } from '../fixtures/calibration/seed-classical.ts';
 import { SLOW_LEAK_INTERVAL, SlowLeakLoop } from '../fixtures/calibration/slow-leak.ts';
+import {
+  AsyncSensorLog,
+  AsyncSensorLoop,
+  EVENT_TIMER_INTERVAL,
+  EventDrivenLoop,
+} from '../fixtures/calibration/event-driven.ts';
+import { LATE_BOUND_ENTRIES, LATE_ONSET_STEP, LateBoundCache, LateOnsetLeak } from '../fixtures/calibration/late.ts';
 import { ClosedLoop } from '../fixtures/loop/closed-loop.ts';
 
 afterAll(() => {
@@ -28,7 +35,8 @@ function churn(id: string, cycles: number): void {
   const subject = calibrationSubject(id);
   for (let c = 0; c < cycles; c++) {
     const instance = subject.create();
-    for (let i = 0; i < (subject.stepsPerCycle ?? 1); i++) instance.step();
+    // The churn subjects step synchronously.
+    for (let i = 0; i < (subject.stepsPerCycle ?? 1); i++) void instance.step();
     instance.cleanup();
   }
 }
@@ -144,5 +152,45 @@ describe('calibration subjects behave as documented (short runs)', () => {
     for (let i = 0; i < 1000; i++) subject.step();
     expect(Number.isFinite(subject.checksum)).toBe(true);
     expect(Object.keys(subject)).toEqual(['loop', 'checksum']);
+  });
+
+  it('the late-onset leak keeps nothing until 60 % of the plan, then one record per step', () => {
+    const subject = new LateOnsetLeak();
+    for (let i = 0; i < LATE_ONSET_STEP; i++) subject.step();
+    expect(subject.records).toHaveLength(0);
+    for (let i = 0; i < 100; i++) subject.step();
+    expect(subject.records).toHaveLength(100);
+  });
+
+  it('the late-bound cache fills to 2^18 entries, then evicts its oldest', () => {
+    const subject = new LateBoundCache();
+    for (let i = 0; i < LATE_BOUND_ENTRIES + 100; i++) subject.step();
+    expect(subject.cache.size).toBe(LATE_BOUND_ENTRIES);
+    expect(subject.cache.has(99)).toBe(false);
+    expect(subject.cache.has(100)).toBe(true);
+  });
+
+  it('the async sensor subjects settle each step; only the leaking one keeps the readings', async () => {
+    const clean = new AsyncSensorLoop();
+    const leak = new AsyncSensorLog();
+    for (let i = 0; i < 50; i++) {
+      await clean.step();
+      await leak.step();
+    }
+    expect(leak.readings).toHaveLength(50);
+    expect(Object.keys(clean)).toEqual(['loop', 'reading']);
+  });
+
+  it("the event-driven subject's work all runs in one event-loop turn, and its heartbeat stops at cleanup", async () => {
+    const subject = new EventDrivenLoop();
+    for (let i = 0; i < 2 * EVENT_TIMER_INTERVAL; i++) subject.step();
+    expect(subject.updates).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(subject.updates).toBe(2 * 2 * EVENT_TIMER_INTERVAL + 2);
+    expect(subject.beats).toBeGreaterThan(0);
+    subject.cleanup();
+    const beats = subject.beats;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(subject.beats).toBe(beats);
   });
 });

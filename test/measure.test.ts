@@ -26,14 +26,15 @@ function measured(name: string, options: AuditOptions, setup: Setup) {
 }
 
 describe('measure(): the measuring loop, in process', { timeout: 60_000 }, () => {
-  it('a no-op passes, on samples taken after each window, ending at or past the plan or decided', async () => {
+  it('a no-op passes, on samples taken after each window, ending at or past the plan', async () => {
     const record = await measured('no-op', {}, () => ({ step: () => 0 }));
     expect(record.error).toBeNull();
     expect(record.samples[0]?.at).toBe(0);
     const ats = record.samples.map((s) => s.at);
     expect(ats).toEqual([...ats].sort((a, b) => a - b));
     expect(record.samples.length).toBeGreaterThanOrEqual(MIN_STEADY_SAMPLES);
-    expect(['decided', 'planned']).toContain(record.stopReason);
+    expect(record.stopReason).toBe('planned');
+    expect(record.samples.at(-1)!.at).toBeGreaterThanOrEqual(STEPS);
     expect(judge(record).verdict).toBe('pass');
   });
 
@@ -46,6 +47,45 @@ describe('measure(): the measuring loop, in process', { timeout: 60_000 }, () =>
     expect(j.verdict).toBe('fail');
     expect(j.heap.slope.bytesPerUnit).toBeGreaterThan(10);
     expect(j.heap.slope.bytesPerUnit).toBeLessThan(200);
+  });
+
+  it('an async step is awaited, and what a step schedules runs before each reading', async () => {
+    const tick = () => new Promise<number>((resolve) => setImmediate(() => resolve(1)));
+    let done = 0;
+    const awaited = await measured('async-sensor', {}, () => ({
+      step: async () => {
+        done += await tick();
+      },
+    }));
+    expect(awaited.error).toBeNull();
+    expect(done).toBe(awaited.samples.at(-1)!.at);
+    expect(judge(awaited).verdict).toBe('pass');
+    let updates = 0;
+    const scheduled = await measured('set-immediate', {}, () => ({
+      step: () => void setImmediate(() => updates++),
+    }));
+    expect(judge(scheduled).verdict).toBe('pass');
+    expect(updates).toBe(scheduled.samples.at(-1)!.at);
+    // The twin that keeps what it reads still fails.
+    const kept: number[][] = [];
+    const leak = await measured('async-keeps', {}, () => ({
+      step: async () => void kept.push([await tick(), kept.length]),
+    }));
+    expect(judge(leak).verdict).toBe('fail');
+  });
+
+  it('an async step that returns NaN or rejects ends as an error at that step', async () => {
+    let n = 0;
+    const nan = await measured('async-nan', {}, () => ({ step: async () => (++n === 300 ? NaN : 0) }));
+    expect(nan.error).toMatchObject({ kind: 'non-finite', at: 300 });
+    let k = 0;
+    const rejects = await measured('async-rejects', {}, () => ({
+      step: async () => {
+        if (++k === 400) throw new Error('sensor timed out');
+      },
+    }));
+    expect(rejects.error).toMatchObject({ kind: 'threw' });
+    expect(rejects.error?.message).toMatch(/^Error: sensor timed out/);
   });
 
   it('a step that throws ends as an error that names it, with the samples before it', async () => {

@@ -1,5 +1,12 @@
-import type { CalibrationSubject } from '../../fixtures/calibration/types.ts';
+import type { CalibrationSubject, SubjectInstance } from '../../fixtures/calibration/types.ts';
 import { audit } from '../../src/index.ts';
+
+async function finishCycle(instance: SubjectInstance, pending: Promise<void>, steps: number) {
+  await pending;
+  for (let i = 0; i < steps; i++) await instance.step();
+  instance.cleanup();
+  return instance;
+}
 
 /**
  * Declares the audit of a calibration subject: its expectation and workload come from the subject, so
@@ -17,7 +24,11 @@ export function auditCalibration(subject: CalibrationSubject): void {
     audit(`calibration: ${subject.id}`, options, () => ({
       cycle() {
         const instance = subject.create();
-        for (let i = 0; i < steps; i++) instance.step();
+        for (let i = 0; i < steps; i++) {
+          const pending = instance.step();
+          // An async subject's cycle is async from its first pending step on.
+          if (pending) return finishCycle(instance, pending, steps - i - 1);
+        }
         instance.cleanup();
         return instance;
       },

@@ -31,9 +31,6 @@ export interface AuditRun {
   readonly interrupted: InterruptSignal | null;
 }
 
-/** With --heapsnapshot-signal, how often a measuring loop lets the event loop (and the signal) in. */
-const SIGNAL_YIELD_MS = 1000;
-
 /**
  * Bytes of each subject's stdout and stderr kept in its log (`<out>/logs/`); past it the output is
  * counted, not written, so a subject that prints on every step cannot fill the disk.
@@ -254,7 +251,6 @@ export async function runAudits(files: readonly string[], cli: CliOptions, outDi
   };
   const settings: RunSettings = {
     seed: cli.seed,
-    ...(cli.heapsnapshotSignal ? { yieldEveryMs: SIGNAL_YIELD_MS } : {}),
     ...(cli.steps !== undefined ? { steps: cli.steps } : {}),
     ...(cli.horizon ? { horizon: cli.horizon } : {}),
   };

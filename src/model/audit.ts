@@ -26,21 +26,25 @@ export interface AuditContext {
 
 /**
  * A soak or batch subject: what one step does. A step may return a number (a control value, say); a
- * NaN or infinite return ends the audit as `error`.
+ * NaN or infinite return ends the audit as `error`. An async step (one that returns a promise: it awaits
+ * a sensor read, say) is awaited before the next step; before every reading the event loop turns once,
+ * so timers, immediates and I/O callbacks the step scheduled run as they would in the subject's own
+ * program.
  */
 export interface StepSubject {
-  step(): number | void;
-  /** Called once after the last sample. */
-  teardown?(): void;
+  step(): number | void | Promise<number | void>;
+  /** Called once after the last sample (awaited when it returns a promise). */
+  teardown?(): void | Promise<void>;
 }
 
 /**
  * A churn subject: what one cycle does (create → k steps → cleanup → drop). `cycle` returns the object
- * it dropped, so the harness can prove it was collected.
+ * it dropped, so the harness can prove it was collected; an async cycle (awaiting its steps or its
+ * cleanup) returns a promise of it, and is awaited before the next.
  */
 export interface CycleSubject {
-  cycle(): object | void;
-  teardown?(): void;
+  cycle(): object | void | Promise<object | void>;
+  teardown?(): void | Promise<void>;
 }
 
 export type Subject = StepSubject | CycleSubject;

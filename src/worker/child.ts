@@ -39,7 +39,7 @@ async function run(task: ChildTask, load: () => Promise<unknown>, output: ChildR
   const id = auditId(declared.name);
   const { file } = task;
   if (task.diagnosis) {
-    const record = diagnose({ id, file, options, setup: declared.setup, plan: task.diagnosis });
+    const record = await diagnose({ id, file, options, setup: declared.setup, plan: task.diagnosis });
     return { kind: 'diagnosed', record, output };
   }
   const record = await measure({
@@ -49,7 +49,6 @@ async function run(task: ChildTask, load: () => Promise<unknown>, output: ChildR
     options,
     setup: declared.setup,
     stream: new SampleStream(task.streamFile),
-    yieldEveryMs: task.settings.yieldEveryMs ?? 0,
   });
   return { kind: 'measured', record, output };
 }

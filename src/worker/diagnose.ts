@@ -5,6 +5,7 @@ import { SUBJECT_GLOBAL } from '../protocol.ts';
 import type { DiagnosisPlan, RawDiagnosisRecord, SnapshotTaken } from '../diagnosis/types.ts';
 import type { ResolvedAuditOptions, Setup, Subject } from '../model/audit.ts';
 import { descendants, killProcesses } from '../process-tree.ts';
+import { turnEventLoop } from './sampler.ts';
 import { buildSubjects, describeError, runUnits, teardownAll } from './subjects.ts';
 import { HeapProfile } from './heap-profile.ts';
 import { requireGc } from './sampler.ts';
@@ -22,7 +23,7 @@ export interface DiagnoseInput {
  * and a heap snapshot is written at each of the plan's unit counts (`v8.writeHeapSnapshot`, which
  * collects garbage first). Stops early when a snapshot exceeds the size cap or the next one would.
  */
-export function diagnose(input: DiagnoseInput): RawDiagnosisRecord {
+export async function diagnose(input: DiagnoseInput): Promise<RawDiagnosisRecord> {
   const { plan, options } = input;
   const start = performance.now();
   const gc = requireGc();
@@ -41,7 +42,8 @@ export function diagnose(input: DiagnoseInput): RawDiagnosisRecord {
     mkdirSync(plan.dir, { recursive: true });
     let done = 0;
     for (const [k, target] of plan.snapshotUnits.entries()) {
-      runUnits(subjects, options.workload, done, target - done);
+      await runUnits(subjects, options.workload, done, target - done);
+      await turnEventLoop();
       done = target;
       gc();
       const heapUsed = process.memoryUsage().heapUsed;
@@ -65,7 +67,7 @@ export function diagnose(input: DiagnoseInput): RawDiagnosisRecord {
   } finally {
     delete globals[SUBJECT_GLOBAL];
     // The verdict run reports teardown errors; a diagnosis has nothing to add.
-    teardownAll(subjects);
+    await teardownAll(subjects);
     killProcesses(descendants(process.pid));
   }
   return {

@@ -1,0 +1,4 @@
+import { asyncSensorLeak } from '../../fixtures/calibration/event-driven.ts';
+import { auditCalibration } from './calibration-audit.ts';
+
+auditCalibration(asyncSensorLeak);

@@ -1,0 +1,4 @@
+import { eventDriven } from '../../fixtures/calibration/event-driven.ts';
+import { auditCalibration } from './calibration-audit.ts';
+
+auditCalibration(eventDriven);
