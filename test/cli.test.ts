@@ -47,6 +47,7 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
       'fault-setup-throws',
       'fault-throws',
       'noise-floor-no-op',
+      'noise-floor-no-op-cycle',
     ]);
   });
 
@@ -74,7 +75,7 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
     expect(byId['calibration-lifecycle-registry']!.verdict).toBe('fail');
     expect(byId['noise-floor-no-op']!.verdict).toBe('pass');
     expect(report.noiseFloor?.auditId).toBe('noise-floor-no-op');
-    expect(run.stdout).toMatch(/3\/8 audits gave the verdict expected of them/);
+    expect(run.stdout).toMatch(/4\/9 audits gave the verdict expected of them/);
   });
 
   it('diagnoses the audits that ran (not the errored ones): the registry that keeps every instance, by name', () => {
@@ -115,7 +116,7 @@ describe('npm run audit: faults end as errors, and the rest of the run completes
   it('writes JUnit XML: a test case per audit, errors and unmet expectations marked with the verdict line', () => {
     const xml = run.junit();
     expect(xml.match(/<testcase /g)).toHaveLength(report.audits.length);
-    expect(xml).toMatch(/<testsuites name="leak-audit" tests="8" failures="0" errors="5"/);
+    expect(xml).toMatch(/<testsuites name="leak-audit" tests="9" failures="0" errors="5"/);
     expect(xml).toMatch(
       /name="fault-returns-nan"[^>]*>\s*<error type="non-finite" message="expected clean, got ERROR[^"]*step 7777 returned NaN/,
     );
@@ -366,7 +367,7 @@ describe('npm run audit: an output folder it cannot use', { timeout: 120_000 }, 
     ]);
     expect(run.status).toBe(3);
     expect(run.stderr).toMatch(/^leak-audit: could not write .*audit-report\.md: EISDIR/m);
-    expect(run.stdout).toMatch(/2\/2 audits gave the verdict expected of them/);
+    expect(run.stdout).toMatch(/3\/3 audits gave the verdict expected of them/);
     for (const file of ['audit-report.json', 'audit-report.html', 'junit.xml', 'pr-comment.md']) {
       expect(existsSync(join(out, file)), file).toBe(true);
     }
@@ -376,15 +377,16 @@ describe('npm run audit: an output folder it cannot use', { timeout: 120_000 }, 
 
 describe('npm run audit: the hang watchdog follows the window', { timeout: 120_000 }, () => {
   it('does not kill a slow but healthy subject whose windows outlast --hang-timeout', () => {
-    // Windows of 30 steps of 2 ms: 60 ms, each followed by a ~60 ms reading, against a 50 ms timeout.
+    // Windows of 60 steps of 2 ms: 120 ms, against a 100 ms timeout. (At 50 ms, the first window of one
+    // step and its reading outlasted the timeout itself when another audit started beside it.)
     const run = cli([
       'test/faults/millisecond-steps.audit.ts',
       '--no-calibration',
       '--no-diagnose',
       '--steps',
-      '3000',
+      '6000',
       '--hang-timeout',
-      '0.05',
+      '0.1',
     ]);
     const audit = run.report().audits.find((a) => a.id === 'millisecond-steps')!;
     expect(audit.error).toBeNull();
@@ -407,7 +409,7 @@ describe('npm run audit: a run owns its output folder', { timeout: 120_000 }, ()
     expect(done.status).toBe(0);
     expect(
       JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')).audits.map((a: { id: string }) => a.id),
-    ).toEqual(['noise-floor-no-op', 'slow-steps']);
+    ).toEqual(['noise-floor-no-op-cycle', 'noise-floor-no-op', 'slow-steps']);
     expect(existsSync(join(out, '.leak-audit.lock'))).toBe(false);
   });
 

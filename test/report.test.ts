@@ -36,7 +36,10 @@ describe('score', () => {
 
 describe('findings', () => {
   it('ranks a failing budget P0 with a fix, and ignores calibration subjects', () => {
-    const list = reportAdvice([entry('bounded'), leaking, entry('cal', { role: 'calibration', verdict: 'fail' })]);
+    const list = reportAdvice(
+      [entry('bounded'), leaking, entry('cal', { role: 'calibration', verdict: 'fail' })],
+      null,
+    );
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ priority: 'P0', auditId: 'legacy' });
     expect(list[0]!.what).toMatch(/heap grows 61\.0 B\/step \[55\.0, 68\.0\]/);
@@ -49,12 +52,38 @@ describe('findings', () => {
       handles: { leftBehind: { Timeout: 3 }, total: 3, ok: true },
       warmup: { steps: 1000, bytes: 20 * 2 ** 20, settled: true },
     });
-    expect(reportAdvice([churn]).map((f) => f.priority)).toEqual(['P1', 'P2']);
+    expect(reportAdvice([churn], null).map((f) => f.priority)).toEqual(['P1', 'P2']);
+  });
+
+  it('reports growth within budget (P1) only when it is established: above the floor, past its warm-up', () => {
+    const growing = (id: string, ci: [number, number], warmupBytes: number, workload: 'soak' | 'churn' = 'soak') =>
+      entry(id, {
+        workload,
+        slope: { bytesPerUnit: (ci[0] + ci[1]) / 2, bytesPerStep: ci[0], ci, unit: 'step', verdict: 'pass' },
+        warmup: { steps: 100_000, bytes: warmupBytes, settled: true },
+      });
+    const floor = {
+      auditId: 'noise-floor-no-op',
+      heapBytesPerStep: 0.004,
+      offHeapBytesPerStep: 0,
+      heapCi: [0, 0.004] as const,
+      cycle: { auditId: 'noise-floor-no-op-cycle', heapBytesPerCycle: 9, heapCi: [0, 9] as const },
+    };
+    const p1 = (e: ReturnType<typeof entry>) => reportAdvice([e], floor).some((f) => f.priority === 'P1');
+    // A slow within-budget leak: 0.2 B/step over 900 000 steady steps is 180 KB, past a 100 KB warm-up.
+    expect(p1(growing('slow', [0.2, 0.25], 100_000))).toBe(true);
+    // An async step settling by 12 KB after a 130 KB warm-up (measured): 0.0116 x 900 000 < 130 KB.
+    expect(p1(growing('settling', [0.0116, 0.0131], 130_000))).toBe(false);
+    // Above the budget's resolution, but inside the no-op's interval.
+    expect(p1(growing('noise', [0.003, 0.01], 0))).toBe(false);
+    // A churn is held to the no-op cycle audit's floor (9 B/cycle here): 5.5 B/cycle at its low end is noise.
+    expect(p1(growing('churn', [5.5, 148], 0, 'churn'))).toBe(false);
+    expect(p1(growing('churn-leak', [20, 30], 0, 'churn'))).toBe(true);
   });
 
   it('reports a large one-time rise off the heap too (a 2 GiB buffer pool showed in no finding)', () => {
     const pool = entry('pool', { offHeap: { ...entry('pool').offHeap, warmupBytes: 2 * 2 ** 30 } });
-    const [advice] = reportAdvice([pool]);
+    const [advice] = reportAdvice([pool], null);
     expect(advice).toMatchObject({ priority: 'P2', auditId: 'pool' });
     expect(advice!.what).toMatch(/^large one-time off-heap warm-up: 2\.00 GiB/);
   });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/model/report.ts';
+import { establishedGrowth } from '../src/report/advice.ts';
 import { cli, cliAsync, RUN_TIMEOUT_MS, schemaErrors, type CliRun } from './support/cli.ts';
 
 const verdicts = (report: AuditReport): Record<string, string> =>
@@ -20,6 +21,13 @@ describe(
     beforeAll(() => {
       whole = cli(['--no-diagnose']);
     }, RUN_TIMEOUT_MS);
+
+    it('gives every calibration subject its expected verdict, and no clean subject a growth finding (P1)', () => {
+      const report = whole.report();
+      expect(report.audits.filter((a) => !a.expectationMet).map((a) => a.id)).toEqual([]);
+      const established = report.audits.filter((a) => a.expect === 'clean' && establishedGrowth(a, report.noiseFloor));
+      expect(established.map((a) => `${a.id} ${a.slope.ci.join('..')}`)).toEqual([]);
+    });
 
     it('splits the default audits into two disjoint parts whose merge has the unsharded audit set and verdicts', async () => {
       expect(whole.status).toBe(0);

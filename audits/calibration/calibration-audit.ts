@@ -18,6 +18,7 @@ export function auditCalibration(subject: CalibrationSubject): void {
     expect: subject.expect,
     description: subject.retains.derivation,
     ...(subject.stepsPerCycle !== undefined ? { stepsPerCycle: subject.stepsPerCycle } : {}),
+    ...(subject.plannedSteps !== undefined ? { steps: subject.plannedSteps } : {}),
   };
   if (subject.workload === 'churn') {
     const steps = subject.stepsPerCycle ?? 1;

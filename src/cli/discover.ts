@@ -11,6 +11,8 @@ export const DEFAULT_AUDIT_DIR = 'audits';
 export const CALIBRATION_DIR = join(PROJECT_ROOT, 'audits', 'calibration');
 /** Always run: the harness measuring itself gives the noise floor. */
 export const NOISE_FLOOR_AUDIT = join(PROJECT_ROOT, 'src', 'builtin', 'noise-floor.audit.ts');
+/** The no-op churn audit: the churn workload's noise floor. */
+export const NOISE_FLOOR_CYCLE_AUDIT = join(PROJECT_ROOT, 'src', 'builtin', 'noise-floor-cycle.audit.ts');
 
 function walk(dir: string, out: string[]): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -44,5 +46,6 @@ export function discoverAuditFiles(paths: readonly string[], includeCalibration:
   if (paths.length > 0 && found.size === 0)
     throw new AuditConfigError(`no *${AUDIT_SUFFIX} files under ${paths.join(', ')}`);
   found.add(NOISE_FLOOR_AUDIT);
+  found.add(NOISE_FLOOR_CYCLE_AUDIT);
   return [...found].sort();
 }

@@ -36,7 +36,7 @@ import { fileErrorText } from '../report/write-file.ts';
 import { renderSummary, terminalChalk } from '../report/terminal.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
 import { concurrencyOf } from './concurrency.ts';
-import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT } from './discover.ts';
+import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT, NOISE_FLOOR_CYCLE_AUDIT } from './discover.ts';
 import { lockOutDir, prepareOutDir } from './out-dir.ts';
 import { runAudits, type AuditRun } from './run-audits.ts';
 import { failedDiagnosis, runDiagnoses, toDiagnose } from './run-diagnoses.ts';
@@ -137,7 +137,7 @@ async function runAndJudge({ files, cli, outDir }: Inputs): Promise<AuditReport>
 }
 
 function roleOf(file: string): AuditRole {
-  if (file === NOISE_FLOOR_AUDIT) return 'noise-floor';
+  if (file === NOISE_FLOOR_AUDIT || file === NOISE_FLOOR_CYCLE_AUDIT) return 'noise-floor';
   return file.startsWith(CALIBRATION_DIR + sep) ? 'calibration' : 'subject';
 }
 

@@ -85,6 +85,15 @@ export interface NoiseFloor {
   readonly heapBytesPerStep: number;
   readonly offHeapBytesPerStep: number;
   readonly heapCi: readonly [number, number];
+  /**
+   * The churn workload's floor, from the no-op cycle audit: the largest heap growth per cycle its interval
+   * allows. Absent in reports written before it was measured; null when this part of a run had no such audit.
+   */
+  readonly cycle?: {
+    readonly auditId: string;
+    readonly heapBytesPerCycle: number;
+    readonly heapCi: readonly [number, number];
+  } | null;
 }
 
 /** One report that --merge-reports took in, in brief. */

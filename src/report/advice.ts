@@ -1,7 +1,7 @@
 import { LARGE_WARMUP_BYTES, MIN_REPORTED_GROWTH_BYTES } from '../analysis/constants.ts';
 import { formatBytes, formatInterval, formatRate } from '../format.ts';
 import type { Finding } from '../diagnosis/types.ts';
-import type { AuditEntry } from '../model/report.ts';
+import type { AuditEntry, NoiseFloor } from '../model/report.ts';
 
 /** P0: fails its budget. P1: grows but within budget, or a handle left behind. P2: worth a look. */
 export type Priority = 'P0' | 'P1' | 'P2';
@@ -49,7 +49,7 @@ function adviceFor(e: AuditEntry, fallback: string): string {
  * rules over one audit's measured facts, each naming what grows and what to do. The
  * rules only read the report; adding one does not touch the engine.
  */
-const RULES: readonly ((e: AuditEntry) => Advice | null)[] = [
+const RULES: readonly ((e: AuditEntry, floor: NoiseFloor | null) => Advice | null)[] = [
   (e) =>
     e.slope.verdict === 'fail'
       ? {
@@ -101,12 +101,8 @@ const RULES: readonly ((e: AuditEntry) => Advice | null)[] = [
           suggestion: 'clear timers and close sockets and watchers in cleanup()',
         }
       : null,
-  (e) =>
-    e.verdict !== 'fail' &&
-    e.verdict !== 'error' &&
-    e.slope.ci[0] > 0 &&
-    !e.plateau &&
-    e.projection.heapBytes >= MIN_REPORTED_GROWTH_BYTES
+  (e, floor) =>
+    establishedGrowth(e, floor)
       ? {
           priority: 'P1',
           auditId: e.id,
@@ -150,10 +146,42 @@ const RULES: readonly ((e: AuditEntry) => Advice | null)[] = [
 
 const ORDER: Record<Priority, number> = { P0: 0, P1: 1, P2: 2 };
 
+/**
+ * The noise floor of an audit's workload, per unit of its slope: the no-op step audit's for soak (per
+ * instance for batch, whose unit is an instance-step), the no-op cycle audit's for churn; 0 when the
+ * run measured none (a shard without the no-op audits).
+ */
+function floorPerUnit(e: AuditEntry, floor: NoiseFloor | null): number {
+  if (!floor) return 0;
+  if (e.workload === 'churn') return floor.cycle?.heapBytesPerCycle ?? 0;
+  return floor.heapBytesPerStep / (e.workload === 'batch' ? e.instances : 1);
+}
+
+/**
+ * Growth within budget that is worth a P1 finding: it must be established, not the tail of a warm-up
+ * or the harness's own noise. Its interval's lower end lies above the noise floor of its workload; over
+ * the steady span, that lower end adds up to at least the one-time rise the run began with (a subject
+ * still settling after its warm-up adds a fraction of that rise, and less the longer the run); and it
+ * projects to at least MIN_REPORTED_GROWTH_BYTES over the horizon. Measured on clean subjects before
+ * these conditions: an async step settling by 12 KB over 1 M steps after a 130 KB warm-up read 0.012
+ * B/step [0.0116, 0.0131], 2.2 MB over the horizon, and was reported.
+ */
+export function establishedGrowth(e: AuditEntry, floor: NoiseFloor | null): boolean {
+  if (e.verdict === 'fail' || e.verdict === 'error' || e.plateau) return false;
+  const low = e.slope.ci[0];
+  const scale = e.workload === 'batch' ? e.instances : 1;
+  const steadyUnits = (e.steps - e.warmup.steps) * scale;
+  return (
+    low > floorPerUnit(e, floor) &&
+    low * steadyUnits >= e.warmup.bytes &&
+    low * e.projection.units >= MIN_REPORTED_GROWTH_BYTES
+  );
+}
+
 /** The report's findings (P0–P2 advice) for the audited subjects (not the calibration or noise-floor audits), most urgent first. */
-export function reportAdvice(entries: readonly AuditEntry[]): Advice[] {
+export function reportAdvice(entries: readonly AuditEntry[], floor: NoiseFloor | null): Advice[] {
   return entries
     .filter((e) => e.role === 'subject' && e.verdict !== 'error')
-    .flatMap((e) => RULES.map((rule) => rule(e)).filter((f): f is Advice => f !== null))
+    .flatMap((e) => RULES.map((rule) => rule(e, floor)).filter((f): f is Advice => f !== null))
     .sort((a, b) => ORDER[a.priority] - ORDER[b.priority] || a.auditId.localeCompare(b.auditId));
 }

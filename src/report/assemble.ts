@@ -15,33 +15,39 @@ import type { AuditEntry, AuditReport, AuditRole, NoiseFloor, SlopeEntry } from 
  * separate runs merged) the largest, so no budget passes that one of the machines could not resolve.
  */
 export function noiseFloorOf(entries: readonly AuditEntry[]): NoiseFloor | null {
-  let floor: NoiseFloor | null = null;
+  let floor: Omit<NoiseFloor, 'cycle'> | null = null;
+  let cycle: NoiseFloor['cycle'] = null;
+  const widest = (ci: readonly [number, number]) => Math.max(Math.abs(ci[0]), Math.abs(ci[1]));
   for (const noop of entries) {
     if (noop.role !== 'noise-floor' || noop.verdict === 'error' || noop.samples.length < 2) continue;
-    const [low, high] = noop.slope.ci;
-    const [offLow, offHigh] = noop.offHeap.ci;
-    const heapBytesPerStep = Math.max(Math.abs(low), Math.abs(high));
+    if (noop.workload === 'churn') {
+      const heapBytesPerCycle = widest(noop.slope.ci);
+      if (!cycle || cycle.heapBytesPerCycle < heapBytesPerCycle)
+        cycle = { auditId: noop.id, heapBytesPerCycle, heapCi: noop.slope.ci };
+      continue;
+    }
+    const heapBytesPerStep = widest(noop.slope.ci);
     if (floor && floor.heapBytesPerStep >= heapBytesPerStep) continue;
     floor = {
       auditId: noop.id,
       heapBytesPerStep,
-      offHeapBytesPerStep: Math.max(Math.abs(offLow), Math.abs(offHigh)),
+      offHeapBytesPerStep: widest(noop.offHeap.ci),
       heapCi: noop.slope.ci,
     };
   }
-  return floor;
+  return floor ? { ...floor, cycle } : null;
 }
 
 /** Budgets that the measurement cannot resolve on this machine: refused, as a configuration error. */
 export function budgetErrors(entries: readonly AuditEntry[], floor: NoiseFloor | null): string[] {
   if (!floor) return [];
+  const perUnit = (e: AuditEntry) =>
+    e.workload === 'churn' ? (floor.cycle?.heapBytesPerCycle ?? 0) : floor.heapBytesPerStep;
   return entries
-    .filter(
-      (e) => e.role !== 'noise-floor' && e.workload !== 'churn' && e.budget.bytesPerUnit <= floor.heapBytesPerStep,
-    )
+    .filter((e) => e.role !== 'noise-floor' && e.budget.bytesPerUnit <= perUnit(e))
     .map(
       (e) =>
-        `audit "${e.name}": budget ${e.budget.bytesPerUnit.toPrecision(3)} B/${e.slope.unit} is at or below the noise floor measured in this run (${floor.heapBytesPerStep.toPrecision(3)} B/step); raise the budget, or run more steps (--steps) so the floor drops`,
+        `audit "${e.name}": budget ${e.budget.bytesPerUnit.toPrecision(3)} B/${e.slope.unit} is at or below the noise floor measured in this run (${perUnit(e).toPrecision(3)} B/${e.slope.unit}); raise the budget, or run more ${e.workload === 'churn' ? 'cycles' : 'steps (--steps)'} so the floor drops`,
     );
 }
 

@@ -144,7 +144,7 @@ export function reportContent(report: AuditReport): ReportContent {
       [
         'Noise floor',
         nf
-          ? `${formatRate(nf.heapBytesPerStep)} B/step (no-op audit, 99 % interval ${formatInterval(nf.heapCi)})`
+          ? `${formatRate(nf.heapBytesPerStep)} B/step (no-op audit, 99 % interval ${formatInterval(nf.heapCi)})${nf.cycle ? `; ${formatRate(nf.cycle.heapBytesPerCycle)} B/cycle (no-op cycle audit, ${formatInterval(nf.cycle.heapCi)})` : ''}`
           : floorInAnotherShard(report)
             ? 'measured by another shard of this run'
             : 'unknown: the no-op audit gave no slope',
@@ -189,7 +189,7 @@ export function reportContent(report: AuditReport): ReportContent {
       ],
       rows: report.audits.map((e) => [...subjectRow(e), ...(baseline ? [baselineCell(e, baseline)] : [])]),
     },
-    findings: reportAdvice(report.audits),
+    findings: reportAdvice(report.audits, report.noiseFloor),
     calibrationTable: {
       header: ['planted subject', 'truth', 'verdict', 'result'],
       rows: planted.map((e) => [

@@ -60,7 +60,7 @@ export function renderSummary(report: AuditReport, c: ChalkInstance): string {
   const nf = report.noiseFloor;
   lines.push(
     nf
-      ? `Noise floor (no-op audit): ${formatInterval(nf.heapCi)} B/step heap; budgets at or below ${nf.heapBytesPerStep.toPrecision(2)} B/step are refused.`
+      ? `Noise floor (no-op audits): ${formatInterval(nf.heapCi)} B/step heap${nf.cycle ? `, ${formatInterval(nf.cycle.heapCi)} B/cycle` : ''}; budgets at or below the floor are refused.`
       : floorInAnotherShard(report)
         ? 'Noise floor: measured by another shard; budgets are checked against it when the shards are merged (--merge-reports).'
         : c.yellow('Noise floor: unknown (the no-op audit did not produce a slope).'),

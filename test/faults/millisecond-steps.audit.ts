@@ -3,7 +3,7 @@
 // follows the window).
 import { audit } from '../../src/index.ts';
 
-// Its test runs it for 3000 steps only, where the harness's own first kilobytes weigh more than the
+// Its test runs it for 6000 steps only, where the harness's own first kilobytes weigh more than the
 // default budget allows: a generous budget keeps the test about the watchdog.
 audit('millisecond steps', { expect: 'clean', budgetPerUnit: 1000 }, () => ({
   step() {
