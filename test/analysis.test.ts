@@ -318,6 +318,24 @@ describe('judge', () => {
     expect(judge(record(base, samples, { stopReason: 'planned' })).verdict).toBe('inconclusive');
   });
 
+  it('a run that had to be ended is judged on its readings: a fail when they were still growing', () => {
+    const growing = XS.slice(0, 25).map((x) => sample(x, 5e6 + 184 * x));
+    for (const kind of ['slowed', 'hung', 'heap-exhausted'] as const) {
+      const j = judge(record(base, growing, { stopReason: 'error', error: { kind, message: 'ended', at: 120_000 } }));
+      expect(j.verdict, kind).toBe('fail');
+      expect(j.reasons.at(-1)).toBe(`the run was ended before its plan (${kind}): ended`);
+    }
+    // Flat readings cannot say why it could not finish: an error, as before.
+    const flat = XS.slice(0, 25).map((x) => sample(x, 5e6));
+    expect(judge(record(base, flat, { stopReason: 'error', error: { kind: 'hung', message: 'stuck' } })).verdict).toBe(
+      'error',
+    );
+    // A fault in the subject is an error whatever its readings show.
+    expect(
+      judge(record(base, growing, { stopReason: 'error', error: { kind: 'threw', message: 'boom' } })).verdict,
+    ).toBe('error');
+  });
+
   it('an error wins over any memory verdict, and says why first', () => {
     const j = judge(
       record(

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CALIBRATION_SUBJECTS, calibrationSubject } from '../fixtures/calibration/index.ts';
 import {
@@ -24,6 +25,7 @@ import {
   EVENT_TIMER_INTERVAL,
   EventDrivenLoop,
 } from '../fixtures/calibration/event-driven.ts';
+import { SignalListenerLeak } from '../fixtures/calibration/signal-listener.ts';
 import { LATE_BOUND_ENTRIES, LATE_ONSET_STEP, LateBoundCache, LateOnsetLeak } from '../fixtures/calibration/late.ts';
 import { ClosedLoop } from '../fixtures/loop/closed-loop.ts';
 
@@ -192,5 +194,14 @@ describe('calibration subjects behave as documented (short runs)', () => {
     const beats = subject.beats;
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(subject.beats).toBe(beats);
+  });
+
+  it('the signal-listener leak adds one abort listener per step to its one signal, and they run on cleanup', () => {
+    const subject = new SignalListenerLeak();
+    for (let i = 0; i < 50; i++) subject.step();
+    const signal = (subject as unknown as { run: AbortController }).run.signal;
+    expect(getEventListeners(signal, 'abort')).toHaveLength(50);
+    subject.cleanup();
+    expect(signal.aborted).toBe(true);
   });
 });

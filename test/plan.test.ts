@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_EXTENSION_FACTOR, MIN_WINDOW_MS, UNIFORM_WINDOWS } from '../src/analysis/constants.ts';
+import { MAX_EXTENSION_FACTOR, MAX_WINDOW_MS, MIN_WINDOW_MS, UNIFORM_WINDOWS } from '../src/analysis/constants.ts';
 import { SamplePlan } from '../src/worker/plan.ts';
 
 function points(plan: SamplePlan, widenAfterFirstUniform?: number): number[] {
@@ -33,6 +33,18 @@ describe('sample plan', () => {
     const uniform = p.filter((at) => at >= 10_000).length;
     expect(uniform).toBeLessThanOrEqual(UNIFORM_WINDOWS * MAX_EXTENSION_FACTOR);
     expect(p.length).toBeLessThanOrEqual(SamplePlan.maxSamples(1_000_000) - 1);
+  });
+
+  it('shrinks the windows of a subject that slows down, and never grows them back', () => {
+    const plan = new SamplePlan(1_000_000, 4_000_000);
+    points(plan, MIN_WINDOW_MS * 2);
+    // 10 000 units took 4x the longest window: the next windows are a quarter as long.
+    plan.follow(4 * MAX_WINDOW_MS, 10_000);
+    expect(plan.windowUnits).toBe(2500);
+    plan.follow(MAX_WINDOW_MS / 10, 2500);
+    expect(plan.windowUnits).toBe(2500);
+    plan.follow(1e9, 2500);
+    expect(plan.windowUnits).toBe(1);
   });
 
   it('leaves windows that already last long enough alone', () => {

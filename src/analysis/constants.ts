@@ -36,6 +36,19 @@ export const MIN_WINDOW_MS = 5;
  * time has to pass with the thread running. It costs 3 ms of a reading's ~55 ms.
  */
 export const POST_GC_SETTLE_MS = 3;
+/**
+ * A window that took longer than this shrinks the next ones to this length at its rate, for the rest of
+ * the run: a subject that slows as it grows (a listener list scanned on every add) is still read every
+ * quarter second, rather than in windows sized by its first speed that end up taking minutes.
+ */
+export const MAX_WINDOW_MS = 250;
+/**
+ * A subject whose steps have become this many times slower than in its first uniform window, and whose
+ * remaining plan would take longer than MAX_REMAINING_PLAN_MS at its current speed, cannot finish its
+ * plan: its run is ended and judged on the readings it has (as at the heap guard, on fewer steady samples).
+ */
+export const SLOWED_FACTOR = 5;
+export const MAX_REMAINING_PLAN_MS = 60_000;
 /** A slope needs at least this many samples after the warm-up cut. */
 export const MIN_STEADY_SAMPLES = 30;
 /** An uncertain run is extended up to this multiple of its planned length, then called inconclusive. */

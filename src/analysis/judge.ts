@@ -1,5 +1,11 @@
 import { formatRate } from '../format.ts';
-import type { RawAuditRecord, ResolvedAuditOptions, Sample, Verdict } from '../model/audit.ts';
+import {
+  ENDED_RUN_KINDS,
+  type RawAuditRecord,
+  type ResolvedAuditOptions,
+  type Sample,
+  type Verdict,
+} from '../model/audit.ts';
 import { HANDLE_LEAK_FRACTION, MIN_GUARD_STEADY_SAMPLES, MIN_STEADY_SAMPLES } from './constants.ts';
 import { analyseSeries, type SeriesAnalysis, type SeriesVerdict } from './series.ts';
 
@@ -76,11 +82,12 @@ export function analyseColumns(
   columns: MemoryColumns,
   options: ResolvedAuditOptions,
   minSteady = MIN_STEADY_SAMPLES,
+  final = false,
 ): ColumnsAnalysis {
   const scale = options.workload === 'batch' ? options.instances : 1;
   const xs = Float64Array.from(columns.at, (at) => at * scale);
-  const heap = analyseSeries(xs, columns.heap, options.budgetPerUnit, minSteady);
-  const offHeap = analyseSeries(xs, columns.external, options.budgetPerUnit, minSteady);
+  const heap = analyseSeries(xs, columns.heap, options.budgetPerUnit, minSteady, final);
+  const offHeap = analyseSeries(xs, columns.external, options.budgetPerUnit, minSteady, final);
   return { heap, offHeap, verdict: combine(heap.verdict, offHeap.verdict) };
 }
 
@@ -88,6 +95,7 @@ export function analyseSamples(
   samples: readonly Sample[],
   options: ResolvedAuditOptions,
   minSteady = MIN_STEADY_SAMPLES,
+  final = false,
 ) {
   return analyseColumns(
     {
@@ -97,6 +105,7 @@ export function analyseSamples(
     },
     options,
     minSteady,
+    final,
   );
 }
 
@@ -132,7 +141,14 @@ function leftBehind(handles: NonNullable<RawAuditRecord['handles']>): Record<str
  * only way a `fail` can still be reached (the worker stops there with that decision or an error).
  */
 export function minSteadyFor(record: Pick<RawAuditRecord, 'stopReason' | 'error'>): number {
-  return record.stopReason === 'heap-guard' && !record.error ? MIN_GUARD_STEADY_SAMPLES : MIN_STEADY_SAMPLES;
+  return (record.stopReason === 'heap-guard' && !record.error) || endedRun(record)
+    ? MIN_GUARD_STEADY_SAMPLES
+    : MIN_STEADY_SAMPLES;
+}
+
+/** A run that had to be ended (hung, out of heap, slowed down): its readings are all the evidence there is. */
+function endedRun(record: Pick<RawAuditRecord, 'error'>): boolean {
+  return record.error !== null && ENDED_RUN_KINDS.includes(record.error.kind);
 }
 
 const bytes = (b: number) => `${formatRate(b)} B`;
@@ -143,7 +159,12 @@ const bytes = (b: number) => `${formatRate(b)} B`;
  */
 export function judge(record: RawAuditRecord): Judgement {
   const { options } = record;
-  const { heap, offHeap, verdict: memoryVerdict } = analyseSamples(record.samples, options, minSteadyFor(record));
+  const final = minSteadyFor(record) === MIN_GUARD_STEADY_SAMPLES;
+  const {
+    heap,
+    offHeap,
+    verdict: memoryVerdict,
+  } = analyseSamples(record.samples, options, minSteadyFor(record), final);
   const unit = unitName(options);
   const reasons: string[] = [];
   for (const [label, s] of [
@@ -191,8 +212,15 @@ export function judge(record: RawAuditRecord): Judgement {
   let verdict: Verdict = memoryVerdict;
   if ((collection && !collection.ok) || (handles && !handles.ok)) verdict = 'fail';
   if (record.error) {
-    verdict = 'error';
-    reasons.unshift(`${record.error.kind}: ${record.error.message}`);
+    // A run that had to be ended is a fail when its readings show growth that was still going on: the
+    // leak is why it could not finish. Otherwise (a fault, or readings that cannot tell) it is an error.
+    const growing = heap.stillGrowing || offHeap.stillGrowing;
+    if (endedRun(record) && verdict === 'fail' && growing) {
+      reasons.push(`the run was ended before its plan (${record.error.kind}): ${record.error.message}`);
+    } else {
+      verdict = 'error';
+      reasons.unshift(`${record.error.kind}: ${record.error.message}`);
+    }
   }
   return {
     verdict,

@@ -125,8 +125,16 @@ export interface Sample {
   readonly spaces: Readonly<Record<string, number>>;
 }
 
-/** `interrupted`: the run was stopped (Ctrl-C, SIGTERM, or the CLI was killed) while the audit ran. */
-export type ErrorKind = 'setup' | 'threw' | 'non-finite' | 'heap-exhausted' | 'hung' | 'crashed' | 'interrupted';
+/**
+ * `interrupted`: the run was stopped (Ctrl-C, SIGTERM, or the CLI was killed) while the audit ran.
+ * `slowed`: the subject's steps became so much slower that its plan could not be finished (SLOWED_FACTOR).
+ * The runs that had to be ended (`hung`, `heap-exhausted`, `slowed`) are judged on the readings they have.
+ */
+export type ErrorKind =
+  'setup' | 'threw' | 'non-finite' | 'heap-exhausted' | 'hung' | 'slowed' | 'crashed' | 'interrupted';
+
+/** Errors that end a run the subject could not finish, rather than a fault in it: its readings still count. */
+export const ENDED_RUN_KINDS: readonly ErrorKind[] = ['hung', 'heap-exhausted', 'slowed'];
 
 export interface AuditError {
   readonly kind: ErrorKind;

@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { MIN_GUARD_STEADY_SAMPLES } from '../analysis/constants.ts';
+import { MAX_REMAINING_PLAN_MS, MIN_GUARD_STEADY_SAMPLES, SLOWED_FACTOR } from '../analysis/constants.ts';
 import { analyseColumns, type ColumnsAnalysis, type MemoryColumns } from '../analysis/judge.ts';
 import type {
   AuditError,
@@ -125,6 +125,7 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
   const rule = new SequentialRule(options.units, m.heapCapBytes);
   const xScale = options.workload === 'batch' ? options.instances : 1;
   let confirmation: Confirmation | null = null;
+  let firstMsPerUnit = 0;
   if (options.workload === 'churn') m.handlesBefore = activeResources();
   const start = performance.now();
   const read = (at: number): number => {
@@ -161,6 +162,7 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
     timings.loopMs += windowMs;
     m.done = at;
     const i = read(at);
+    plan.follow(windowMs, at - from);
     if (process.ppid !== m.parentPid) {
       // The CLI was killed (kill -9): nobody will read this audit, and nothing else would stop it.
       m.error = { kind: 'interrupted', message: 'the CLI that started this audit is gone; it stopped', at };
@@ -168,7 +170,21 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
       return;
     }
     if (!plan.isUniform(at)) continue;
-    if (at === plan.firstUniform) plan.widen(windowMs, at - from);
+    if (at === plan.firstUniform) {
+      plan.widen(windowMs, at - from);
+      firstMsPerUnit = windowMs / (at - from);
+    }
+    const slowed = slowedDown(
+      firstMsPerUnit,
+      windowMs / (at - from),
+      (at < options.units ? options.units : plan.capUnits) - at,
+    );
+    if (slowed) {
+      m.error = { kind: 'slowed', message: slowed, at };
+      m.stopReason = 'error';
+      return;
+    }
+    if (store.length === store.capacity) break;
 
     const d = performance.now();
     let stop: RuleStop | null = null;
@@ -193,6 +209,18 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
 }
 
 /**
+ * Why a run has to end because its subject slowed down (SLOWED_FACTOR times slower than in its first
+ * uniform window, with more than MAX_REMAINING_PLAN_MS of its plan left at its current speed), or null.
+ */
+function slowedDown(firstMsPerUnit: number, msPerUnit: number, remainingUnits: number): string | null {
+  if (firstMsPerUnit <= 0 || msPerUnit < SLOWED_FACTOR * firstMsPerUnit) return null;
+  const remainingMs = remainingUnits * msPerUnit;
+  if (remainingMs <= MAX_REMAINING_PLAN_MS) return null;
+  const us = (ms: number) => `${(ms * 1000).toPrecision(3)} µs`;
+  return `its units slowed from ${us(firstMsPerUnit)} to ${us(msPerUnit)} each (${Math.round(msPerUnit / firstMsPerUnit)}x); the ${remainingUnits.toLocaleString('en')} left of its plan would take ~${Math.round(remainingMs / 60_000)} min more, so the run was ended`;
+}
+
+/**
  * The sequential rule's check after a uniform window: the one decision path, which the rehearsal warms.
  * Before the plan is done, a fail counts only while its recent third fails on its own (`stillGrowing`):
  * a fail that rests on growth the subject has stopped (a bound reached early in the run, whose plateau
@@ -208,7 +236,7 @@ function decide(
   const analysis = analyseColumns(columns, options);
   const growing = analysis.heap.stillGrowing || analysis.offHeap.stillGrowing;
   const decision = analysis.verdict === 'fail' && at < options.units && !growing ? 'inconclusive' : analysis.verdict;
-  const verdictOnWhatThereIs = () => analyseColumns(columns, options, MIN_GUARD_STEADY_SAMPLES).verdict;
+  const verdictOnWhatThereIs = () => analyseColumns(columns, options, MIN_GUARD_STEADY_SAMPLES, true).verdict;
   return { analysis, outcome: rule.observe(decision, heapUsed, at, verdictOnWhatThereIs) };
 }
 
@@ -226,7 +254,7 @@ function confirm(
 ): RuleStop | null {
   const { store, plan } = m;
   const at = store.at[i]!;
-  const verdictOnWhatThereIs = () => analyseColumns(store, options, MIN_GUARD_STEADY_SAMPLES).verdict;
+  const verdictOnWhatThereIs = () => analyseColumns(store, options, MIN_GUARD_STEADY_SAMPLES, true).verdict;
   const guarded = rule.guard(store.heapUsed[i]!, at, verdictOnWhatThereIs);
   if (guarded) return guarded;
   const x = options.workload === 'batch' ? at * options.instances : at;

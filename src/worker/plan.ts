@@ -1,6 +1,7 @@
 import {
   CONFIRMATION_CHECKPOINTS,
   MAX_EXTENSION_FACTOR,
+  MAX_WINDOW_MS,
   MIN_WINDOW_MS,
   UNIFORM_WINDOWS,
 } from '../analysis/constants.ts';
@@ -45,9 +46,12 @@ export class SamplePlan {
     this.firstUniform = this.step;
   }
 
-  /** Readings a run can take: the one at 0, the log-spaced ones, and one per uniform window. */
+  /**
+   * Readings a run can take: the one at 0, the log-spaced ones, and one per uniform window, twice over
+   * for windows that shrink as a subject slows (`follow`); a run that fills them ends as at the cap.
+   */
   static maxSamples(plannedUnits: number): number {
-    return 1 + logPoints(windowSize(plannedUnits)).length + UNIFORM_WINDOWS * MAX_EXTENSION_FACTOR;
+    return 1 + logPoints(windowSize(plannedUnits)).length + 2 * UNIFORM_WINDOWS * MAX_EXTENSION_FACTOR;
   }
 
   get windowUnits(): number {
@@ -101,6 +105,17 @@ export class SamplePlan {
 
   isUniform(at: number): boolean {
     return at >= this.firstUniform;
+  }
+
+  /**
+   * After a window of `units` took `ms`: if that is longer than MAX_WINDOW_MS, shrink the uniform
+   * windows to that length at its rate (never below one unit). Windows never grow again: a subject that
+   * speeds up would otherwise need more steps to be caught (see AUDIT.md, Known limits).
+   */
+  follow(ms: number, units: number): void {
+    if (ms <= MAX_WINDOW_MS || units <= 0) return;
+    const step = Math.max(1, Math.floor((MAX_WINDOW_MS * units) / ms));
+    if (step < this.step) this.step = step;
   }
 
   /**
