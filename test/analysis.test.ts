@@ -307,9 +307,29 @@ describe('judge', () => {
     const uncollected = judge(record(churn, flat, { collection: { probed: 20, collected: 0 } }));
     expect(uncollected.verdict).toBe('fail');
     expect(uncollected.reasons.join()).toMatch(/only 0 of 20 dropped instances were collected/);
-    const timers = judge(record(churn, flat, { handles: { before: { Timeout: 1 }, after: { Timeout: 1_000_001 } } }));
+    // A timer left behind per cycle: its count grows with the cycles.
+    const piling = flat.map((s) => ({ ...s, resources: { Timeout: 1 + s.at } }));
+    const timers = judge(record(churn, piling, { handles: { before: { Timeout: 1 }, after: { Timeout: 1_000_001 } } }));
     expect(timers.verdict).toBe('fail');
-    expect(timers.handles?.leftBehind).toEqual({ Timeout: 1_000_000 });
+    expect(timers.handles).toMatchObject({ leftBehind: { Timeout: 1_000_000 }, ok: false });
+    expect(timers.reasons.join()).toMatch(
+      /Timeout resources grow 1\.000\/cycle \[1\.000, 1\.000\], one every 1\.000 cycles/,
+    );
+  });
+
+  it('fails a soak whose resources grow, naming the type: a timer kept every 1000 steps', () => {
+    const flat = XS.map((x) => sample(x, 5e6));
+    const withTimers = flat.map((s) => ({ ...s, resources: { Timeout: 2 + Math.floor(s.at / 1000), fd: 21 } }));
+    const j = judge(record(base, withTimers));
+    expect(j.verdict).toBe('fail');
+    expect(j.resources.find((r) => r.type === 'Timeout')).toMatchObject({ verdict: 'fail', first: 2, last: 1002 });
+    expect(j.resources.find((r) => r.type === 'fd')).toMatchObject({ verdict: 'pass', perUnit: 0 });
+    expect(j.reasons.join()).toMatch(
+      /Timeout resources grow 1\.0e-3\/step \[1\.0e-3, 1\.0e-3\], one every 1,000 steps \(2 at the first reading, 1002 at the last\)/,
+    );
+    // Flat counts pass, whatever they are; one handle opened late is not growth.
+    const late = flat.map((s, i) => ({ ...s, resources: { Timeout: i > 100 ? 3 : 2 } }));
+    expect(judge(record(base, late)).verdict).toBe('pass');
   });
 
   it('a run the heap cap ended fails on fewer steady samples; an uncapped one stays inconclusive', () => {

@@ -111,8 +111,13 @@ export const LARGE_WARMUP_BYTES = 16 * 2 ** 20;
 
 /** Churn: instances created after measuring and registered to prove they are collected. */
 export const COLLECTION_PROBE_CYCLES = 20;
-/** Churn: handles left behind at or above this fraction of the cycles mean one per cycle: a leak. */
-export const HANDLE_LEAK_FRACTION = 0.5;
+/**
+ * Resources (active handles and requests by type, open file descriptors) a run may accumulate over its
+ * horizon: a count series is judged against this over the horizon's units, as the heap against its bytes.
+ * 100 over 10 h x 50 instances is one per 1.8 M instance-steps; a socket or timer kept every 1000 steps
+ * grows 1800x faster. Counts are whole numbers, flat in a clean subject: their interval is [0, 0].
+ */
+export const RESOURCE_HORIZON_BUDGET = 100;
 
 /**
  * When the heap cap ends a run early, a `fail` may rest on this many steady samples: the growth that

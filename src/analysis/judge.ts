@@ -6,7 +6,7 @@ import {
   type Sample,
   type Verdict,
 } from '../model/audit.ts';
-import { HANDLE_LEAK_FRACTION, MIN_GUARD_STEADY_SAMPLES, MIN_STEADY_SAMPLES } from './constants.ts';
+import { MIN_GUARD_STEADY_SAMPLES, MIN_STEADY_SAMPLES, RESOURCE_HORIZON_BUDGET } from './constants.ts';
 import { analyseSeries, type SeriesAnalysis, type SeriesVerdict } from './series.ts';
 
 export interface Projection {
@@ -31,8 +31,23 @@ export interface HandleCheck {
   readonly ok: boolean;
 }
 
+/** One resource type's count, judged as a series per unit like the heap's bytes. */
+export interface ResourceSeries {
+  readonly type: string;
+  /** Count growth per unit (step, instance-step or cycle), with its interval. */
+  readonly perUnit: number;
+  readonly ci: readonly [number, number];
+  readonly budgetPerUnit: number;
+  /** The count at the first and the last reading. */
+  readonly first: number;
+  readonly last: number;
+  readonly verdict: SeriesVerdict;
+}
+
 export interface Judgement {
   readonly verdict: Verdict;
+  /** Every resource type the readings counted. */
+  readonly resources: readonly ResourceSeries[];
   readonly heap: SeriesAnalysis;
   readonly offHeap: SeriesAnalysis;
   readonly projection: { readonly heap: Projection; readonly offHeap: Projection };
@@ -137,6 +152,39 @@ function leftBehind(handles: NonNullable<RawAuditRecord['handles']>): Record<str
 }
 
 /**
+ * Each resource type's count series against RESOURCE_HORIZON_BUDGET over the horizon's units, with the
+ * heap's statistics (warm-up cut, Theil–Sen interval). Only a fail changes the audit's verdict: a count
+ * that straddles says nothing the memory series do not.
+ */
+export function analyseResources(
+  samples: readonly Sample[],
+  options: ResolvedAuditOptions,
+  minSteady = MIN_STEADY_SAMPLES,
+  final = false,
+): ResourceSeries[] {
+  const types = new Set<string>();
+  for (const s of samples) for (const type of Object.keys(s.resources ?? {})) types.add(type);
+  const scale = options.workload === 'batch' ? options.instances : 1;
+  const xs = samples.map((s) => s.at * scale);
+  const { horizon } = options;
+  const budgetPerUnit =
+    RESOURCE_HORIZON_BUDGET / (options.workload === 'churn' ? horizon.units : horizon.units * horizon.instances);
+  return [...types].sort().map((type) => {
+    const counts = samples.map((s) => s.resources?.[type] ?? 0);
+    const series = analyseSeries(xs, counts, budgetPerUnit, minSteady, final);
+    return {
+      type,
+      perUnit: series.slope.bytesPerUnit,
+      ci: series.slope.ci,
+      budgetPerUnit,
+      first: counts[0] ?? 0,
+      last: counts.at(-1) ?? 0,
+      verdict: series.verdict,
+    };
+  });
+}
+
+/**
  * Samples a steady state needs for a verdict: fewer when the heap cap ended the run, which is then the
  * only way a `fail` can still be reached (the worker stops there with that decision or an error).
  */
@@ -195,22 +243,23 @@ export function judge(record: RawAuditRecord): Judgement {
   if (collection && !collection.ok) {
     reasons.push(`only ${collection.collected} of ${collection.probed} dropped instances were collected`);
   }
+  const resources = analyseResources(record.samples, options, minSteadyFor(record), final);
+  const growing = resources.filter((r) => r.verdict === 'fail');
+  for (const r of growing) {
+    const every = r.perUnit > 0 ? `, one every ${formatRate(1 / r.perUnit)} ${unit}s` : '';
+    reasons.push(
+      `${r.type} resources grow ${formatRate(r.perUnit)}/${unit} [${formatRate(r.ci[0])}, ${formatRate(r.ci[1])}]${every} (${r.first} at the first reading, ${r.last} at the last)`,
+    );
+  }
+  // Churn: what was left behind after the last cycle, by type; a leak when a resource series grows.
   let handles: HandleCheck | null = null;
   if (record.handles) {
     const left = leftBehind(record.handles);
     const total = Object.values(left).reduce((a, b) => a + b, 0);
-    const cycles = record.samples.at(-1)?.at ?? 0;
-    handles = { leftBehind: left, total, ok: total < HANDLE_LEAK_FRACTION * Math.max(1, cycles) };
-    if (!handles.ok) {
-      reasons.push(
-        `${total} handles left behind after ${cycles} cycles (${Object.entries(left)
-          .map(([t, n]) => `${n} ${t}`)
-          .join(', ')})`,
-      );
-    }
+    handles = { leftBehind: left, total, ok: growing.length === 0 };
   }
   let verdict: Verdict = memoryVerdict;
-  if ((collection && !collection.ok) || (handles && !handles.ok)) verdict = 'fail';
+  if ((collection && !collection.ok) || growing.length > 0) verdict = 'fail';
   if (record.error) {
     // A run that had to be ended is a fail when its readings show growth that was still going on: the
     // leak is why it could not finish. Otherwise (a fault, or readings that cannot tell) it is an error.
@@ -224,6 +273,7 @@ export function judge(record: RawAuditRecord): Judgement {
   }
   return {
     verdict,
+    resources,
     heap,
     offHeap,
     projection: { heap: project(heap, options), offHeap: project(offHeap, options) },

@@ -123,6 +123,11 @@ export interface Sample {
   readonly rss: number;
   /** `space_used_size` per V8 heap space (old_space, code_space, large_object_space, …). */
   readonly spaces: Readonly<Record<string, number>>;
+  /**
+   * Active handles and requests by type (`process.getActiveResourcesInfo()`: Timeout, TCPSocketWrap,
+   * ProcessWrap, …) and open file descriptors as `fd` (Linux). Absent in reports written before.
+   */
+  readonly resources?: Readonly<Record<string, number>>;
 }
 
 /**

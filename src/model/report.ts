@@ -64,6 +64,8 @@ export interface AuditEntry {
   };
   readonly collection: Judgement['collection'];
   readonly handles: Judgement['handles'];
+  /** Each resource type's count as a series (handles and requests by type, open fds). Absent in older reports. */
+  readonly resources?: Judgement['resources'];
   readonly reasons: readonly string[];
   readonly error: AuditError | null;
   readonly description: string | null;

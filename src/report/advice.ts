@@ -89,10 +89,26 @@ const RULES: readonly ((e: AuditEntry, floor: NoiseFloor | null) => Advice | nul
             'cleanup() must release what holds the instance: listeners (emitter.off), timers (clearInterval), registries',
         }
       : null,
-  (e) =>
-    e.handles && e.handles.total > 0
+  (e) => {
+    const growing = (e.resources ?? []).filter((r) => r.verdict === 'fail');
+    return growing.length > 0
       ? {
-          priority: e.handles.ok ? 'P1' : 'P0',
+          priority: 'P0',
+          auditId: e.id,
+          what: `resources grow: ${growing
+            .map((r) => `${r.type} ${formatRate(r.perUnit)}/${e.slope.unit} (${r.first} → ${r.last})`)
+            .join(', ')}`,
+          retainedBy:
+            'the event loop or the process (active handles keep their callbacks, and what those close over, alive)',
+          suggestion:
+            'a timer, socket, file or child process is opened and never closed: clear or close it when its work is done, or reuse one',
+        }
+      : null;
+  },
+  (e) =>
+    e.handles && e.handles.total > 0 && !(e.resources ?? []).some((r) => r.verdict === 'fail')
+      ? {
+          priority: 'P1',
           auditId: e.id,
           what: `${e.handles.total} handles left behind (${Object.entries(e.handles.leftBehind)
             .map(([t, n]) => `${n} ${t}`)

@@ -130,6 +130,7 @@ export function auditEntry(record: RawAuditRecord, j: Judgement, role: AuditRole
     },
     collection: j.collection,
     handles: j.handles,
+    resources: j.resources,
     reasons: j.reasons,
     error: record.error,
     description: options.description,

@@ -1,8 +1,13 @@
+import { readdirSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { CODE_SPACES, type MemoryColumns } from '../analysis/judge.ts';
 import type { Sample } from '../model/audit.ts';
 
 const FIELDS = ['at', 'ms', 'heapUsed', 'heap', 'external', 'arrayBuffers', 'rss'] as const;
+/** Distinct resource types a store keeps counts of; a run seldom shows more than five. */
+const MAX_RESOURCE_TYPES = 16;
+/** The resource type under which open file descriptors are counted. */
+export const FD_RESOURCE = 'fd';
 type Field = (typeof FIELDS)[number];
 
 /**
@@ -18,6 +23,11 @@ export class SampleStore implements MemoryColumns {
   /** Indexes of the code spaces in `spaceNames`, which the judged heap leaves out. */
   private readonly codeSpaces: readonly number[];
   private size = 0;
+  /** Resource types seen so far, each with its slot in `resources` (at most MAX_RESOURCE_TYPES). */
+  private readonly resourceSlots = new Map<string, number>();
+  private readonly resources: Float64Array;
+  /** Whether this platform lists open file descriptors (`/proc/self/fd`): tried at the first reading. */
+  private fds: boolean | null = null;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -28,6 +38,7 @@ export class SampleStore implements MemoryColumns {
     this.spaceNames = getHeapSpaceStatistics().map((s) => s.space_name);
     this.spaces = new Float64Array(capacity * this.spaceNames.length);
     this.codeSpaces = this.spaceNames.flatMap((name, k) => (CODE_SPACES.includes(name) ? [k] : []));
+    this.resources = new Float64Array(capacity * MAX_RESOURCE_TYPES);
   }
 
   get length(): number {
@@ -72,7 +83,36 @@ export class SampleStore implements MemoryColumns {
     let code = 0;
     for (const k of this.codeSpaces) code += this.spaces[base + k]!;
     c.heap[i] = heapUsed - code;
+    // After the memory reading: what counting allocates is garbage for the next reading's GC.
+    this.countResources(i);
     return i;
+  }
+
+  /**
+   * Active handles and requests by type (timers, sockets, child processes, worker ports, …), and open
+   * file descriptors as `fd` where the platform lists them, into reading `i`'s slots.
+   */
+  private countResources(i: number): void {
+    const base = i * MAX_RESOURCE_TYPES;
+    for (const type of process.getActiveResourcesInfo()) this.addResource(base, type, 1);
+    if (this.fds !== false) {
+      try {
+        this.addResource(base, FD_RESOURCE, readdirSync('/proc/self/fd').length);
+        this.fds = true;
+      } catch {
+        this.fds = false;
+      }
+    }
+  }
+
+  private addResource(base: number, type: string, n: number): void {
+    let slot = this.resourceSlots.get(type);
+    if (slot === undefined) {
+      if (this.resourceSlots.size === MAX_RESOURCE_TYPES) return;
+      slot = this.resourceSlots.size;
+      this.resourceSlots.set(type, slot);
+    }
+    this.resources[base + slot] = this.resources[base + slot]! + n;
   }
 
   /** Reading `i` as an object (for streaming and for the final record; not kept by the store). */
@@ -81,6 +121,8 @@ export class SampleStore implements MemoryColumns {
     const spaces: Record<string, number> = {};
     const base = i * this.spaceNames.length;
     this.spaceNames.forEach((name, k) => (spaces[name] = this.spaces[base + k]!));
+    const resources: Record<string, number> = {};
+    for (const [type, slot] of this.resourceSlots) resources[type] = this.resources[i * MAX_RESOURCE_TYPES + slot]!;
     return {
       at: c.at[i]!,
       ms: c.ms[i]!,
@@ -89,6 +131,7 @@ export class SampleStore implements MemoryColumns {
       arrayBuffers: c.arrayBuffers[i]!,
       rss: c.rss[i]!,
       spaces,
+      resources,
     };
   }
 

@@ -1,0 +1,4 @@
+import { watchdogTimerLeak } from '../../fixtures/calibration/resource-leak.ts';
+import { auditCalibration } from './calibration-audit.ts';
+
+auditCalibration(watchdogTimerLeak);
