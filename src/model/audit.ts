@@ -148,7 +148,12 @@ export interface AuditError {
   readonly at?: number;
 }
 
-/** Why the measuring loop stopped. */
+/**
+ * Why the measuring loop stopped: `planned` at the plan with a verdict, `extension-cap` still uncertain
+ * at 4x the plan (or with every sample slot used), `heap-guard`, `error`. `decided` (the same verdict
+ * twice before the plan) is no longer reached: the planned run is the contract. It stays for the reports
+ * written before, which baselines still read.
+ */
 export type StopReason = 'decided' | 'planned' | 'extension-cap' | 'heap-guard' | 'error';
 
 /** What the measured process reports: everything the verdict will be computed from, and nothing more. */
