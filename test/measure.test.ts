@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { MIN_STEADY_SAMPLES } from '../src/analysis/constants.ts';
 import { describe, expect, it } from 'vitest';
 import { judge } from '../src/analysis/judge.ts';
@@ -90,6 +92,28 @@ describe('measure(): the measuring loop, in process', { timeout: 60_000 }, () =>
     }));
     expect(rejects.error).toMatchObject({ kind: 'threw' });
     expect(rejects.error?.message).toMatch(/^Error: sensor timed out/);
+  });
+
+  it('a soak that leaves a child process behind every 1000 steps fails on them, by name, and counts its threads', async () => {
+    // Steps of ~5 µs, so that the windows (widened or not, under load) hold a child or more each: a
+    // count that rises once every 25 readings has too few steps to judge.
+    const workers: Worker[] = [];
+    let n = 0;
+    const record = await measured('leaves-children', {}, () => ({
+      step: () => {
+        const until = performance.now() + 0.005;
+        while (performance.now() < until);
+        if (++n % 1000 === 0) spawn('sleep', ['60'], { stdio: 'ignore' });
+        if (n % 5000 === 0) workers.push(new Worker('setInterval(() => {}, 1e6)', { eval: true }));
+      },
+    }));
+    await Promise.all(workers.map((w) => w.terminate()));
+    const j = judge(record);
+    expect(j.verdict).toBe('fail');
+    expect(j.resources.find((r) => r.type === 'ProcessWrap')?.verdict).toBe('fail');
+    expect(j.reasons.join('\n')).toMatch(/^ProcessWrap resources grow [\d.e-]+\/step \[.*\], one every [\d,]+ steps/m);
+    const threads = j.resources.find((r) => r.type === 'thread')!;
+    expect(threads.last - threads.first).toBeGreaterThanOrEqual(workers.length);
   });
 
   it('a step that throws ends as an error that names it, with the samples before it', async () => {

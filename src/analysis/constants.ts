@@ -43,9 +43,10 @@ export const POST_GC_SETTLE_MS = 3;
  */
 export const MAX_WINDOW_MS = 250;
 /**
- * A subject whose steps have become this many times slower than in its first uniform window, and whose
- * remaining plan would take longer than MAX_REMAINING_PLAN_MS at its current speed, cannot finish its
- * plan: its run is ended and judged on the readings it has (as at the heap guard, on fewer steady samples).
+ * A subject whose steps have become this many times slower than in its first uniform window, in two
+ * windows in a row, and whose remaining plan would take longer than MAX_REMAINING_PLAN_MS at its current
+ * speed, cannot finish its plan: its run is ended and judged on the readings it has (as at the heap
+ * guard, on fewer steady samples). Past the plan (an extension) it is not ended for it.
  */
 export const SLOWED_FACTOR = 5;
 export const MAX_REMAINING_PLAN_MS = 60_000;

@@ -125,7 +125,8 @@ export interface Sample {
   readonly spaces: Readonly<Record<string, number>>;
   /**
    * Active handles and requests by type (`process.getActiveResourcesInfo()`: Timeout, TCPSocketWrap,
-   * ProcessWrap, …) and open file descriptors as `fd` (Linux). Absent in reports written before.
+   * ProcessWrap, …), open file descriptors as `fd` and threads as `thread` (Linux). Absent in reports
+   * written before.
    */
   readonly resources?: Readonly<Record<string, number>>;
 }

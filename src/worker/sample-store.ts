@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { CODE_SPACES, type MemoryColumns } from '../analysis/judge.ts';
 import type { Sample } from '../model/audit.ts';
@@ -6,8 +6,9 @@ import type { Sample } from '../model/audit.ts';
 const FIELDS = ['at', 'ms', 'heapUsed', 'heap', 'external', 'arrayBuffers', 'rss'] as const;
 /** Distinct resource types a store keeps counts of; a run seldom shows more than five. */
 const MAX_RESOURCE_TYPES = 16;
-/** The resource type under which open file descriptors are counted. */
+/** The resource types under which open file descriptors and the process's threads are counted. */
 export const FD_RESOURCE = 'fd';
+export const THREAD_RESOURCE = 'thread';
 type Field = (typeof FIELDS)[number];
 
 /**
@@ -26,8 +27,8 @@ export class SampleStore implements MemoryColumns {
   /** Resource types seen so far, each with its slot in `resources` (at most MAX_RESOURCE_TYPES). */
   private readonly resourceSlots = new Map<string, number>();
   private readonly resources: Float64Array;
-  /** Whether this platform lists open file descriptors (`/proc/self/fd`): tried at the first reading. */
-  private fds: boolean | null = null;
+  /** Whether this platform shows open file descriptors and threads (`/proc/self`): tried at the first reading. */
+  private proc: boolean | null = null;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -89,19 +90,21 @@ export class SampleStore implements MemoryColumns {
   }
 
   /**
-   * Active handles and requests by type (timers, sockets, child processes, worker ports, …), and open
-   * file descriptors as `fd` where the platform lists them, into reading `i`'s slots.
+   * Active handles and requests by type (timers, sockets, child processes as `ProcessWrap`, …), and,
+   * where the platform shows them, open file descriptors as `fd` and the process's threads as `thread`
+   * (a worker thread is not an active resource; it is at least one more thread), into reading `i`'s slots.
    */
   private countResources(i: number): void {
     const base = i * MAX_RESOURCE_TYPES;
     for (const type of process.getActiveResourcesInfo()) this.addResource(base, type, 1);
-    if (this.fds !== false) {
-      try {
-        this.addResource(base, FD_RESOURCE, readdirSync('/proc/self/fd').length);
-        this.fds = true;
-      } catch {
-        this.fds = false;
-      }
+    if (this.proc === false) return;
+    try {
+      this.addResource(base, FD_RESOURCE, readdirSync('/proc/self/fd').length);
+      const threads = /^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'latin1'));
+      if (threads) this.addResource(base, THREAD_RESOURCE, Number(threads[1]));
+      this.proc = true;
+    } catch {
+      this.proc = false;
     }
   }
 
