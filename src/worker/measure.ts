@@ -147,8 +147,12 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
     const from = m.done;
     stream.write({ type: 'window', from, to: at });
     const t = performance.now();
+    // The window's own time, for sizing windows and spotting a slowdown: the steps, not the turn after
+    // them, where a heap snapshot on --heapsnapshot-signal can take seconds.
+    let windowMs: number;
     try {
       await runUnits(m.subjects, options.workload, from, at - from);
+      windowMs = performance.now() - t;
       // What the subject scheduled (immediates, expired timers, I/O callbacks, microtasks) runs before
       // the reading, as it would in the subject's own program; otherwise it waits in the heap, read as
       // a leak. One turn: work that re-arms itself runs once per window and the window still ends. It is
@@ -164,8 +168,7 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
       m.stopReason = 'error';
       return;
     }
-    const windowMs = performance.now() - t;
-    timings.loopMs += windowMs;
+    timings.loopMs += performance.now() - t;
     m.done = at;
     const i = read(at);
     plan.follow(windowMs, at - from);
