@@ -191,7 +191,6 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
       m.stopReason = 'error';
       return;
     }
-    if (store.length === store.capacity) break;
 
     const d = performance.now();
     let stop: RuleStop | null = null;
@@ -211,6 +210,8 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
       m.error = stop.error;
       return;
     }
+    // Every sample slot used (windows that shrank as the subject slowed): judged as at the cap.
+    if (store.length === store.capacity) break;
   }
   m.stopReason = 'extension-cap';
 }
