@@ -46,9 +46,10 @@ export const MAX_WINDOW_MS = 250;
  * A subject whose steps have become this many times slower than in its first uniform window, in two
  * windows in a row, and whose remaining plan would take longer than MAX_REMAINING_PLAN_MS at its current
  * speed, cannot finish its plan: its run is ended and judged on the readings it has (as at the heap
- * guard, on fewer steady samples). Past the plan (an extension) it is not ended for it.
+ * guard, on fewer steady samples). Past the plan (an extension) it is not ended for it. The first uniform
+ * window runs before V8 has settled on optimised code, so a healthy subject only gets faster after it.
  */
-export const SLOWED_FACTOR = 5;
+export const SLOWED_FACTOR = 3;
 export const MAX_REMAINING_PLAN_MS = 60_000;
 /** A slope needs at least this many samples after the warm-up cut. */
 export const MIN_STEADY_SAMPLES = 30;
@@ -71,6 +72,12 @@ export const CONFIRMATION_CHECKPOINTS = 4;
  * Below it the run goes back to uniform windows and is judged there as any other run.
  */
 export const CONFIRMATION_RATE_FRACTION = 0.5;
+/**
+ * A confirmation window is only started when it would take at most this long at the subject's current
+ * speed (seed v0.1's take ~1 s). A leak that slows as it grows (a listener scanned on every add) got a
+ * 200 000-step window that ran for 190 s; it stays in windows that follow its speed instead.
+ */
+export const MAX_CONFIRMATION_WINDOW_MS = 10_000;
 
 /** Two-sided confidence of the slope interval. */
 export const CONFIDENCE = 0.99;

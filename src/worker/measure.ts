@@ -1,5 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import {
+  MAX_CONFIRMATION_WINDOW_MS,
   MAX_REMAINING_PLAN_MS,
   MIN_GUARD_STEADY_SAMPLES,
   SEQUENTIAL_CONFIRMATIONS,
@@ -199,8 +200,12 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
       if (!plan.confirming) confirmation = null;
     } else {
       const { analysis, outcome } = decide(store, options, rule, store.heapUsed[i]!, at);
+      // A confirmation window that would take longer than MAX_CONFIRMATION_WINDOW_MS at the subject's
+      // current speed is not started: the run stays in windows that follow its speed (a slowing leak
+      // is then ended as slowed, rather than stuck for minutes in one long window).
+      const confirmMs = plan.firstCheckpointUnits(at, options.units) * (windowMs / (at - from));
       if (outcome !== 'confirm') stop = outcome;
-      else if (plan.confirmTo(at, options.units)) {
+      else if (confirmMs <= MAX_CONFIRMATION_WINDOW_MS && plan.confirmTo(at, options.units)) {
         confirmation = new Confirmation(analysis, at * xScale, { heap: store.heap[i]!, external: store.external[i]! });
       }
     }

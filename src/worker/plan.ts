@@ -88,6 +88,12 @@ export class SamplePlan {
     return true;
   }
 
+  /** Units in the first confirmation window from `done` (0 when there would be none). */
+  firstCheckpointUnits(done: number, planned: number): number {
+    const checkpoint = this.nextCheckpoint(done, planned);
+    return checkpoint === null ? 0 : checkpoint - done;
+  }
+
   /** Back to uniform windows (the confirmation saw the growth stop). */
   resumeUniform(): void {
     this.confirmingTo = null;
