@@ -50,6 +50,12 @@ export const MAX_WINDOW_MS = 250;
  * window runs before V8 has settled on optimised code, so a healthy subject only gets faster after it.
  */
 export const SLOWED_FACTOR = 3;
+/**
+ * Uniform readings a run must have before it is ended as slowed: twice the 10 steady samples an ended
+ * run is judged on, since the warm-up cut takes some. At fewer, the signal-listener leak was ended with
+ * 9 steady samples (it slowed 6x by 24 600 steps beside another audit) and had no verdict.
+ */
+export const SLOWED_MIN_READINGS = 20;
 export const MAX_REMAINING_PLAN_MS = 60_000;
 /** A slope needs at least this many samples after the warm-up cut. */
 export const MIN_STEADY_SAMPLES = 30;

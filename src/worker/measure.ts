@@ -5,6 +5,7 @@ import {
   MIN_GUARD_STEADY_SAMPLES,
   SEQUENTIAL_CONFIRMATIONS,
   SLOWED_FACTOR,
+  SLOWED_MIN_READINGS,
 } from '../analysis/constants.ts';
 import { analyseColumns, type ColumnsAnalysis, type MemoryColumns } from '../analysis/judge.ts';
 import type {
@@ -133,6 +134,7 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
   let confirmation: Confirmation | null = null;
   let firstMsPerUnit = 0;
   let slowedWindows = 0;
+  let firstUniformIndex = 0;
   if (options.workload === 'churn') m.handlesBefore = activeResources();
   const start = performance.now();
   const read = (at: number): number => {
@@ -183,11 +185,13 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
     if (at === plan.firstUniform) {
       plan.widen(windowMs, at - from);
       firstMsPerUnit = windowMs / (at - from);
+      firstUniformIndex = i;
     }
     const slowed = slowedDown(firstMsPerUnit, windowMs / (at - from), options.units - at);
     // Twice in a row: one window with a rare costly step in it (a worker started) is not a slowdown.
     slowedWindows = slowed ? slowedWindows + 1 : 0;
-    if (slowed && slowedWindows >= SEQUENTIAL_CONFIRMATIONS) {
+    const readings = i - firstUniformIndex + 1;
+    if (slowed && slowedWindows >= SEQUENTIAL_CONFIRMATIONS && readings >= SLOWED_MIN_READINGS) {
       m.error = { kind: 'slowed', message: slowed, at };
       m.stopReason = 'error';
       return;
