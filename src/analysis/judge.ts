@@ -1,6 +1,8 @@
 import { formatRate } from '../format.ts';
 import {
   ENDED_RUN_KINDS,
+  horizonUnits,
+  instanceUnits,
   type RawAuditRecord,
   type ResolvedAuditOptions,
   type Sample,
@@ -99,7 +101,7 @@ export function analyseColumns(
   minSteady = MIN_STEADY_SAMPLES,
   final = false,
 ): ColumnsAnalysis {
-  const scale = options.workload === 'batch' ? options.instances : 1;
+  const scale = instanceUnits(options);
   const xs = Float64Array.from(columns.at, (at) => at * scale);
   const heap = analyseSeries(xs, columns.heap, options.budgetPerUnit, minSteady, final);
   const offHeap = analyseSeries(xs, columns.external, options.budgetPerUnit, minSteady, final);
@@ -132,7 +134,7 @@ function combine(a: SeriesVerdict, b: SeriesVerdict): SeriesVerdict {
 
 function project(series: SeriesAnalysis, options: ResolvedAuditOptions): Projection {
   const { horizon } = options;
-  const units = options.workload === 'churn' ? horizon.units : horizon.units * horizon.instances;
+  const units = horizonUnits(options.workload, horizon);
   const [low, high] = series.slope.ci;
   return {
     units,
@@ -164,11 +166,9 @@ export function analyseResources(
 ): ResourceSeries[] {
   const types = new Set<string>();
   for (const s of samples) for (const type of Object.keys(s.resources ?? {})) types.add(type);
-  const scale = options.workload === 'batch' ? options.instances : 1;
+  const scale = instanceUnits(options);
   const xs = samples.map((s) => s.at * scale);
-  const { horizon } = options;
-  const budgetPerUnit =
-    RESOURCE_HORIZON_BUDGET / (options.workload === 'churn' ? horizon.units : horizon.units * horizon.instances);
+  const budgetPerUnit = RESOURCE_HORIZON_BUDGET / horizonUnits(options.workload, options.horizon);
   return [...types].sort().map((type) => {
     const counts = samples.map((s) => s.resources?.[type] ?? 0);
     const series = analyseSeries(xs, counts, budgetPerUnit, minSteady, final);

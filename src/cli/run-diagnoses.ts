@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DIAGNOSIS_GROWTH_BYTES, MIN_DIAGNOSIS_CYCLES, MIN_DIAGNOSIS_STEPS } from '../analysis/constants.ts';
 import type { Diagnosis, DiagnosisPlan, Finding, RawDiagnosisRecord } from '../diagnosis/types.ts';
+import { instanceUnits } from '../model/audit.ts';
 import type { AuditEntry } from '../model/report.ts';
 import type { RunSettings } from '../protocol.ts';
 import type { CliOptions } from './args.ts';
@@ -44,8 +45,7 @@ export function planDiagnosis(
   cli: Pick<CliOptions, 'snapshotCapMb' | 'profile'>,
   profileDir: string,
 ): DiagnosisPlan {
-  const perUnit =
-    Math.max(entry.slope.bytesPerUnit, entry.offHeap.bytesPerUnit) * (entry.workload === 'batch' ? entry.instances : 1);
+  const perUnit = Math.max(entry.slope.bytesPerUnit, entry.offHeap.bytesPerUnit) * instanceUnits(entry);
   const min = entry.workload === 'churn' ? MIN_DIAGNOSIS_CYCLES : MIN_DIAGNOSIS_STEPS;
   const forGrowth = perUnit > 0 ? DIAGNOSIS_GROWTH_BYTES / perUnit : Infinity;
   const w = Math.ceil(Math.max(min, entry.warmup.steps, Math.min(forGrowth, entry.steps / 4)));

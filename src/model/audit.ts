@@ -50,6 +50,19 @@ export interface CycleSubject {
 export type Subject = StepSubject | CycleSubject;
 export type Setup = (context: AuditContext) => Subject;
 
+/**
+ * Units of the analysis x axis per audit unit: a batch step is one step of every instance (instance-
+ * steps, the unit its slope and budget are per); a soak step or a churn cycle is itself.
+ */
+export function instanceUnits(audit: { readonly workload: Workload; readonly instances: number }): number {
+  return audit.workload === 'batch' ? audit.instances : 1;
+}
+
+/** The units a horizon spans on the analysis x axis: its cycles for churn, steps x instances otherwise. */
+export function horizonUnits(workload: Workload, horizon: Pick<Horizon, 'units' | 'instances'>): number {
+  return workload === 'churn' ? horizon.units : horizon.units * horizon.instances;
+}
+
 /** One part of a sharded run (`--shard index/count`): the `index`-th, 1-based, of `count`. */
 export interface Shard {
   readonly index: number;

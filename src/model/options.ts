@@ -10,7 +10,7 @@ import {
 } from '../analysis/constants.ts';
 import type { RunSettings } from '../protocol.ts';
 import { AuditConfigError, positiveInteger, positiveNumber } from '../validate.ts';
-import type { AuditOptions, Horizon, ResolvedAuditOptions, Workload } from './audit.ts';
+import { horizonUnits, type AuditOptions, type Horizon, type ResolvedAuditOptions, type Workload } from './audit.ts';
 
 /** The seed of a run without --seed. */
 export const DEFAULT_SEED = 1;
@@ -64,14 +64,14 @@ export function resolveAuditOptions(
         ? { label: given.label }
         : {}),
   };
-  const horizonUnits = churn ? horizon.units : horizon.units * horizon.instances;
+  const unitsOverHorizon = horizonUnits(workload, horizon);
   let budgetPerUnit: number;
   let budgetSource: ResolvedAuditOptions['budgetSource'];
   if (options.budgetPerUnit !== undefined) {
     budgetPerUnit = bytes('budgetPerUnit', options.budgetPerUnit);
     budgetSource = 'budgetPerUnit';
   } else {
-    budgetPerUnit = bytes('budget', options.budget ?? DEFAULT_HORIZON_BUDGET_BYTES) / horizonUnits;
+    budgetPerUnit = bytes('budget', options.budget ?? DEFAULT_HORIZON_BUDGET_BYTES) / unitsOverHorizon;
     budgetSource = options.budget !== undefined ? 'budget' : 'default';
   }
   return {

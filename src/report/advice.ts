@@ -1,6 +1,7 @@
 import { LARGE_WARMUP_BYTES, MIN_REPORTED_GROWTH_BYTES } from '../analysis/constants.ts';
 import { formatBytes, formatInterval, formatRate } from '../format.ts';
 import type { Finding } from '../diagnosis/types.ts';
+import { instanceUnits } from '../model/audit.ts';
 import type { AuditEntry, NoiseFloor } from '../model/report.ts';
 
 /** P0: fails its budget. P1: grows but within budget, or a handle left behind. P2: worth a look. */
@@ -42,6 +43,11 @@ export function retainedBy(e: AuditEntry): string {
 /** The diagnosis's own advice when it named the retainer, else the rule's. */
 function adviceFor(e: AuditEntry, fallback: string): string {
   return e.diagnosis?.findings[0]?.suggestion ?? fallback;
+}
+
+/** The resource types whose count fails as a series (none in reports written before they were judged). */
+function growingResources(e: AuditEntry) {
+  return (e.resources ?? []).filter((r) => r.verdict === 'fail');
 }
 
 /**
@@ -90,7 +96,7 @@ const RULES: readonly ((e: AuditEntry, floor: NoiseFloor | null) => Advice | nul
         }
       : null,
   (e) => {
-    const growing = (e.resources ?? []).filter((r) => r.verdict === 'fail');
+    const growing = growingResources(e);
     return growing.length > 0
       ? {
           priority: 'P0',
@@ -106,7 +112,7 @@ const RULES: readonly ((e: AuditEntry, floor: NoiseFloor | null) => Advice | nul
       : null;
   },
   (e) =>
-    e.handles && e.handles.total > 0 && !(e.resources ?? []).some((r) => r.verdict === 'fail')
+    e.handles && e.handles.total > 0 && growingResources(e).length === 0
       ? {
           priority: 'P1',
           auditId: e.id,
@@ -170,7 +176,7 @@ const ORDER: Record<Priority, number> = { P0: 0, P1: 1, P2: 2 };
 function floorPerUnit(e: AuditEntry, floor: NoiseFloor | null): number {
   if (!floor) return 0;
   if (e.workload === 'churn') return floor.cycle?.heapBytesPerCycle ?? 0;
-  return floor.heapBytesPerStep / (e.workload === 'batch' ? e.instances : 1);
+  return floor.heapBytesPerStep / instanceUnits(e);
 }
 
 /**
@@ -185,7 +191,7 @@ function floorPerUnit(e: AuditEntry, floor: NoiseFloor | null): number {
 export function establishedGrowth(e: AuditEntry, floor: NoiseFloor | null): boolean {
   if (e.verdict === 'fail' || e.verdict === 'error' || e.plateau) return false;
   const low = e.slope.ci[0];
-  const scale = e.workload === 'batch' ? e.instances : 1;
+  const scale = instanceUnits(e);
   const steadyUnits = (e.steps - e.warmup.steps) * scale;
   return (
     low > floorPerUnit(e, floor) &&

@@ -1,7 +1,7 @@
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import * as constants from '../analysis/constants.ts';
 import { unitName, type Judgement } from '../analysis/judge.ts';
-import type { Expectation, RawAuditRecord, Verdict } from '../model/audit.ts';
+import { instanceUnits, type Expectation, type RawAuditRecord, type Verdict } from '../model/audit.ts';
 import type { AuditEntry, AuditReport, AuditRole, NoiseFloor, SlopeEntry } from '../model/report.ts';
 
 /**
@@ -102,7 +102,7 @@ export function auditEntry(record: RawAuditRecord, j: Judgement, role: AuditRole
     unit,
     verdict: s.verdict,
   });
-  const scale = options.workload === 'batch' ? options.instances : 1;
+  const scale = instanceUnits(options);
   return {
     id: record.id,
     role,

@@ -1,5 +1,6 @@
 import { judgedHeap } from '../analysis/judge.ts';
 import { formatBytes, formatCount } from '../format.ts';
+import { instanceUnits } from '../model/audit.ts';
 import type { AuditEntry } from '../model/report.ts';
 import { escapeMarkup } from './escape.ts';
 import { svgFigure } from './svg.ts';
@@ -47,7 +48,7 @@ export function memoryPlot(e: AuditEntry): string {
   const xMax = Math.max(...samples.map((s) => s.at)) || 1;
   const x = (at: number) => x0 + (at / xMax) * (x1 - x0);
   const heap = samples.map((s) => judgedHeap(s.heapUsed, s.spaces));
-  const scale = e.workload === 'batch' ? e.instances : 1;
+  const scale = instanceUnits(e);
   const cutAt = e.warmup.steps;
   const cutLevel = heap[0]! + e.warmup.bytes;
   const fitEnd = cutLevel + e.slope.bytesPerUnit * scale * (xMax - cutAt);

@@ -8,14 +8,15 @@ import {
   SLOWED_MIN_READINGS,
 } from '../analysis/constants.ts';
 import { analyseColumns, type ColumnsAnalysis, type MemoryColumns } from '../analysis/judge.ts';
-import type {
-  AuditError,
-  CycleSubject,
-  RawAuditRecord,
-  ResolvedAuditOptions,
-  Setup,
-  StopReason,
-  Subject,
+import {
+  instanceUnits,
+  type AuditError,
+  type CycleSubject,
+  type RawAuditRecord,
+  type ResolvedAuditOptions,
+  type Setup,
+  type StopReason,
+  type Subject,
 } from '../model/audit.ts';
 import { descendants, killProcesses } from '../process-tree.ts';
 import { proveCollection } from './collection-probe.ts';
@@ -130,7 +131,7 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
   const { options, stream } = input;
   const { plan, store, timings } = m;
   const rule = new SequentialRule(options.units, m.heapCapBytes);
-  const xScale = options.workload === 'batch' ? options.instances : 1;
+  const xScale = instanceUnits(options);
   let confirmation: Confirmation | null = null;
   let firstMsPerUnit = 0;
   let slowedWindows = 0;
@@ -204,13 +205,18 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
       if (!plan.confirming) confirmation = null;
     } else {
       const { analysis, outcome } = decide(store, options, rule, store.heapUsed[i]!, at);
-      // A confirmation window that would take longer than MAX_CONFIRMATION_WINDOW_MS at the subject's
-      // current speed is not started: the run stays in windows that follow its speed (a slowing leak
-      // is then ended as slowed, rather than stuck for minutes in one long window).
-      const confirmMs = plan.firstCheckpointUnits(at, options.units) * (windowMs / (at - from));
       if (outcome !== 'confirm') stop = outcome;
-      else if (confirmMs <= MAX_CONFIRMATION_WINDOW_MS && plan.confirmTo(at, options.units)) {
-        confirmation = new Confirmation(analysis, at * xScale, { heap: store.heap[i]!, external: store.external[i]! });
+      else {
+        // A confirmation window that would take longer than MAX_CONFIRMATION_WINDOW_MS at the subject's
+        // current speed is not started: the run stays in windows that follow its speed (a slowing leak
+        // is then ended as slowed, rather than stuck for minutes in one long window).
+        const confirmMs = plan.firstCheckpointUnits(at, options.units) * (windowMs / (at - from));
+        if (confirmMs <= MAX_CONFIRMATION_WINDOW_MS && plan.confirmTo(at, options.units)) {
+          confirmation = new Confirmation(analysis, at * xScale, {
+            heap: store.heap[i]!,
+            external: store.external[i]!,
+          });
+        }
       }
     }
     timings.decisionMs += performance.now() - d;
@@ -253,8 +259,12 @@ function decide(
   const analysis = analyseColumns(columns, options);
   const growing = analysis.heap.stillGrowing || analysis.offHeap.stillGrowing;
   const decision = analysis.verdict === 'fail' && at < options.units && !growing ? 'inconclusive' : analysis.verdict;
-  const verdictOnWhatThereIs = () => analyseColumns(columns, options, MIN_GUARD_STEADY_SAMPLES, true).verdict;
-  return { analysis, outcome: rule.observe(decision, heapUsed, at, verdictOnWhatThereIs) };
+  return { analysis, outcome: rule.observe(decision, heapUsed, at, () => verdictOnWhatThereIs(columns, options)) };
+}
+
+/** The verdict when no more readings can be had (the heap guard): on 10 steady samples, the cut as it falls. */
+function verdictOnWhatThereIs(columns: MemoryColumns, options: ResolvedAuditOptions) {
+  return analyseColumns(columns, options, MIN_GUARD_STEADY_SAMPLES, true).verdict;
 }
 
 /**
@@ -271,10 +281,9 @@ function confirm(
 ): RuleStop | null {
   const { store, plan } = m;
   const at = store.at[i]!;
-  const verdictOnWhatThereIs = () => analyseColumns(store, options, MIN_GUARD_STEADY_SAMPLES, true).verdict;
-  const guarded = rule.guard(store.heapUsed[i]!, at, verdictOnWhatThereIs);
+  const guarded = rule.guard(store.heapUsed[i]!, at, () => verdictOnWhatThereIs(store, options));
   if (guarded) return guarded;
-  const x = options.workload === 'batch' ? at * options.instances : at;
+  const x = at * instanceUnits(options);
   if (!confirmation.stillGrowing(x, { heap: store.heap[i]!, external: store.external[i]! })) {
     rule.confirmationFailed(at);
     plan.resumeUniform();
