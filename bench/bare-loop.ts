@@ -1,9 +1,9 @@
 /**
  * Hot-loop overhead of one controller, in one fresh process: windows of the same length and the same
  * closed-loop instance, in random order, under four conditions:
- *   harness  two forced GCs, a reading and the settle (as measure() does), then runUnits (the audit's hot loop)
+ *   harness  the forced GC and a reading (as measure() does), then runUnits (the audit's hot loop)
  *   loop     runUnits alone: what the harness's loop costs over a bare one
- *   post-gc  the forced GCs, reading and settle, then the bare loop: what stepping after them costs
+ *   post-gc  the forced GC and reading, then the bare loop: what stepping after them costs
  *   bare     a plain `for` loop calling step()
  *   bare-copy  the same loop in a second function: an A/A comparison, how far two identical loops
  *            differ in one process (V8 compiles each on its own), i.e. the noise of the others
@@ -19,7 +19,7 @@ import { createController, type ControllerKind, type HistoryPolicy } from '../fi
 import { ClosedLoop } from '../fixtures/loop/closed-loop.ts';
 import { runUnits } from '../src/worker/subjects.ts';
 import { SamplePlan } from '../src/worker/plan.ts';
-import { readingGc, settleAfterGc } from '../src/worker/sampler.ts';
+import { readingGc } from '../src/worker/sampler.ts';
 import { SampleStore } from '../src/worker/sample-store.ts';
 
 const CONDITIONS = ['harness', 'loop', 'post-gc', 'bare', 'bare-copy'] as const;
@@ -73,7 +73,6 @@ for (let w = 0; w < windows; w++) {
   const condition = CONDITIONS[Math.floor(Math.random() * CONDITIONS.length)]!;
   if (condition === 'harness' || condition === 'post-gc') {
     store.record(gc, readings++, 0);
-    settleAfterGc();
   }
   const t = performance.now();
   if (condition === 'harness' || condition === 'loop') void runUnits(subjects, 'soak', 0, window);

@@ -90,7 +90,7 @@ console.log(
     return `${median(xs).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}, ${Math.max(...xs).toFixed(digits)}]`;
   };
   console.log(`   heapUsed at the first reading        ${spread((r) => r.heapMb, 2)} MB`);
-  console.log(`   one reading (GC, memoryUsage, spaces, settle) ${spread((r) => r.readingMs, 1)} ms`);
+  console.log(`   one reading (GC, memoryUsage, spaces, resources) ${spread((r) => r.readingMs, 1)} ms`);
   console.log(`   process start to the first reading   ${spread((r) => r.toFirstReadingMs, 0)} ms`);
   console.log(`   whole process (start to exit)        ${spread((r) => r.wallMs, 0)} ms\n`);
 }
@@ -157,7 +157,7 @@ for (const [label, ms] of [
 console.log(`   parent-side analysis of all audits: ${full.report.run.analysisMs.toFixed(0)} ms`);
 const samples = full.report.audits.reduce((n, a) => n + a.samples.length, 0);
 console.log(
-  `   readings: ${samples}, ${(t.samplingMs / samples).toFixed(1)} ms each (a full GC + memoryUsage + heap spaces + the settle)`,
+  `   readings: ${samples}, ${(t.samplingMs / samples).toFixed(1)} ms each (a full GC + memoryUsage + heap spaces + resource counts)`,
 );
 
 console.log('\n3. Time to a fail verdict for the seed v0.1 leak');

@@ -22,20 +22,15 @@ export const DEFAULT_BATCH_INSTANCES = 50;
 /** Uniform windows across the planned run; the steady state gets up to this many samples. */
 export const UNIFORM_WINDOWS = 100;
 /**
- * A uniform window shorter than this (in time) is widened. Each window pays a fixed cost: the subject
- * steps slower after the forced GCs, ~0.1–0.25 ms per window on this VM without the settle below, and
- * 0.02–0.04 ms with it (`npm run bench`). Longer windows cost steps: at 30 ms the slow-leak subject
- * needed 0.9–4.2 M steps to be caught, at 5 ms 0.33–0.97 M.
+ * A uniform window shorter than this (in time) is widened: each window pays a fixed cost, the reading
+ * after it. Longer windows cost steps: at 30 ms the slow-leak subject needed 0.9–4.2 M steps to be
+ * caught, at 5 ms 0.33–0.97 M. In the lean audit process, stepping right after the forced GC is not
+ * measurably slower (classical, super-twisting and hybrid controllers, 10 000–20 000-step windows
+ * paired in one process: −0.14 … +0.05 ms, within the A/A spread), so nothing waits between the reading
+ * and the next window. In vitest's worker it had lost 0.11–0.25 ms per window, and a 3 ms spin after
+ * each reading was needed there.
  */
 export const MIN_WINDOW_MS = 5;
-/**
- * After the forced GCs and the reading, the harness spins this long before the next window starts.
- * Stepping right after the GCs runs slower, the slowdown fading over ~3 ms of wall time (measured:
- * 10 000-step windows of classical, super-twisting and hybrid controllers lost 0.11–0.25 ms each);
- * spinning 3 ms first brought that to 0.02–0.04 ms. Sleeping as long (Atomics.wait) did not help: the
- * time has to pass with the thread running. It costs 3 ms of a reading's ~55 ms.
- */
-export const POST_GC_SETTLE_MS = 3;
 /**
  * A window that took longer than this shrinks the next ones to this length at its rate, for the rest of
  * the run: a subject that slows as it grows (a listener list scanned on every add) is still read every

@@ -22,7 +22,7 @@ import { descendants, killProcesses } from '../process-tree.ts';
 import { proveCollection } from './collection-probe.ts';
 import { SamplePlan } from './plan.ts';
 import { SampleStore } from './sample-store.ts';
-import { activeResources, readingGc, settleAfterGc, turnEventLoop } from './sampler.ts';
+import { activeResources, readingGc, turnEventLoop } from './sampler.ts';
 import { Confirmation } from './confirmation.ts';
 import { SequentialRule, type RuleOutcome, type RuleStop } from './sequential-rule.ts';
 import { SampleStream } from './stream.ts';
@@ -141,7 +141,6 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
   const read = (at: number): number => {
     const t = performance.now();
     const i = store.record(m.gc, at, start);
-    settleAfterGc();
     timings.samplingMs += performance.now() - t;
     stream.write({ type: 'sample', ...store.sample(i) });
     return i;

@@ -1,4 +1,3 @@
-import { POST_GC_SETTLE_MS } from '../analysis/constants.ts';
 import { SYNC_ARRAY_BUFFER_SWEEPING } from '../protocol.ts';
 type GC = () => void;
 
@@ -25,16 +24,6 @@ export function requireGc(): GC {
     throw new Error('leak-audit needs a forced GC: run audits through `npm run audit` (or node --expose-gc)');
   }
   return gc;
-}
-
-/**
- * Spins POST_GC_SETTLE_MS after a reading, before the subject's next window: stepping right after the
- * forced GCs runs slower for a few ms, and that time is the harness's, not the window's. Sleeping does
- * not do it; the time has to pass with the thread running.
- */
-export function settleAfterGc(): void {
-  const settled = performance.now() + POST_GC_SETTLE_MS;
-  while (performance.now() < settled);
 }
 
 /**
