@@ -1,3 +1,8 @@
+import { build } from 'esbuild';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findGrowth, proportional, signatureOf } from '../src/diagnosis/findings.ts';
 import type { HeapEdge, HeapGraph } from '../src/diagnosis/heap-graph.ts';
@@ -176,6 +181,75 @@ describe('retainer paths', () => {
     const [a, b] = [heap(['step', 'cleanup']), heap(['cleanup', 'step'])];
     expect(renderPath(a, shortestRetainerPath(a, 6))).toBe('subject.cleanup→controller');
     expect(renderPath(b, shortestRetainerPath(b, 6))).toBe('subject.cleanup→controller');
+  });
+
+  it('names a module-level variable of a bundle by its source file and name, through the source map', async () => {
+    // Two modules with a top-level `cache` each: in the bundle esbuild renames one `cache2`.
+    const dir = mkdtempSync(join(tmpdir(), 'leak-audit-bindings-'));
+    try {
+      writeFileSync(join(dir, 'a.ts'), 'export const cache: number[] = [];\nexport const a = () => cache.length;\n');
+      writeFileSync(
+        join(dir, 'b.ts'),
+        'const cache = new Map<string, number>();\nexport const b = () => cache.size;\n',
+      );
+      writeFileSync(
+        join(dir, 'entry.ts'),
+        "import { a } from './a.ts';\nimport { b } from './b.ts';\nconsole.log(a(), b());\n",
+      );
+      const outfile = join(dir, 'out', 'entry.mjs');
+      await build({
+        entryPoints: [join(dir, 'entry.ts')],
+        bundle: true,
+        format: 'esm',
+        outfile,
+        sourcemap: 'linked',
+        logLevel: 'silent',
+      });
+      const renamed = /^var (cache\d+) = .*new Map/m.exec(readFileSync(outfile, 'utf8'))?.[1];
+      expect(renamed).toBeDefined();
+      // The closure `b` captured the module scope's `cache2`; V8 links that scope to its module record.
+      const heap = new FakeHeap(
+        [
+          { id: 1, type: 'synthetic', name: '' },
+          { id: 3, type: 'object', name: 'global' },
+          { id: 5, type: 'closure', name: 'b' },
+          { id: 7, type: 'object', name: 'system / Context' },
+          { id: 9, type: 'object', name: 'Map' },
+          { id: 11, type: 'hidden', name: 'system / SourceTextModule' },
+          { id: 13, type: 'code', name: 'system / Script' },
+          { id: 15, type: 'string', name: pathToFileURL(outfile).href },
+        ],
+        [
+          [0, 'element', '1', 1],
+          [1, 'property', SUBJECT_GLOBAL, 2],
+          [2, 'internal', 'context', 3],
+          [3, 'context', renamed!, 4],
+          [3, 'internal', 'extension', 5],
+          [5, 'internal', 'code', 6],
+          [6, 'internal', 'script_or_debug_info', 7],
+        ],
+      );
+      expect(renderPath(heap, shortestRetainerPath(heap, 4), dir)).toBe('module b.ts › cache');
+      // A function's own context (no module record) stays a captured variable.
+      const plain = new FakeHeap(
+        [
+          { id: 1, type: 'synthetic', name: '' },
+          { id: 3, type: 'object', name: 'global' },
+          { id: 5, type: 'closure', name: 'b' },
+          { id: 7, type: 'object', name: 'system / Context' },
+          { id: 9, type: 'object', name: 'Map' },
+        ],
+        [
+          [0, 'element', '1', 1],
+          [1, 'property', SUBJECT_GLOBAL, 2],
+          [2, 'internal', 'context', 3],
+          [3, 'context', 'cache', 4],
+        ],
+      );
+      expect(renderPath(plain, shortestRetainerPath(plain, 4), dir)).toBe('subject→cache');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

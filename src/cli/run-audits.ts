@@ -1,6 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BaseSequencer, createVitest, type Reporter } from 'vitest/node';
 import { AUDIT_PROCESS_FLAGS, safeFileName, streamPath, type ChildTask, type RunSettings } from '../protocol.ts';
 import { readStream, type StreamContents } from './stream-reader.ts';
@@ -62,18 +61,7 @@ export interface ProcessRun {
   readonly execArgv: readonly string[];
   readonly reporters: readonly Reporter[];
   readonly onEnd: (end: ChildEnd) => void;
-  /**
-   * `bundle`: each audit file compiled with esbuild into one module a bare Node runs (the measured
-   * processes). `source`: the files as they are, through tsx (the diagnosis: its heap snapshots then
-   * keep each module's own scope, so a module's top-level binding is named `module <file> › name`).
-   */
-  readonly load: 'bundle' | 'source';
 }
-
-/** tsx's loader by absolute URL: `--import tsx` would resolve from the working directory. */
-const TSX_LOADER = import.meta.resolve('tsx');
-/** The audit process's entry for unbundled audit files (`load: 'source'`). */
-const SOURCE_ENTRY = fileURLToPath(new URL('../worker/child-main.ts', import.meta.url));
 
 /**
  * Runs audit files through vitest, each in a bare audit process of its own (cli/audit-pool.ts), with
@@ -85,7 +73,6 @@ export async function auditVitest(p: ProcessRun) {
   const buildErrors = new Map<string, string>();
   const pool = auditPool({
     entry: (file) => {
-      if (p.load === 'source') return { args: ['--import', TSX_LOADER, SOURCE_ENTRY] };
       const bundle = bundles.get(file);
       return bundle ? { args: [bundle] } : { error: buildErrors.get(file) ?? 'no bundle was built for it' };
     },
@@ -116,11 +103,9 @@ export async function auditVitest(p: ProcessRun) {
   const chosen = p.shard
     ? (await new BaseSequencer(vitest).shard(specifications)).map((s) => s.moduleId).sort()
     : [...p.files];
-  if (p.load === 'bundle') {
-    const built = await bundleAudits(chosen, p.dirs.buildDir);
-    for (const [file, bundle] of built.bundles) bundles.set(file, bundle);
-    for (const [file, error] of built.errors) buildErrors.set(file, error);
-  }
+  const built = await bundleAudits(chosen, p.dirs.buildDir);
+  for (const [file, bundle] of built.bundles) bundles.set(file, bundle);
+  for (const [file, error] of built.errors) buildErrors.set(file, error);
   return {
     vitest,
     chosen,
@@ -274,7 +259,6 @@ export async function runAudits(files: readonly string[], cli: CliOptions, outDi
     execArgv: cli.heapsnapshotSignal ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [],
     reporters: [collector],
     onEnd: (end) => ends.set(end.file, end),
-    load: 'bundle',
   });
   const monitor = startMonitor(chosen, streamDir, cli.hangTimeoutMs, progress.update);
   const interrupts = catchInterrupts(

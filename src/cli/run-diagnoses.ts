@@ -57,31 +57,31 @@ export function planDiagnosis(
   };
 }
 
-/** Runs the diagnosis processes: one per audit file, through vitest and the audit pool like the audits. */
+/**
+ * Runs the diagnosis processes: one per audit file, through vitest and the audit pool like the audits,
+ * in the same lean process (the bundle; the snapshots' module-level variables are named from its
+ * source maps, diagnosis/bundle-bindings.ts). Each record is handed to `onRecord` as its process ends.
+ */
 async function takeSnapshots(
   plans: ReadonlyMap<string, DiagnosisPlan>,
   cli: CliOptions,
   outDir: string,
-): Promise<Map<string, RawDiagnosisRecord>> {
-  const records = new Map<string, RawDiagnosisRecord>();
+  onRecord: (record: RawDiagnosisRecord) => void,
+): Promise<void> {
   const settings: RunSettings = { seed: cli.seed, ...(cli.steps !== undefined ? { steps: cli.steps } : {}) };
   const { run } = await auditVitest({
     files: [...plans.keys()],
     cli,
     dirs: { buildDir: join(outDir, BUILD_DIR), logDir: join(outDir, LOG_DIR, 'diagnosis') },
     task: (file) => ({ file, settings, diagnosis: plans.get(file)!, outputCapBytes: OUTPUT_CAP_BYTES }),
-    // Unbundled, so the snapshots keep each module's scope; source maps let the heap profile name
-    // TypeScript lines. The snapshots' own size, not a lean heap, is what matters here.
-    load: 'source',
+    // Source maps let the heap profile name TypeScript lines.
     execArgv: ['--enable-source-maps', '--no-turbo-inlining'],
     reporters: [],
     onEnd: (end) => {
-      if (end.result?.kind === 'diagnosed') records.set(end.file, end.result.record);
+      if (end.result?.kind === 'diagnosed') onRecord(end.result.record);
     },
   });
   await run();
-  rmSync(join(outDir, BUILD_DIR), { recursive: true, force: true });
-  return records;
 }
 
 /** Parses and compares one audit's snapshots in a process of its own (see src/diagnosis/analyse.ts). */
@@ -91,7 +91,7 @@ async function analyse(
   record: RawDiagnosisRecord,
   perInstance: boolean,
   workDir: string,
-  script: string,
+  script: Promise<string>,
 ): Promise<Analysed> {
   const start = performance.now();
   const input = join(workDir, `${record.id}.input.json`);
@@ -101,7 +101,7 @@ async function analyse(
     JSON.stringify({ snapshots: record.snapshots.map((s) => ({ file: s.file, units: s.units })), perInstance }),
   );
   try {
-    await run(process.execPath, [`--max-old-space-size=${ANALYSIS_HEAP_MB}`, script, input, output], {
+    await run(process.execPath, [`--max-old-space-size=${ANALYSIS_HEAP_MB}`, await script, input, output], {
       maxBuffer: 16 * 2 ** 20,
     });
     return { ...(JSON.parse(readFileSync(output, 'utf8')) as Analysed), ms: performance.now() - start };
@@ -110,17 +110,20 @@ async function analyse(
   }
 }
 
-async function inParallel<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!);
+/** Runs at most `jobs` of the work given to it at once, in the order given. */
+function limited(jobs: number): <R>(work: () => Promise<R>) => Promise<R> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    if (running >= jobs) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      waiting.shift()?.();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
-  return results;
 }
 
 /** A diagnosis that produced nothing, and why. */
@@ -180,18 +183,33 @@ export async function runDiagnoses(
   const profileDir = join(outDir, 'profiles');
   if (cli.profile) mkdirSync(profileDir, { recursive: true });
   const plans = new Map(entries.map((e) => [e.file, planDiagnosis(e, snapshotDir, cli, profileDir)]));
-  const [records, script] = await Promise.all([
-    takeSnapshots(plans, cli, outDir),
-    bundleScript(ANALYSE_SCRIPT, join(workDir, 'analyse.mjs')),
-  ]);
-  const analysed = await inParallel(entries, cli.jobs, async (entry) => {
-    const record = records.get(entry.file);
-    return record && !record.error && record.snapshots.length >= 2
-      ? analyse(record, entry.workload === 'churn', workDir, script)
-      : null;
-  });
-  for (const [i, entry] of entries.entries())
-    result.set(entry.id, diagnosisOf(records.get(entry.file), analysed[i] ?? null, cli.keepSnapshots));
+  const script = bundleScript(ANALYSE_SCRIPT, join(workDir, 'analyse.mjs'));
+  // Should it fail, each analysis that needs it says so; with none, nothing waits for it.
+  script.catch(() => undefined);
+  // Each audit's snapshots are analysed as soon as its diagnosis process has taken them, beside the
+  // diagnosis processes still running, at most --jobs analyses at once.
+  const inTurn = limited(cli.jobs);
+  const records = new Map<string, RawDiagnosisRecord>();
+  const analyses = new Map<string, Promise<Analysed | null>>();
+  const perInstance = new Map(entries.map((e) => [e.file, e.workload === 'churn']));
+  try {
+    await takeSnapshots(plans, cli, outDir, (record) => {
+      records.set(record.file, record);
+      if (record.error || record.snapshots.length < 2) return;
+      analyses.set(
+        record.file,
+        inTurn(() => analyse(record, perInstance.get(record.file) ?? false, workDir, script)),
+      );
+    });
+    const analysed = new Map<string, Analysed | null>();
+    for (const [file, analysis] of analyses) analysed.set(file, await analysis);
+    for (const entry of entries)
+      result.set(entry.id, diagnosisOf(records.get(entry.file), analysed.get(entry.file) ?? null, cli.keepSnapshots));
+  } finally {
+    // The bundles' source maps name module-level variables in the analysis: removed after it.
+    await Promise.allSettled(analyses.values());
+    rmSync(join(outDir, BUILD_DIR), { recursive: true, force: true });
+  }
   rmSync(workDir, { recursive: true, force: true });
   if (!cli.keepSnapshots) rmSync(snapshotDir, { recursive: true, force: true });
   return result;

@@ -1,4 +1,7 @@
 import { SUBJECT_GLOBAL } from '../protocol.ts';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { originalBinding, type OriginalBinding } from './bundle-bindings.ts';
 import type { HeapEdge, HeapGraph } from './heap-graph.ts';
 
 /** One hop of a retainer path: the edge taken and the node it leads to. */
@@ -87,9 +90,9 @@ const MODULE_SCRIPT_DEPTH = 4;
 
 /**
  * The file an ES module record (`system / SourceTextModule`) was loaded from: its body's script, found
- * a few internal hops below it, relative to `cwd`.
+ * a few internal hops below it, as an absolute path.
  */
-function moduleFile(graph: HeapGraph, moduleRecord: number, cwd: string): string {
+function moduleFile(graph: HeapGraph, moduleRecord: number): string | null {
   const seen = new Set<number>([moduleRecord]);
   let frontier = [moduleRecord];
   for (let depth = 0; depth < MODULE_SCRIPT_DEPTH && frontier.length > 0; depth++) {
@@ -97,9 +100,7 @@ function moduleFile(graph: HeapGraph, moduleRecord: number, cwd: string): string
     for (const node of frontier) {
       for (const edge of graph.edges(node)) {
         if (edge.name === 'script_or_debug_info' && graph.name(edge.node).startsWith('file://')) {
-          const url = graph.name(edge.node);
-          const prefix = `file://${cwd}/`;
-          return url.startsWith(prefix) ? url.slice(prefix.length) : url.slice('file://'.length);
+          return fileURLToPath(graph.name(edge.node));
         }
         if (!seen.has(edge.node) && graph.type(edge.node) !== 'string') {
           seen.add(edge.node);
@@ -109,7 +110,28 @@ function moduleFile(graph: HeapGraph, moduleRecord: number, cwd: string): string
     }
     frontier = next;
   }
-  return '(unknown module)';
+  return null;
+}
+
+function shownModuleFile(graph: HeapGraph, moduleRecord: number, cwd: string): string {
+  const file = moduleFile(graph, moduleRecord);
+  return file === null ? '(unknown module)' : relative(cwd, file);
+}
+
+/**
+ * The module-level variable a closure captured, when `context` is a module's own scope (V8 links that
+ * context to its module record as `extension`): the module's file and the variable's name, mapped back
+ * through the source map when the module is a bundle (the audit processes load esbuild bundles, in which
+ * every source module's top-level variables share one module scope). Null for a function's context.
+ */
+function moduleVariable(graph: HeapGraph, context: number, name: string, cwd: string): OriginalBinding | null {
+  const record = graph
+    .edges(context)
+    .find((e) => e.name === 'extension' && graph.name(e.node) === 'system / SourceTextModule');
+  if (!record) return null;
+  const file = moduleFile(graph, record.node);
+  if (file === null) return null;
+  return originalBinding(file, name, cwd) ?? { file: relative(cwd, file), name };
 }
 
 /** The name of a module's top-level binding: its record lists [… name, cell, …] pairs. */
@@ -145,18 +167,19 @@ function collapseRepeats(segments: string[]): string[] {
 export function renderPath(graph: HeapGraph, hops: readonly PathHop[], cwd = process.cwd()): string {
   let anchor = 0;
   let label = hops.length > 1 ? graph.name(hops[1]!.node) : graph.name(hops[0]!.node);
+  let moduleRecord: number | null = null;
   if (hops.length > 1) anchor = 1;
   for (let i = 1; i < hops.length; i++) {
     const hop = hops[i]!;
+    const variable = hop.edgeType === 'context' ? moduleVariable(graph, hops[i - 1]!.node, hop.edgeName, cwd) : null;
     if (hop.edgeType === 'property' && hop.edgeName === SUBJECT_GLOBAL) {
-      anchor = i;
-      label = 'subject';
+      [anchor, label, moduleRecord] = [i, 'subject', null];
     } else if (graph.name(hop.node) === 'system / SourceTextModule') {
-      anchor = i;
-      label = `module ${moduleFile(graph, hop.node, cwd)} ›`;
+      [anchor, label, moduleRecord] = [i, `module ${shownModuleFile(graph, hop.node, cwd)} ›`, hop.node];
+    } else if (variable) {
+      [anchor, label, moduleRecord] = [i, `module ${variable.file} › ${variable.name}`, null];
     }
   }
-  const moduleRecord = label.startsWith('module ') ? hops[anchor]!.node : null;
   const segments: string[] = [];
   for (let i = anchor + 1; i < hops.length; i++) {
     const hop = hops[i]!;
