@@ -19,6 +19,7 @@ export function auditCalibration(subject: CalibrationSubject): void {
     description: subject.retains.derivation,
     ...(subject.stepsPerCycle !== undefined ? { stepsPerCycle: subject.stepsPerCycle } : {}),
     ...(subject.plannedSteps !== undefined ? { steps: subject.plannedSteps } : {}),
+    ...(subject.plannedCycles !== undefined ? { cycles: subject.plannedCycles } : {}),
   };
   if (subject.workload === 'churn') {
     const steps = subject.stepsPerCycle ?? 1;
