@@ -190,7 +190,7 @@ export async function runDiagnoses(
   // diagnosis processes still running, at most --jobs analyses at once.
   const inTurn = limited(cli.jobs);
   const records = new Map<string, RawDiagnosisRecord>();
-  const analyses = new Map<string, Promise<Analysed | null>>();
+  const analyses = new Map<string, Promise<Analysed>>();
   const perInstance = new Map(entries.map((e) => [e.file, e.workload === 'churn']));
   try {
     await takeSnapshots(plans, cli, outDir, (record) => {
@@ -201,7 +201,7 @@ export async function runDiagnoses(
         inTurn(() => analyse(record, perInstance.get(record.file) ?? false, workDir, script)),
       );
     });
-    const analysed = new Map<string, Analysed | null>();
+    const analysed = new Map<string, Analysed>();
     for (const [file, analysis] of analyses) analysed.set(file, await analysis);
     for (const entry of entries)
       result.set(entry.id, diagnosisOf(records.get(entry.file), analysed.get(entry.file) ?? null, cli.keepSnapshots));
