@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A module's top-level binding, where the programmer wrote it. */
 export interface OriginalBinding {
-  /** The source file, relative to the working directory. */
+  /** The source file, an absolute path. */
   readonly file: string;
   readonly name: string;
 }
@@ -51,7 +51,7 @@ function escaped(name: string): string {
  * file, and to the name when esbuild renamed it (two modules' `cache`). Null for a file that is not a
  * bundle with a source map beside it, or a name it does not declare at its top level.
  */
-export function originalBinding(bundleFile: string, name: string, cwd: string): OriginalBinding | null {
+export function originalBinding(bundleFile: string, name: string): OriginalBinding | null {
   const bundle = loadBundle(bundleFile);
   if (!bundle) return null;
   const declaration = new RegExp(`^(?:var|let|const|class|function\\*?|async function\\*?) (${escaped(name)})\\b`);
@@ -66,7 +66,7 @@ export function originalBinding(bundleFile: string, name: string, cwd: string): 
       : isAbsolute(entry.originalSource)
         ? entry.originalSource
         : resolve(dirname(bundleFile), entry.originalSource);
-    return { file: relative(cwd, source), name: entry.name ?? name };
+    return { file: source, name: entry.name ?? name };
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import { SUBJECT_GLOBAL } from '../protocol.ts';
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { originalBinding, type OriginalBinding } from './bundle-bindings.ts';
 import type { HeapEdge, HeapGraph } from './heap-graph.ts';
@@ -113,9 +113,15 @@ function moduleFile(graph: HeapGraph, moduleRecord: number): string | null {
   return null;
 }
 
+/** A file as paths name it: relative to the working directory when it lies below it, else absolute. */
+function shownPath(file: string, cwd: string): string {
+  const below = relative(cwd, file);
+  return below.startsWith('..') || isAbsolute(below) ? file : below;
+}
+
 function shownModuleFile(graph: HeapGraph, moduleRecord: number, cwd: string): string {
   const file = moduleFile(graph, moduleRecord);
-  return file === null ? '(unknown module)' : relative(cwd, file);
+  return file === null ? '(unknown module)' : shownPath(file, cwd);
 }
 
 /**
@@ -131,7 +137,8 @@ function moduleVariable(graph: HeapGraph, context: number, name: string, cwd: st
   if (!record) return null;
   const file = moduleFile(graph, record.node);
   if (file === null) return null;
-  return originalBinding(file, name, cwd) ?? { file: relative(cwd, file), name };
+  const binding = originalBinding(file, name) ?? { file, name };
+  return { file: shownPath(binding.file, cwd), name: binding.name };
 }
 
 /** The name of a module's top-level binding: its record lists [… name, cell, …] pairs. */
