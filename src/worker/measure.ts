@@ -65,15 +65,22 @@ interface Measurement {
 }
 
 /**
- * Measures one audit, in phases: set up the subjects and rehearse the harness's own per-sample work;
+ * Measures one audit, in phases: rehearse the harness's own per-sample work and set up the subjects;
  * run synchronous windows of steps (or cycles), each followed by a forced GC and a reading streamed to
  * disk as it is taken, until the sequential rule stops it (early once the verdict is confirmed, past
  * the plan while it is uncertain, up to the cap); for churn, the collection probe; tear down. Every
  * failure becomes an `error` that keeps the samples taken so far.
  */
 export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
-  const m = begin(input);
-  setUp(input, m);
+  const startupMs = process.uptime() * 1000;
+  // Before the audit announces itself on its stream: the hang watchdog counts from that event, and the
+  // rehearsal (~150 ms) is the harness's time, not the subject's. After it, one --hang-timeout of 0.1 s
+  // killed a healthy audit before its first reading whenever the watchdog looked in that time.
+  const rehearsal = rehearsed(input.options);
+  const m = begin(input, startupMs);
+  m.timings.setupMs = rehearsal.ms;
+  if (rehearsal.error) [m.error, m.stopReason] = [{ kind: 'setup', message: rehearsal.error }, 'error'];
+  else setUp(input, m);
   if (!m.error) await measureWindows(input, m);
   if (!m.error && input.options.workload === 'churn') await probeChurn(m);
   await tearDown(m);
@@ -83,7 +90,7 @@ export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
   return record;
 }
 
-function begin(input: MeasureInput): Measurement {
+function begin(input: MeasureInput, startupMs: number): Measurement {
   const { options } = input;
   const heapCapBytes = getHeapStatistics().heap_size_limit;
   input.stream.write({
@@ -100,7 +107,7 @@ function begin(input: MeasureInput): Measurement {
     heapCapBytes,
     plan: new SamplePlan(options.units, options.maxUnits),
     store: new SampleStore(SamplePlan.maxSamples(options.units)),
-    timings: { startupMs: process.uptime() * 1000, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
+    timings: { startupMs, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
     subjects: [],
     done: 0,
     parentPid: process.ppid,
@@ -112,18 +119,28 @@ function begin(input: MeasureInput): Measurement {
   };
 }
 
-/** Builds the subjects, then rehearses the harness so its own code is compiled before the first reading. */
+/** The harness's rehearsal (see `rehearse`), timed; an error in it is the harness's, reported as setup. */
+function rehearsed(options: ResolvedAuditOptions): { ms: number; error: string | null } {
+  const start = performance.now();
+  try {
+    rehearse(options);
+    return { ms: performance.now() - start, error: null };
+  } catch (e) {
+    return { ms: performance.now() - start, error: describeError(e) };
+  }
+}
+
+/** Builds the subjects. */
 function setUp(input: MeasureInput, m: Measurement): void {
   const start = performance.now();
   try {
     m.subjects = buildSubjects(input);
     measuredSubjects = m.subjects;
-    rehearse(input.options);
   } catch (e) {
     m.error = { kind: 'setup', message: describeError(e) };
     m.stopReason = 'error';
   }
-  m.timings.setupMs = performance.now() - start;
+  m.timings.setupMs += performance.now() - start;
 }
 
 /** The measured windows, each followed by a reading, until the sequential rule (or an error) stops them. */
