@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { SourceMap } from 'node:module';
+import { relative, resolve } from 'node:path';
+import { bundleSourceMap, originalSourcePath } from '../source-maps.ts';
 
 /** `file:///…/x.mjs:12:30` or `/…/x.mjs:12:30`, as V8 writes a position in a stack frame. */
 const POSITION = /(file:\/\/)?(\/[^\s():]+\.mjs):(\d+):(\d+)/g;
@@ -16,22 +15,10 @@ export function sourcePositions(text: string, buildDir: string): string {
   const maps = new Map<string, SourceMap | null>();
   return text.replace(POSITION, (match, _scheme: string | undefined, file: string, line: string, column: string) => {
     if (!file.startsWith(resolve(buildDir))) return match;
-    if (!maps.has(file)) maps.set(file, loadMap(`${file}.map`));
+    if (!maps.has(file)) maps.set(file, bundleSourceMap(file));
     const entry = maps.get(file)?.findEntry(Number(line) - 1, Number(column) - 1);
     if (!entry || !('originalSource' in entry) || !entry.originalSource) return match;
-    const source = entry.originalSource.startsWith('file://')
-      ? fileURLToPath(entry.originalSource)
-      : isAbsolute(entry.originalSource)
-        ? entry.originalSource
-        : resolve(dirname(file), entry.originalSource);
+    const source = originalSourcePath(entry.originalSource, file);
     return `${relative(process.cwd(), source)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
   });
-}
-
-function loadMap(path: string): SourceMap | null {
-  try {
-    return existsSync(path) ? new SourceMap(JSON.parse(readFileSync(path, 'utf8'))) : null;
-  } catch {
-    return null;
-  }
 }

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import type { SourceMap } from 'node:module';
+import { bundleSourceMap, originalSourcePath } from '../source-maps.ts';
 
 /** A module's top-level binding, where the programmer wrote it. */
 export interface OriginalBinding {
@@ -20,20 +19,14 @@ const bundles = new Map<string, Bundle | null>();
 
 function loadBundle(file: string): Bundle | null {
   if (!bundles.has(file)) {
+    const map = bundleSourceMap(file);
+    let lines: string[] | null = null;
     try {
-      const map = `${file}.map`;
-      bundles.set(
-        file,
-        existsSync(map)
-          ? {
-              lines: readFileSync(file, 'utf8').split('\n'),
-              map: new SourceMap(JSON.parse(readFileSync(map, 'utf8'))),
-            }
-          : null,
-      );
+      lines = map ? readFileSync(file, 'utf8').split('\n') : null;
     } catch {
-      bundles.set(file, null);
+      // A bundle gone since its snapshot: its variables are named as the snapshot names them.
     }
+    bundles.set(file, map && lines ? { lines, map } : null);
   }
   return bundles.get(file)!;
 }
@@ -61,12 +54,7 @@ export function originalBinding(bundleFile: string, name: string): OriginalBindi
     const column = match[0].length - name.length;
     const entry = bundle.map.findEntry(line, column) as { originalSource?: string; name?: string };
     if (!entry.originalSource) return null;
-    const source = entry.originalSource.startsWith('file://')
-      ? fileURLToPath(entry.originalSource)
-      : isAbsolute(entry.originalSource)
-        ? entry.originalSource
-        : resolve(dirname(bundleFile), entry.originalSource);
-    return { file: source, name: entry.name ?? name };
+    return { file: originalSourcePath(entry.originalSource, bundleFile), name: entry.name ?? name };
   }
   return null;
 }
