@@ -37,7 +37,7 @@ interface OverheadRun {
 function runCli(args: string[]): { wallMs: number; report: AuditReport } {
   const out = mkdtempSync(join(tmpdir(), 'leak-audit-bench-'));
   const start = performance.now();
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--out', out, ...args], {
+  spawnSync(process.execPath, ['bin/leak-audit.js', '--out', out, ...args], {
     stdio: 'ignore',
     env: { ...process.env, NO_COLOR: '1' },
   });

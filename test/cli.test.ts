@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { formatRate } from '../src/format.ts';
 import { OUTPUT_CAP_BYTES } from '../src/cli/run-audits.ts';
 import type { AuditEntry, AuditReport } from '../src/model/report.ts';
-import { cli, cliAsync, RUN_TIMEOUT_MS, schemaErrors, type CliRun } from './support/cli.ts';
+import { cli, cliAsync, CLI_ENTRY, RUN_TIMEOUT_MS, schemaErrors, type CliRun } from './support/cli.ts';
 
 describe('npm run audit: faults end as errors, and the rest of the run completes', { timeout: 120_000 }, () => {
   // One run for all four faults, beside a healthy audit: their processes must not take the run down.
@@ -263,16 +263,7 @@ describe(
       const out = mkdtempSync(join(tmpdir(), 'leak-audit-signal-'));
       const child = spawn(
         process.execPath,
-        [
-          '--import',
-          'tsx',
-          'src/cli.ts',
-          '--out',
-          out,
-          'test/faults/slow-steps.audit.ts',
-          '--no-calibration',
-          '--heapsnapshot-signal',
-        ],
+        [...CLI_ENTRY, '--out', out, 'test/faults/slow-steps.audit.ts', '--no-calibration', '--heapsnapshot-signal'],
         {
           env: { ...process.env, NO_COLOR: '1' },
           stdio: 'ignore',
@@ -434,18 +425,7 @@ describe('npm run audit: interrupted', { timeout: 120_000 }, () => {
     const name = auditFile.split('/').at(-1)!.replace('.audit.ts', '');
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli.ts',
-        auditFile,
-        '--no-calibration',
-        '--no-diagnose',
-        '--steps',
-        '36e6',
-        '--out',
-        out,
-      ],
+      [...CLI_ENTRY, auditFile, '--no-calibration', '--no-diagnose', '--steps', '36e6', '--out', out],
       { env: { ...process.env, NO_COLOR: '1' }, stdio: 'ignore' },
     );
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -20,8 +20,11 @@ const CLI_TIMEOUT_MS = 240_000;
 /** For a beforeAll that runs the CLI: hooks do not take their describe's timeout. */
 export const RUN_TIMEOUT_MS = CLI_TIMEOUT_MS + 10_000;
 
+/** The CLI as `npm run audit` starts it (node's arguments before the CLI's own). */
+export const CLI_ENTRY: readonly string[] = ['bin/leak-audit.js'];
+
 function command(args: readonly string[], out: string): string[] {
-  return ['--import', 'tsx', 'src/cli.ts', '--out', out, ...args];
+  return [...CLI_ENTRY, '--out', out, ...args];
 }
 
 function cliRun(out: string, status: number | null, stdout: string, stderr: string): CliRun {
