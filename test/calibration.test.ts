@@ -164,7 +164,7 @@ describe('calibration subjects behave as documented (short runs)', () => {
     expect(subject.records).toHaveLength(100);
   });
 
-  it('the late-bound cache fills to 2^18 entries, then evicts its oldest', () => {
+  it('the late-bound cache fills to LATE_BOUND_ENTRIES, then evicts its oldest', () => {
     const subject = new LateBoundCache();
     for (let i = 0; i < LATE_BOUND_ENTRIES + 100; i++) subject.step();
     expect(subject.cache.size).toBe(LATE_BOUND_ENTRIES);
