@@ -6,6 +6,7 @@ import { judge } from '../src/analysis/judge.ts';
 import type { AuditOptions, Setup } from '../src/model/audit.ts';
 import { resolveAuditOptions } from '../src/model/options.ts';
 import { measure } from '../src/worker/measure.ts';
+import { windowSize } from '../src/worker/plan.ts';
 import { SampleStream } from '../src/worker/stream.ts';
 
 /**
@@ -49,6 +50,37 @@ describe('measure(): the measuring loop, in process', { timeout: 60_000 }, () =>
     expect(j.verdict).toBe('fail');
     expect(j.heap.slope.bytesPerUnit).toBeGreaterThan(10);
     expect(j.heap.slope.bytesPerUnit).toBeLessThan(200);
+  });
+
+  it('confirms a fail over the rest of the plan only once its uniform readings alone make a steady state', async () => {
+    // Steps of at least 5 µs keep the windows from being widened past the plan, so the fail is found
+    // before the plan's end and confirmed in long windows. The final judgment, with their far readings,
+    // may put the warm-up cut after every log-spaced reading: the uniform ones must suffice.
+    const record = await measure({
+      id: 'slow-keeper',
+      name: 'slow-keeper',
+      file: 'slow-keeper.audit.ts',
+      options: resolveAuditOptions('slow-keeper', { steps: 60_000 }),
+      setup: () => {
+        const kept: { at: number }[] = [];
+        return {
+          step: () => {
+            const until = performance.now() + 0.005;
+            while (performance.now() < until);
+            kept.push({ at: kept.length });
+          },
+        };
+      },
+      stream: new SampleStream(undefined),
+    });
+    expect(judge(record).verdict).toBe('fail');
+    const ats = record.samples.map((s) => s.at);
+    const gaps = ats.slice(1).map((at, k) => at - ats[k]!);
+    const first = ats.findIndex((at) => at >= windowSize(60_000));
+    const uniformGap = gaps[first]!;
+    const confirmationStart = gaps.findIndex((g, k) => k > first && g > 1.5 * uniformGap);
+    expect(confirmationStart).toBeGreaterThan(first);
+    expect(confirmationStart - first + 1).toBeGreaterThanOrEqual(MIN_STEADY_SAMPLES);
   });
 
   it('an async step is awaited, and what a step schedules runs before each reading', async () => {

@@ -3,6 +3,7 @@ import {
   MAX_CONFIRMATION_WINDOW_MS,
   MAX_REMAINING_PLAN_MS,
   MIN_GUARD_STEADY_SAMPLES,
+  MIN_STEADY_SAMPLES,
   SEQUENTIAL_CONFIRMATIONS,
   SLOWED_FACTOR,
   SLOWED_MIN_READINGS,
@@ -222,7 +223,10 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
     } else {
       const { analysis, outcome } = decide(store, options, rule, store.heapUsed[i]!, at);
       if (outcome !== 'confirm') stop = outcome;
-      else {
+      // Not before the uniform readings alone make a steady state: the final judgment, with the
+      // confirmation's far readings added, may put the warm-up cut after the log-spaced ones. The async
+      // sensor leak, confirmed at 31 samples (20 uniform), was then judged on 24 and called inconclusive.
+      else if (readings >= MIN_STEADY_SAMPLES) {
         // A confirmation window that would take longer than MAX_CONFIRMATION_WINDOW_MS at the subject's
         // current speed is not started: the run stays in windows that follow its speed (a slowing leak
         // is then ended as slowed, rather than stuck for minutes in one long window).
