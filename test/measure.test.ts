@@ -56,22 +56,15 @@ describe('measure(): the measuring loop, in process', { timeout: 60_000 }, () =>
     // Steps of at least 5 µs keep the windows from being widened past the plan, so the fail is found
     // before the plan's end and confirmed in long windows. The final judgment, with their far readings,
     // may put the warm-up cut after every log-spaced reading: the uniform ones must suffice.
-    const record = await measure({
-      id: 'slow-keeper',
-      name: 'slow-keeper',
-      file: 'slow-keeper.audit.ts',
-      options: resolveAuditOptions('slow-keeper', { steps: 60_000 }),
-      setup: () => {
-        const kept: { at: number }[] = [];
-        return {
-          step: () => {
-            const until = performance.now() + 0.005;
-            while (performance.now() < until);
-            kept.push({ at: kept.length });
-          },
-        };
-      },
-      stream: new SampleStream(undefined),
+    const record = await measured('slow-keeper', { steps: 60_000 }, () => {
+      const kept: { at: number }[] = [];
+      return {
+        step: () => {
+          const until = performance.now() + 0.005;
+          while (performance.now() < until);
+          kept.push({ at: kept.length });
+        },
+      };
     });
     expect(judge(record).verdict).toBe('fail');
     const ats = record.samples.map((s) => s.at);
