@@ -26,14 +26,10 @@ export interface RunSettings {
 export const SYNC_ARRAY_BUFFER_SWEEPING = '--no-concurrent-array-buffer-sweeping';
 
 /**
- * V8's option that runs the whole GC on the audit's own thread: no parallel scavenges, no concurrent
- * marking or sweeping. A default run keeps as many audit processes as cores, so V8's helper threads
- * only take CPU from the other audits. Over 5 default runs each (--no-diagnose, 2 cores): a reading
- * 9.0 -> 8.2 ms, the audits' loop time 25.6 -> 24.0 s, the verdicts 33.0 -> 31.0 s (medians); the noise
- * floor and every audit's verdict the same, and a bare controller loop steps as fast (bench/bare-loop.ts).
- * It also makes an audit's GCs the same whatever --jobs is.
+ * V8's option that runs the whole GC on the audit's own thread: with one audit process per core, V8's
+ * parallel and concurrent GC threads only take CPU from the other audits (measured in AUDIT.md, Isolation).
  */
-export const SINGLE_THREADED_GC = '--single-threaded-gc';
+const SINGLE_THREADED_GC = '--single-threaded-gc';
 
 /** Node options of every audit process, before the heap cap and what a run adds. */
 export const AUDIT_PROCESS_FLAGS: readonly string[] = ['--expose-gc', SYNC_ARRAY_BUFFER_SWEEPING, SINGLE_THREADED_GC];
