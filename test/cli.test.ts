@@ -179,6 +179,25 @@ describe(
       expect(run.status).toBe(0);
     });
 
+    it('says one thing everywhere: the exit code, the terminal, the PR comment, JUnit and both reports', () => {
+      const { gate } = run.report();
+      expect(gate).toMatchObject({ outcome: 'pass', exitCode: 0, unmet: [], accepted: ['fault-unexpected-leak'] });
+      expect(run.status).toBe(gate?.exitCode);
+      const why = gate!.why;
+      expect(why).toContain('the allowlist accepts the findings of fault-unexpected-leak');
+      // The terminal's last summary line is the headline; the accepted audit is not marked as unmet.
+      expect(run.stdout).toContain(`PASS: ${why}, in `);
+      expect(run.stdout).not.toMatch(/✗ fault-unexpected-leak/);
+      expect(run.stdout).toMatch(/~ fault-unexpected-leak: fail, accepted by the allowlist/);
+      const comment = readFileSync(join(run.out, 'pr-comment.md'), 'utf8');
+      expect(comment).toMatch(/^## leak-audit: PASS$/m);
+      expect(comment).toContain(why);
+      expect(run.markdown()).toContain(`**Overall: PASS.** ${why}.`);
+      const html = readFileSync(join(run.out, 'audit-report.html'), 'utf8');
+      expect(html).toContain(`Overall: PASS.</strong> ${why}.`);
+      expect(run.junit()).toMatch(/failures="0" errors="0"/);
+    });
+
     it('with --profile, names the function that allocated the leaked records, in the TypeScript source', () => {
       const { diagnosis } = run.report().audits.find((a) => a.id === 'fault-unexpected-leak')!;
       expect(diagnosis?.allocationSites?.[0]?.function).toBe('step');
@@ -460,7 +479,9 @@ describe('npm run audit: interrupted', { timeout: 120_000 }, () => {
     const audit = report.audits.find((a) => a.id === 'calibration-slow-leak')!;
     expect(audit.error?.kind).toBe('interrupted');
     expect(audit.samples.length).toBeGreaterThanOrEqual(5);
-    expect(readFileSync(join(out, 'audit-report.md'), 'utf8')).toContain('**Overall: ERROR.**');
+    expect(readFileSync(join(out, 'audit-report.md'), 'utf8')).toContain(
+      '**Overall: INTERRUPTED.** The run was interrupted (SIGINT)',
+    );
     expect(existsSync(join(out, '.leak-audit.lock'))).toBe(false);
   });
 

@@ -1,14 +1,26 @@
+import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { withAllowlist, withBaseline } from '../src/cli/run.ts';
 import type { Diagnosis, Finding } from '../src/diagnosis/types.ts';
-import { EXIT_CONFIG, EXIT_OK, EXIT_UNMET, gateOutcome, type GatePolicy } from '../src/gate/exit-code.ts';
+import { decideGate, EXIT_CONFIG, EXIT_OK, EXIT_UNMET, type GatePolicy } from '../src/gate/outcome.ts';
 import type { AuditEntry, AuditReport } from '../src/model/report.ts';
-import { entry, regressionOf, reportOf } from './support/report.ts';
+import { annotations, renderPrComment } from '../src/report/github.ts';
+import { renderHtml } from '../src/report/html.ts';
+import { renderJunit } from '../src/report/junit.ts';
+import { renderMarkdown } from '../src/report/markdown.ts';
+import { renderSummary } from '../src/report/terminal.ts';
+import { entry, gated, regressionOf, reportOf } from './support/report.ts';
 
 /**
  * The gate's exit code, decided from a report alone: each case here once took a spawned CLI run of a
  * real audit (the wiring keeps one end-to-end test each in cli.test.ts).
  */
+
+/** The gate's exit code and stderr lines: what the tests below were first written against. */
+function gateOutcome(report: AuditReport, policy: GatePolicy) {
+  const { exitCode: code, messages } = decideGate(report, policy);
+  return { code, messages };
+}
 
 const lenient: GatePolicy = { strict: false, failOnRegression: false };
 const signature = 'collection:Array of Object@subject.log';
@@ -123,3 +135,65 @@ describe('the gate: how a run exits, from its report', () => {
     expect(gateOutcome(compared, { ...lenient, failOnRegression: true }).code).toBe(EXIT_OK);
   });
 });
+
+describe('the run outcome: decided once, read by every writer', () => {
+  it('names each outcome and says why, in the order of precedence', () => {
+    const expectedLeak = entry('legacy', { expect: 'leak', verdict: 'fail', expectationMet: true });
+    expect(decideGate(reportOf([entry('a'), expectedLeak]), lenient)).toMatchObject({
+      outcome: 'pass',
+      exitCode: EXIT_OK,
+      expectedLeaks: ['legacy'],
+      why: '2/2 audits gave the verdict expected of them; 1 subject leaks as expected (legacy)',
+    });
+    const errored = entry('b', { verdict: 'error', expectationMet: false });
+    const wrong = entry('c', { verdict: 'fail', expectationMet: false });
+    expect(decideGate(reportOf([entry('a'), errored, wrong]), lenient)).toMatchObject({
+      outcome: 'error',
+      exitCode: EXIT_UNMET,
+      unmet: ['b', 'c'],
+      why: '1/3 audits gave the verdict expected of them; b errored; c did not',
+    });
+    const base = reportOf([wrong]);
+    expect(decideGate({ ...base, run: { ...base.run, interrupted: 'SIGINT' } }, lenient)).toMatchObject({
+      outcome: 'interrupted',
+      exitCode: 130,
+    });
+    expect(decideGate(reportOf([]), lenient)).toMatchObject({ outcome: 'error', why: 'No audit ran' });
+  });
+
+  it('says an accepted failure passes, names it, and does not count it as unmet', () => {
+    const report = withAllowlist(reportOf([entry('a'), unexpectedLeak]), allowlistOf('2999-12-31'), TODAY);
+    expect(decideGate(report, lenient)).toMatchObject({
+      outcome: 'pass',
+      exitCode: EXIT_OK,
+      unmet: [],
+      accepted: ['unexpected-leak'],
+      why: '1/2 audits gave the verdict expected of them; the allowlist accepts the findings of unexpected-leak',
+    });
+  });
+
+  it('tells of a regression that does not fail the run, and fails on it under --fail-on-regression', () => {
+    const report = withRegression(reportOf([entry('a')]));
+    expect(decideGate(report, lenient).why).toContain(
+      '1 regression against the baseline (not failing the run: --fail-on-regression is off)',
+    );
+    expect(decideGate(report, { ...lenient, failOnRegression: true })).toMatchObject({ outcome: 'fail' });
+  });
+
+  it('gives the same outcome and sentence to the terminal, the PR comment, JUnit and both reports', () => {
+    const report = gated(withAllowlist(reportOf([entry('a'), unexpectedLeak]), allowlistOf('2999-12-31'), TODAY));
+    const { why } = report.gate;
+    const terminal = renderSummary(report, new Chalk({ level: 0 }));
+    expect(terminal.split('\n').at(-1)).toMatch(new RegExp(`^PASS: ${escapeRegExp(why)}, in `));
+    expect(terminal).not.toContain('✗');
+    expect(renderPrComment(report, {})).toMatch(new RegExp(`^## leak-audit: PASS\n\n${escapeRegExp(why)}`));
+    expect(renderMarkdown(report)).toContain(`**Overall: PASS.** ${why}.`);
+    expect(renderHtml(report)).toContain(`Overall: PASS.</strong> ${why}.`);
+    expect(renderJunit(report)).toMatch(/failures="0" errors="0"/);
+    expect(annotations(report)).toEqual([]);
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

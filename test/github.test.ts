@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { annotations, PR_COMMENT_MAX_CHARS, renderPrComment } from '../src/report/github.ts';
 import type { AuditEntry, AuditReport } from '../src/model/report.ts';
-import { regressionOf } from './support/report.ts';
+import { gated, regressionOf } from './support/report.ts';
 
 const slope = { bytesPerUnit: 60, bytesPerStep: 60, ci: [55, 65] as const, unit: 'step', verdict: 'fail' };
 
@@ -42,7 +42,7 @@ describe('GitHub output', () => {
     const r = report([entry('legacy, 50%'), entry('bounded', { verdict: 'pass', expectationMet: true })], {
       baseline: regressionOf('bounded', 'bounded: heap slope regressed'),
     });
-    const lines = annotations(r, '/repo');
+    const lines = annotations(gated(r), '/repo');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
       /^::error file=audits\/legacy%2C 50%25\.audit\.ts,title=leak-audit%3A legacy%2C 50%25::legacy, 50%25: FAIL, heap 60\.0+ B\/step/,
@@ -54,12 +54,14 @@ describe('GitHub output', () => {
 
   it('writes a compact PR comment that links the run, and stays under the comment limit', () => {
     const env = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'team/controls', GITHUB_RUN_ID: '42' };
-    const text = renderPrComment(report([entry('legacy')]), env);
-    expect(text).toMatch(/^## leak-audit: FAIL\n\n0\/1 audits gave the verdict expected of them, at abc1234\./);
+    const text = renderPrComment(gated(report([entry('legacy')])), env);
+    expect(text).toMatch(
+      /^## leak-audit: FAIL\n\n0\/1 audits gave the verdict expected of them; legacy did not, at abc1234\./,
+    );
     expect(text).toContain('| legacy | FAIL | clean | 60.0 B/step | not diagnosed');
     expect(text).toContain('[this run](https://github.com/team/controls/actions/runs/42)');
     const many = renderPrComment(
-      report(Array.from({ length: 2000 }, (_, i) => entry(`audit-${i}-${'x'.repeat(40)}`))),
+      gated(report(Array.from({ length: 2000 }, (_, i) => entry(`audit-${i}-${'x'.repeat(40)}`)))),
       env,
     );
     expect(many.length).toBeLessThanOrEqual(PR_COMMENT_MAX_CHARS);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reportAdvice, retainedBy } from '../src/report/advice.ts';
-import { entry, reportOf } from './support/report.ts';
+import { entry, gated, reportOf } from './support/report.ts';
 import { renderMarkdown } from '../src/report/markdown.ts';
 import { score } from '../src/report/score.ts';
 
@@ -98,7 +98,7 @@ describe('findings', () => {
 describe('markdown', () => {
   it('renders the CA-02 sections, and says so when calibration failed', () => {
     const md = renderMarkdown(
-      reportOf([leaking, entry('cal', { role: 'calibration', expect: 'leak', expectationMet: false })]),
+      gated(reportOf([leaking, entry('cal', { role: 'calibration', expect: 'leak', expectationMet: false })])),
     );
     for (const heading of [
       '# Memory audit report',
@@ -127,19 +127,19 @@ describe('markdown', () => {
       ...reportOf([leaking, entry('fresh'), entry('broken', { verdict: 'error' })]),
       baseline: { file: 'main.json', commit: 'abc', comparisons: [comparison], added: ['fresh'], removed: [] },
     };
-    const rows = renderMarkdown(report).split('\n');
+    const rows = renderMarkdown(gated(report)).split('\n');
     expect(rows.find((l) => l.startsWith('| audit |'))).toMatch(/\| vs baseline, B\/unit \|$/);
     expect(rows.find((l) => l.startsWith('| legacy |'))).toMatch(/\| regressed: 40\.0 → 61\.0 \|$/);
     expect(rows.find((l) => l.startsWith('| fresh |'))).toMatch(/\| new \|$/);
     expect(rows.find((l) => l.startsWith('| broken |'))).toMatch(/\| not compared \(an error in one run\) \|$/);
-    expect(renderMarkdown(reportOf([leaking]))).not.toContain('vs baseline');
+    expect(renderMarkdown(gated(reportOf([leaking])))).not.toContain('vs baseline');
   });
 });
 
 describe('html', () => {
   it('is one self-contained page with a plot per audit and the verdicts', async () => {
     const { renderHtml } = await import('../src/report/html.ts');
-    const html = renderHtml(reportOf([leaking, entry('bounded')]));
+    const html = renderHtml(gated(reportOf([{ ...leaking, expectationMet: false }, entry('bounded')])));
     expect(html.match(/<svg class="plot"/g)).toHaveLength(2);
     expect(html).toContain('data-audit="legacy"');
     expect(html).toMatch(/<strong id="overall" class="verdict-FAIL">Overall: FAIL\.<\/strong>/);
@@ -191,8 +191,8 @@ describe('diagnosis in the reports', () => {
   it('names what grows, where it is held and who allocated it, alike in Markdown and HTML', async () => {
     const { renderHtml } = await import('../src/report/html.ts');
     const report = reportOf([diagnosed]);
-    const md = renderMarkdown(report);
-    const html = renderHtml(report);
+    const md = renderMarkdown(gated(report));
+    const html = renderHtml(gated(report));
     expect(md).toContain(
       '- collection **Array** at `subject.history.sigma`: +~1.000 elements/step, 8.000 B/step (1,000 at 1,000 → 2,000 at 2,000).',
     );

@@ -1,4 +1,4 @@
-import { EXIT_INTERRUPTED } from '../gate/exit-code.ts';
+import { EXIT_INTERRUPTED } from '../gate/outcome.ts';
 import type { InterruptSignal } from '../model/report.ts';
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The pipeline of `npm run audit`, one stage after another:
  *
- *   parse options → run the audits → judge → diagnose → allowlist → baseline → write → exit code
+ *   parse options → run the audits → judge → diagnose → allowlist → baseline → gate → write → exit code
  *
  * or, with --merge-reports, the shards' reports in place of the first three. Every stage takes the
  * report and returns the next one; only `runAudits` and `writeReports` touch processes and files.
@@ -13,9 +13,9 @@ import { judge } from '../analysis/judge.ts';
 import type { Diagnosis } from '../diagnosis/types.ts';
 import { applyAllowlist, resolveAllowlist } from '../gate/allowlist.ts';
 import { compareWithBaseline, loadBaseline } from '../gate/baseline.ts';
-import { EXIT_CONFIG, EXIT_HARNESS, EXIT_OK, gateOutcome, type ExitCode } from '../gate/exit-code.ts';
+import { EXIT_CONFIG, EXIT_HARNESS, EXIT_OK, withGate, type ExitCode } from '../gate/outcome.ts';
 import { AuditConfigError } from '../validate.ts';
-import type { AuditReport, AuditRole } from '../model/report.ts';
+import type { AuditReport, AuditRole, GatedReport } from '../model/report.ts';
 import {
   auditEntry,
   budgetErrors,
@@ -93,10 +93,10 @@ async function runPipeline(inputs: Inputs): Promise<ExitCode> {
   if (!cli.mergeReports && !report.run.interrupted) report = await withDiagnoses(report, cli, outDir);
   report = withAllowlist(report, inputs.allowlist);
   report = withBaseline(report, inputs.baseline, cli.baseline);
-  const unwritten = writeReports(report, cli, outDir);
-  const outcome = gateOutcome(report, cli);
-  for (const message of [...outcome.messages, ...unwritten]) console.error(`leak-audit: ${oneLine(message)}`);
-  return unwritten.length > 0 ? EXIT_HARNESS : outcome.code;
+  const gated = withGate(report, cli);
+  const unwritten = writeReports(gated, cli, outDir);
+  for (const message of [...gated.gate.messages, ...unwritten]) console.error(`leak-audit: ${oneLine(message)}`);
+  return unwritten.length > 0 ? EXIT_HARNESS : gated.gate.exitCode;
 }
 
 /** Parses the options and loads everything they name; throws AuditConfigError for any mistake. */
@@ -241,7 +241,7 @@ export function withBaseline(report: AuditReport, baseline: AuditReport | null, 
  * Writes every report and prints the summary (in CI, with the annotations). A report that cannot be
  * written does not stop the others or the summary; each is returned as one line naming its path.
  */
-function writeReports(report: AuditReport, cli: CliOptions, outDir: string): string[] {
+function writeReports(report: GatedReport, cli: CliOptions, outDir: string): string[] {
   const writers = [
     [MARKDOWN_REPORT_FILE, writeMarkdownReport],
     [HTML_REPORT_FILE, writeHtmlReport],

@@ -163,7 +163,55 @@ export interface AuditReport {
   readonly baseline: BaselineComparison | null;
   /** The allowlist the run used (audits/allowlist.json or --allowlist), and what became of each entry. */
   readonly allowlist: AllowlistReport | null;
+  /**
+   * How the run ends, decided once by the gate after the allowlist and the baseline: every writer and
+   * the exit code read it. Absent in reports from before it was recorded, and in the early copy of
+   * the JSON written before the diagnosis.
+   */
+  readonly gate?: RunGate;
   readonly audits: readonly AuditEntry[];
+}
+
+/** A report whose outcome is decided: what every writer takes. */
+export type GatedReport = AuditReport & { readonly gate: RunGate };
+
+// The run's outcome.
+
+/**
+ * `pass`: every audit gave the verdict it expects, or the allowlist accepts every finding of one that
+ * did not; an expected leak (`expect: 'leak'`) that fails is a pass. `fail`: an audit did not, or a
+ * policy the run was given (--strict, --fail-on-regression) was broken. `error`: something did not run
+ * (an audit errored, a file did not load, a budget was refused, no audit at all), so the verdicts are
+ * not the whole answer. `interrupted`: the run was stopped before its end.
+ */
+export type RunOutcome = 'pass' | 'fail' | 'error' | 'interrupted';
+
+export interface RunGate {
+  readonly outcome: RunOutcome;
+  /** The process's exit code for this outcome (a report the harness could not write turns it into 3). */
+  readonly exitCode: 0 | 1 | 2 | 130;
+  /** One sentence every writer gives after the outcome, the same in each: why (no final full stop). */
+  readonly why: string;
+  /** Audits whose verdict is not what they expect and that the allowlist does not accept (errors too). */
+  readonly unmet: readonly string[];
+  /** Audits that failed though clean was expected, with every finding accepted by an allowlist entry. */
+  readonly accepted: readonly string[];
+  /** Subjects that leak as their audit declares (`expect: 'leak'`): found, and not held against the run. */
+  readonly expectedLeaks: readonly string[];
+  /** What the run did not do, one line each: the interruption, configuration errors, no audit at all. */
+  readonly notRun: readonly string[];
+  /** One line each, for stderr: why the run did not pass, or what a reader should know about the gate. */
+  readonly messages: readonly string[];
+  /** What the gate was asked to enforce beyond the verdicts. */
+  readonly policy: GatePolicy;
+}
+
+/** What the gate is asked to enforce beyond the verdicts (from the command line). */
+export interface GatePolicy {
+  /** An expired allowlist entry, or one that matched nothing, fails the run. */
+  readonly strict: boolean;
+  /** A regression against the baseline fails the run, even under budget. */
+  readonly failOnRegression: boolean;
 }
 
 // The comparison with --baseline.

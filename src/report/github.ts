@@ -1,9 +1,8 @@
 import { join, relative } from 'node:path';
-import { unmetAudits } from '../gate/exit-code.ts';
 import { retainedBy } from './advice.ts';
-import type { AuditReport } from '../model/report.ts';
+import type { GatedReport } from '../model/report.ts';
 import { markdownCell, markdownInline } from './escape.ts';
-import { notRunOf, summaryLine } from './sections.ts';
+import { summaryLine, unmetEntries } from './sections.ts';
 import { writeAtomically } from './write-file.ts';
 
 export const PR_COMMENT_FILE = 'pr-comment.md';
@@ -18,9 +17,9 @@ const property = (text: string) => data(text).replaceAll(':', '%3A').replaceAll(
  * GitHub Actions annotations (`::error file=…::…`): one per unmet audit, naming its file, and one per
  * regression against the baseline. They appear on the pull request's changed files and in the run.
  */
-export function annotations(report: AuditReport, cwd = process.cwd()): string[] {
+export function annotations(report: GatedReport, cwd = process.cwd()): string[] {
   const byId = new Map(report.audits.map((e) => [e.id, e]));
-  const out = unmetAudits(report).map((e) => {
+  const out = unmetEntries(report).map((e) => {
     const why =
       e.verdict === 'error'
         ? summaryLine(e)
@@ -56,21 +55,17 @@ function runUrl(env: NodeJS.ProcessEnv): string | null {
  * diagnosis's retainer), regressions against the baseline, and where the full reports are. Cut to
  * PR_COMMENT_MAX_CHARS.
  */
-export function renderPrComment(report: AuditReport, env: NodeJS.ProcessEnv = process.env): string {
-  const unmet = unmetAudits(report);
+export function renderPrComment(report: GatedReport, env: NodeJS.ProcessEnv = process.env): string {
+  const { gate } = report;
+  const unmet = unmetEntries(report);
   const regressions = report.baseline?.comparisons.filter((c) => c.change === 'regressed') ?? [];
-  const notRun = notRunOf(report);
-  const ok = unmet.length === 0 && regressions.length === 0;
-  const outcome = notRun.length > 0 ? 'ERROR' : ok ? 'pass' : 'FAIL';
   const lines = [
-    `## leak-audit: ${outcome}`,
+    `## leak-audit: ${gate.outcome.toUpperCase()}`,
     '',
-    ...(notRun.length ? ['**Did not run** (the verdicts below are not the whole run):', ''] : []),
-    ...notRun.map((m) => `- ${markdownInline(m)}`),
-    ...(notRun.length ? [''] : []),
-    `${report.summary.expectationsMet}/${report.summary.audits} audits gave the verdict expected of them` +
-      `${report.baseline ? `; ${regressions.length} regressed against the baseline${report.baseline.commit ? ` (${report.baseline.commit})` : ''}` : ''}` +
-      `${report.run.commit ? `, at ${report.run.commit}` : ''}.`,
+    ...(gate.notRun.length ? ['**Did not run** (the verdicts below are not the whole run):', ''] : []),
+    ...gate.notRun.map((m) => `- ${markdownInline(m)}`),
+    ...(gate.notRun.length ? [''] : []),
+    `${markdownInline(gate.why)}${report.run.commit ? `, at ${report.run.commit}` : ''}.`,
     '',
   ];
   if (unmet.length) {
@@ -83,8 +78,17 @@ export function renderPrComment(report: AuditReport, env: NodeJS.ProcessEnv = pr
     }
     lines.push('');
   }
-  for (const c of regressions) lines.push(`- regressed: ${markdownInline(c.message)}`);
+  const against = report.baseline?.commit ? ` (against ${markdownInline(report.baseline.commit)})` : '';
+  for (const c of regressions) lines.push(`- regressed${against}: ${markdownInline(c.message)}`);
   if (regressions.length) lines.push('');
+  for (const e of report.audits.filter((a) => gate.accepted.includes(a.id))) {
+    const entry = e.diagnosis?.findings[0]?.accepted;
+    const by = entry
+      ? ` (${markdownInline(entry.owner)}, until ${entry.expires}: ${markdownInline(entry.reason)})`
+      : '';
+    lines.push(`- accepted by the allowlist: ${markdownInline(e.id)}, ${e.verdict.toUpperCase()}${by}`);
+  }
+  if (gate.accepted.length) lines.push('');
   const url = runUrl(env);
   lines.push(
     url
@@ -97,7 +101,7 @@ export function renderPrComment(report: AuditReport, env: NodeJS.ProcessEnv = pr
   return text.slice(0, PR_COMMENT_MAX_CHARS - note.length) + note;
 }
 
-export function writePrComment(report: AuditReport, outDir: string): string {
+export function writePrComment(report: GatedReport, outDir: string): string {
   const path = join(outDir, PR_COMMENT_FILE);
   return writeAtomically(path, renderPrComment(report));
 }

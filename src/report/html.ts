@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SamplingHeapProfile } from '../diagnosis/types.ts';
 import { flameGraph } from './flame.ts';
-import type { AuditEntry, AuditReport } from '../model/report.ts';
+import type { AuditEntry, AuditReport, GatedReport } from '../model/report.ts';
 import { formatBytes, formatRate, formatRateWithCi } from '../format.ts';
 import { memoryPlot } from './plot.ts';
 import { diagnosisContent } from './diagnosis-section.ts';
@@ -30,7 +30,7 @@ h1 { font-size: 1.5rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #ddd; 
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.85rem; } th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
 tr.total { font-weight: bold; }
-.verdict-PASS { color: #15803d; } .verdict-FAIL, .verdict-ERROR { color: #b91c1c; }
+.verdict-PASS { color: #15803d; } .verdict-FAIL, .verdict-ERROR, .verdict-INTERRUPTED { color: #b91c1c; }
 .plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr)); gap: 1rem; }
 figure { margin: 0; } svg.plot, svg.flame { width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 0.85rem; } figcaption .finding code { font-size: 0.8rem; }
@@ -85,7 +85,7 @@ function plotCaption(e: AuditEntry): string {
  * memory against steps for every audit, with the same tables as the Markdown report.
  */
 export function renderHtml(
-  report: AuditReport,
+  report: GatedReport,
   profiles: ReadonlyMap<string, SamplingHeapProfile> = new Map(),
 ): string {
   const c = reportContent(report);
@@ -125,7 +125,7 @@ export function renderHtml(
 <h1>Memory audit report</h1>
 ${table({ header: ['', ''], rows: c.header }, 'header')}
 <h2>Executive summary</h2>
-<p><strong id="overall" class="verdict-${c.overall}">Overall: ${c.overall}.</strong> ${c.subjectsWithinBudget} of ${c.subjects.length} audited subjects stay within budget. <strong id="score">Score: ${c.score.total.toFixed(1)}/100.</strong> ${escapeMarkup(c.calibrationNote)}</p>
+<p><strong id="overall" class="verdict-${c.overall}">Overall: ${c.overall}.</strong> ${escapeMarkup(c.why)}. ${escapeMarkup(c.withinBudget)} <strong id="score">Score: ${c.score.total.toFixed(1)}/100.</strong> ${escapeMarkup(c.calibrationNote)}</p>
 ${notRun}
 <ul class="summary">
 ${summary}
@@ -168,7 +168,7 @@ function readProfiles(report: AuditReport): Map<string, SamplingHeapProfile> {
   return profiles;
 }
 
-export function writeHtmlReport(report: AuditReport, outDir: string): string {
+export function writeHtmlReport(report: GatedReport, outDir: string): string {
   const path = join(outDir, HTML_REPORT_FILE);
   return writeAtomically(path, renderHtml(report, readProfiles(report)));
 }

@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
 import { formatInterval, formatRate } from '../format.ts';
-import type { AuditEntry, AuditReport } from '../model/report.ts';
+import type { AuditEntry, GatedReport } from '../model/report.ts';
 import { escapeMarkup } from './escape.ts';
 import { writeAtomically } from './write-file.ts';
 
@@ -15,14 +15,18 @@ export function verdictLine(e: AuditEntry): string {
   return `expected ${e.expect}, got ${e.verdict.toUpperCase()}${slope}${e.reasons.length ? `: ${e.reasons.join('; ')}` : ''}`;
 }
 
-function testCase(e: AuditEntry, cwd: string): string {
+/** An accepted failure is a passed case that says so: the run's gate does not count it either. */
+function testCase(e: AuditEntry, accepted: boolean, cwd: string): string {
   const seconds = (e.samples.at(-1)?.ms ?? 0) / 1000;
   const open = `  <testcase classname="${escapeMarkup(relative(cwd, e.file))}" name="${escapeMarkup(e.id)}" time="${seconds.toFixed(3)}">`;
   if (e.verdict === 'error') {
     return `${open}\n    <error type="${escapeMarkup(e.error?.kind ?? 'error')}" message="${escapeMarkup(verdictLine(e))}"/>\n  </testcase>`;
   }
-  if (!e.expectationMet) {
+  if (!e.expectationMet && !accepted) {
     return `${open}\n    <failure type="${e.verdict}" message="${escapeMarkup(verdictLine(e))}"/>\n  </testcase>`;
+  }
+  if (accepted) {
+    return `${open}\n    <system-out>${escapeMarkup(`accepted by the allowlist: ${verdictLine(e)}`)}</system-out>\n  </testcase>`;
   }
   return `${open}\n    <system-out>${escapeMarkup(verdictLine(e))}</system-out>\n  </testcase>`;
 }
@@ -37,9 +41,11 @@ function notRunCase(message: string, i: number): string {
 }
 
 /** JUnit XML: one test case per audit; a failure when the verdict is not the expected one, an error on errors. */
-export function renderJunit(report: AuditReport, cwd = process.cwd()): string {
+export function renderJunit(report: GatedReport, cwd = process.cwd()): string {
   const notRun = report.summary.configErrors;
-  const failures = report.audits.filter((e) => e.verdict !== 'error' && !e.expectationMet).length;
+  const unmet = new Set(report.gate.unmet);
+  const accepted = new Set(report.gate.accepted);
+  const failures = report.audits.filter((e) => e.verdict !== 'error' && unmet.has(e.id)).length;
   const errors = report.audits.filter((e) => e.verdict === 'error').length + notRun.length;
   const tests = report.audits.length + notRun.length;
   return [
@@ -47,14 +53,14 @@ export function renderJunit(report: AuditReport, cwd = process.cwd()): string {
     `<testsuites name="leak-audit" tests="${tests}" failures="${failures}" errors="${errors}" time="${(report.run.wallMs / 1000).toFixed(3)}">`,
     `<testsuite name="leak-audit" tests="${tests}" failures="${failures}" errors="${errors}" timestamp="${report.generatedAt}">`,
     ...notRun.map(notRunCase),
-    ...report.audits.map((e) => testCase(e, cwd)),
+    ...report.audits.map((e) => testCase(e, accepted.has(e.id), cwd)),
     '</testsuite>',
     '</testsuites>',
     '',
   ].join('\n');
 }
 
-export function writeJunitReport(report: AuditReport, outDir: string): string {
+export function writeJunitReport(report: GatedReport, outDir: string): string {
   const path = join(outDir, JUNIT_REPORT_FILE);
   return writeAtomically(path, renderJunit(report));
 }

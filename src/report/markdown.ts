@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { BaselineComparison, AuditReport } from '../model/report.ts';
+import type { BaselineComparison, AuditReport, GatedReport } from '../model/report.ts';
 import { diagnosisContent } from './diagnosis-section.ts';
 import { markdownCell, markdownCode, markdownInline } from './escape.ts';
 import type { Advice } from './advice.ts';
@@ -71,13 +71,13 @@ const MARK = { pass: '✓', fail: '✗', inconclusive: '?', error: '✗' } as co
  * score breakdown, a table per subject, findings by priority, calibration, method. Every number comes
  * from the JSON report it is rendered from.
  */
-export function renderMarkdown(report: AuditReport): string {
+export function renderMarkdown(report: GatedReport): string {
   const c = reportContent(report);
   const out: string[] = ['# Memory audit report', ''];
   out.push(table({ header: ['', ''], rows: c.header }), '');
   out.push('## Executive summary', '');
   out.push(
-    `**Overall: ${c.overall}.** ${c.subjectsWithinBudget} of ${c.subjects.length} audited subjects stay within budget. ` +
+    `**Overall: ${c.overall}.** ${md(c.why)}. ${c.withinBudget} ` +
       `**Score: ${c.score.total.toFixed(1)}/100.** ` +
       c.calibrationNote.replace(/^Calibration failed:/, '**Calibration failed**:'),
     '',
@@ -112,7 +112,7 @@ export function renderMarkdown(report: AuditReport): string {
   return out.join('\n');
 }
 
-export function writeMarkdownReport(report: AuditReport, outDir: string): string {
+export function writeMarkdownReport(report: GatedReport, outDir: string): string {
   const path = join(outDir, MARKDOWN_REPORT_FILE);
   return writeAtomically(path, renderMarkdown(report));
 }

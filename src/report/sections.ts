@@ -1,6 +1,6 @@
 import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
 import { reportAdvice, type Advice } from './advice.ts';
-import type { BaselineComparison, AuditEntry, AuditReport } from '../model/report.ts';
+import type { BaselineComparison, AuditEntry, AuditReport, GatedReport, RunOutcome } from '../model/report.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import { score, type Score } from './score.ts';
 
@@ -10,13 +10,16 @@ import { score, type Score } from './score.ts';
  */
 export interface ReportContent {
   readonly header: readonly (readonly [string, string])[];
-  /** ERROR when an audit errored, or when something did not run at all (`notRun`). */
-  readonly overall: 'PASS' | 'FAIL' | 'ERROR';
+  /** The run's outcome, as the gate decided it (`report.gate`): what the exit code says too. */
+  readonly overall: Uppercase<RunOutcome>;
+  /** The gate's one sentence after the outcome: why. */
+  readonly why: string;
   /** What the run did not do: audit files that did not load, shards missing, budgets refused. */
   readonly notRun: readonly string[];
+  /** A label of its own, not a second headline: an expected leak is outside its budget by design. */
+  readonly withinBudget: string;
   /** One sentence: whether the planted subjects say these verdicts can be trusted. */
   readonly calibrationNote: string;
-  readonly subjectsWithinBudget: number;
   readonly subjects: readonly AuditEntry[];
   readonly planted: readonly AuditEntry[];
   readonly trusted: boolean;
@@ -53,7 +56,12 @@ export function summaryLine(e: AuditEntry): string {
   return `${e.id}: ${e.verdict.toUpperCase()}, heap ${formatRate(e.slope.bytesPerUnit)} B/${unit}, ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}${extra}`;
 }
 
-function subjectRow(e: AuditEntry): string[] {
+/** Whether an audit's verdict is the one it expects: ✓, ✗, or ~ when the allowlist accepts its findings. */
+export function expectationMark(e: AuditEntry, report: GatedReport): '✓' | '✗' | '~' {
+  return e.expectationMet ? '✓' : report.gate.accepted.includes(e.id) ? '~' : '✗';
+}
+
+function subjectRow(e: AuditEntry, report: GatedReport): string[] {
   const measured = e.samples.length > 1;
   return [
     e.id,
@@ -70,7 +78,7 @@ function subjectRow(e: AuditEntry): string[] {
     measured ? `${formatBytes(e.projection.heapBytes, true)} (${e.projection.horizon})` : '-',
     measured ? formatRate(e.offHeap.bytesPerUnit) : '-',
     e.verdict.toUpperCase(),
-    `${e.expect} ${e.expectationMet ? '✓' : '✗'}`,
+    `${e.expect} ${expectationMark(e, report)}`,
   ];
 }
 
@@ -81,17 +89,17 @@ function baselineCell(e: AuditEntry, baseline: BaselineComparison): string {
   return baseline.added.includes(e.id) ? 'new' : 'not compared (an error in one run)';
 }
 
-/**
- * What the run did not do, one line each: the interruption, the configuration errors (audit files
- * that did not load, shards missing, budgets refused), or that no audit ran at all. Any of them makes
- * the outcome ERROR in every report.
- */
-export function notRunOf(report: AuditReport): string[] {
-  const interrupted = report.run.interrupted
-    ? [`the run was interrupted (${report.run.interrupted}): audits it stopped are errors, with the samples they had`]
-    : [];
-  const notRun = [...interrupted, ...report.summary.configErrors];
-  return notRun.length === 0 && report.audits.length === 0 ? ['no audit ran'] : notRun;
+/** The entries of the audits the gate counts against the run, in report order. */
+export function unmetEntries(report: GatedReport): AuditEntry[] {
+  const unmet = new Set(report.gate.unmet);
+  return report.audits.filter((e) => unmet.has(e.id));
+}
+
+/** How many subjects stay within budget, and which of the others leak as their audits declare. */
+function withinBudgetText(report: GatedReport, subjects: readonly AuditEntry[]): string {
+  const within = subjects.filter((e) => e.verdict === 'pass').length;
+  const expected = report.gate.expectedLeaks.length;
+  return `${within} of ${subjects.length} audited subjects stay within budget${expected > 0 ? ` (${expected} of the others ${expected === 1 ? 'is a leak' : 'are leaks'} their audit expects)` : ''}.`;
 }
 
 function calibrationNote(planted: readonly AuditEntry[]): string {
@@ -105,18 +113,10 @@ function calibrationNote(planted: readonly AuditEntry[]): string {
   return `Calibration failed: ${missed.join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`;
 }
 
-export function reportContent(report: AuditReport): ReportContent {
+export function reportContent(report: GatedReport): ReportContent {
   const subjects = report.audits.filter((e) => e.role === 'subject');
   const planted = report.audits.filter((e) => e.role !== 'subject');
   const s = score(report.audits);
-  const within = subjects.filter((e) => e.verdict === 'pass').length;
-  const notRun = notRunOf(report);
-  const overall =
-    notRun.length > 0 || report.audits.some((e) => e.verdict === 'error')
-      ? 'ERROR'
-      : within === subjects.length
-        ? 'PASS'
-        : 'FAIL';
   const nf = report.noiseFloor;
   const m = report.machine;
   const baseline = report.baseline;
@@ -135,7 +135,7 @@ export function reportContent(report: AuditReport): ReportContent {
         'Steps',
         report.run.stepsOverride !== null
           ? `${formatCount(report.run.stepsOverride)} planned per soak (--steps)`
-          : 'each audit its own (1 M planned by default); the sequential rule stops a run once its verdict is certain',
+          : 'each audit its own (1 M planned by default), each run to its whole plan (extended when its verdict needs more)',
       ],
       [
         'Horizon',
@@ -152,10 +152,11 @@ export function reportContent(report: AuditReport): ReportContent {
       ...(part ? [['Part of run', part] as [string, string]] : []),
       ...(outputs(report).length > 0 ? [['Subject output', outputs(report).join('; ')] as [string, string]] : []),
     ],
-    overall,
-    notRun,
+    overall: report.gate.outcome.toUpperCase() as Uppercase<RunOutcome>,
+    why: report.gate.why,
+    notRun: report.gate.notRun,
+    withinBudget: withinBudgetText(report, subjects),
     calibrationNote: calibrationNote(planted),
-    subjectsWithinBudget: within,
     subjects,
     planted,
     trusted: planted.length > 0 && planted.every((e) => e.expectationMet),
@@ -187,7 +188,7 @@ export function reportContent(report: AuditReport): ReportContent {
         'expected',
         ...(baseline ? ['vs baseline, B/unit'] : []),
       ],
-      rows: report.audits.map((e) => [...subjectRow(e), ...(baseline ? [baselineCell(e, baseline)] : [])]),
+      rows: report.audits.map((e) => [...subjectRow(e, report), ...(baseline ? [baselineCell(e, baseline)] : [])]),
     },
     findings: reportAdvice(report.audits, report.noiseFloor),
     calibrationTable: {

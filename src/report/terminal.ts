@@ -2,8 +2,8 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { table } from 'table';
 import { oneLine } from './escape.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
-import { outputs } from './sections.ts';
-import type { AuditEntry, AuditReport } from '../model/report.ts';
+import { expectationMark, outputs, unmetEntries } from './sections.ts';
+import type { AuditEntry, GatedReport } from '../model/report.ts';
 import { formatBytes, formatCount, formatInterval, formatRateWithCi } from '../format.ts';
 
 /** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
@@ -25,8 +25,14 @@ function projectionCell(entry: AuditEntry): string {
   return `${heap}${off}`;
 }
 
+const colourOfMark = {
+  '✓': (c: ChalkInstance) => c.green('✓'),
+  '✗': (c: ChalkInstance) => c.red('✗'),
+  '~': (c: ChalkInstance) => c.yellow('~'),
+} as const;
+
 /** The summary table: one row per audit, then the noise floor and the calibration tally. */
-export function renderSummary(report: AuditReport, c: ChalkInstance): string {
+export function renderSummary(report: GatedReport, c: ChalkInstance): string {
   const rows = [
     [
       'audit',
@@ -53,7 +59,7 @@ export function renderSummary(report: AuditReport, c: ChalkInstance): string {
       e.samples.length > 1 ? formatRateWithCi(e.offHeap.bytesPerUnit, e.offHeap.ci) : '-',
       projectionCell(e),
       verdictCell(e, c),
-      `${e.expect} ${e.expectationMet ? c.green('✓') : c.red('✗')}`,
+      `${e.expect} ${colourOfMark[expectationMark(e, report)](c)}`,
     ]);
   }
   const lines = [table(rows, { drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n })];
@@ -67,14 +73,18 @@ export function renderSummary(report: AuditReport, c: ChalkInstance): string {
   );
   const written = outputs(report);
   if (written.length > 0) lines.push(`Subject output, kept out of the measured heap: ${oneLine(written.join('; '))}`);
-  for (const e of report.audits.filter((a) => !a.expectationMet)) {
+  const { gate } = report;
+  for (const e of unmetEntries(report)) {
     lines.push(c.red(`✗ ${e.id}: expected ${e.expect}, got ${e.verdict}. ${oneLine(e.reasons.join('; '))}`));
   }
-  for (const message of report.summary.configErrors) lines.push(c.red(`config error: ${oneLine(message)}`));
-  const { audits, expectationsMet } = report.summary;
+  for (const e of report.audits.filter((a) => gate.accepted.includes(a.id))) {
+    lines.push(c.yellow(`~ ${e.id}: ${e.verdict}, accepted by the allowlist. ${oneLine(e.reasons.join('; '))}`));
+  }
+  for (const message of gate.notRun) lines.push(c.red(`not run: ${oneLine(message)}`));
+  const colour = gate.outcome === 'pass' ? c.green : gate.outcome === 'fail' ? c.red : c.yellow;
   const part = partOfRun(report);
   lines.push(
-    `${expectationsMet}/${audits} audits gave the verdict expected of them, in ${(report.run.wallMs / 1000).toFixed(1)} s${part ? ` (${part})` : ''}.`,
+    `${colour(c.bold(gate.outcome.toUpperCase()))}: ${oneLine(gate.why)}, in ${(report.run.wallMs / 1000).toFixed(1)} s${part ? ` (${part})` : ''}.`,
   );
   return lines.join('\n');
 }

@@ -1,4 +1,12 @@
-import type { AuditEntry, AuditReport, BaselineComparison, SlopeEntry } from '../../src/model/report.ts';
+import { withGate } from '../../src/gate/outcome.ts';
+import type {
+  AuditEntry,
+  AuditReport,
+  BaselineComparison,
+  GatedReport,
+  GatePolicy,
+  SlopeEntry,
+} from '../../src/model/report.ts';
 
 /** A complete, passing soak entry; tests override what they look at. */
 export function entry(id: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
@@ -100,4 +108,12 @@ export function regressionOf(id: string, message: string): BaselineComparison {
       },
     ],
   };
+}
+
+/** The report with its outcome decided, as the pipeline's gate stage leaves it for the writers. */
+export function gated(
+  report: AuditReport,
+  policy: GatePolicy = { strict: false, failOnRegression: false },
+): GatedReport {
+  return withGate(report, policy);
 }
