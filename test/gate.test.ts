@@ -159,6 +159,8 @@ describe('the run outcome: decided once, read by every writer', () => {
       exitCode: 130,
     });
     expect(decideGate(reportOf([]), lenient)).toMatchObject({ outcome: 'error', why: 'No audit ran' });
+    // The policy it records is the gate's own, whatever larger object (the CLI's options) carried it.
+    expect(decideGate(reportOf([]), { ...lenient, out: 'reports' } as GatePolicy).policy).toEqual(lenient);
   });
 
   it('says an accepted failure passes, names it, and does not count it as unmet', () => {

@@ -85,7 +85,8 @@ export function decideGate(report: AuditReport, policy: GatePolicy): RunGate {
     expectedLeaks,
     notRun,
     messages,
-    policy,
+    // Only the gate's own fields: the caller may pass a larger object (the CLI's options).
+    policy: { strict: policy.strict, failOnRegression: policy.failOnRegression },
   });
 
   const { interrupted } = report.run;
