@@ -56,8 +56,11 @@ export const MAX_REMAINING_PLAN_MS = 60_000;
 export const MIN_STEADY_SAMPLES = 30;
 /** An uncertain run is extended up to this multiple of its planned length, then called inconclusive. */
 export const MAX_EXTENSION_FACTOR = 4;
-/** A sequential decision must repeat on this many consecutive checks before it is acted on. */
-export const SEQUENTIAL_CONFIRMATIONS = 2;
+/**
+ * A fail must come on this many checks in a row before its confirmation starts, and a slowdown in this
+ * many windows in a row before it ends a run: one check can be a fluke of the last reading.
+ */
+export const AGREEING_CHECKS = 2;
 /**
  * A fail decided before the plan is done is confirmed over the rest of the plan in long windows that end
  * at these fractions of it (quarters), rather than decided there: a bound reached later in the plan

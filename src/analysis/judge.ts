@@ -94,7 +94,7 @@ export interface ColumnsAnalysis {
   readonly verdict: SeriesVerdict;
 }
 
-/** Heap and off-heap verdicts from the readings alone: what the sequential rule needs while measuring. */
+/** Heap and off-heap verdicts from the readings alone: what the stop decision needs while measuring. */
 export function analyseColumns(
   columns: MemoryColumns,
   options: ResolvedAuditOptions,

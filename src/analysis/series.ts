@@ -33,8 +33,8 @@ export interface SeriesAnalysis {
   /**
    * True when the verdict is a fail and the heap still grew across its recent part, by more than the budget
    * allows over that span (the median of its last three readings against that of its first three, so
-   * that one transient reading decides nothing): the growth is still going on. An early stop on a fail
-   * needs it (sequential rule); a bound reached early leaves its recent part flat.
+   * that one transient reading decides nothing): the growth is still going on. A fail's confirmation
+   * before the plan needs it (the stop decision); a bound reached early leaves its recent part flat.
    */
   readonly stillGrowing: boolean;
   /** True when the whole steady span passed but a recent part of it fails on its own: growth that started late. */

@@ -10,7 +10,7 @@ const ESTIMATE_AFTER_FRACTION = 0.01;
 function describe(a: RunningAudit, withPid: boolean): string {
   const id = withPid ? `${a.id} (pid ${a.pid})` : a.id;
   if (a.rate <= 0 || a.done < a.planned * ESTIMATE_AFTER_FRACTION) return `${id}: warming up`;
-  // The sequential rule may stop a run early, and an uncertain one may run past its plan.
+  // A run may end before its plan (a slowdown, the heap guard), and an uncertain one runs past it.
   const eta = a.done < a.planned ? `, at most ${((a.planned - a.done) / a.rate).toFixed(0)} s to plan` : ', past plan';
   return `${id}: ${formatCount(a.done)}/${formatCount(a.planned)} ${a.unit} (${formatCount(Math.round(a.rate))} ${a.unit}/s${eta})`;
 }

@@ -191,7 +191,7 @@ export interface RawAuditRecord {
   /**
    * Where the measured process spent its time, ms: `startupMs` from process start to the audit (Node and
    * the audit's bundle), `setupMs` building the subject and rehearsing, `loopMs` in the
-   * measured windows, `samplingMs` in forced GCs and readings, `decisionMs` in the sequential rule.
+   * measured windows, `samplingMs` in forced GCs and readings, `decisionMs` in the stop decision.
    */
   readonly timings: {
     readonly startupMs: number;

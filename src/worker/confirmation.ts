@@ -10,8 +10,8 @@ interface Watched {
 }
 
 /**
- * Confirms a fail decided before the plan was done, one long window at a time (SequentialRule,
- * `confirm`): the fail stands while a failing series (heap or off-heap) grows across each window by at
+ * Confirms a fail decided before the plan was done, one long window at a time (StopDecision,
+ * after each confirmation window): the fail stands while a failing series (heap or off-heap) grows across each window by at
  * least CONFIRMATION_RATE_FRACTION of the rate it failed at. Its readings are single post-GC readings,
  * so a window must span growth well above their noise (~0.1–0.3 MB): at half a quarter of a 1 M-step
  * plan and 0.373 B/step, the least a fail can be decided at, that is 70 KB at half the rate; in practice

@@ -1,16 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
 import {
-  MAX_CONFIRMATION_WINDOW_MS,
-  MAX_REMAINING_PLAN_MS,
-  MIN_GUARD_STEADY_SAMPLES,
-  MIN_STEADY_SAMPLES,
-  SEQUENTIAL_CONFIRMATIONS,
-  SLOWED_FACTOR,
-  SLOWED_MIN_READINGS,
-} from '../analysis/constants.ts';
-import { analyseColumns, type ColumnsAnalysis, type MemoryColumns } from '../analysis/judge.ts';
-import {
-  instanceUnits,
   type AuditError,
   type CycleSubject,
   type RawAuditRecord,
@@ -24,8 +13,7 @@ import { proveCollection } from './collection-probe.ts';
 import { SamplePlan } from './plan.ts';
 import { SampleStore } from './sample-store.ts';
 import { activeResources, readingGc, turnEventLoop } from './sampler.ts';
-import { Confirmation } from './confirmation.ts';
-import { SequentialRule, type RuleOutcome, type RuleStop } from './sequential-rule.ts';
+import { applyToPlan, StopDecision, type Readings } from './stop-decision.ts';
 import { SampleStream } from './stream.ts';
 import { buildSubjects, describeError, NonFiniteStepError, runUnits, teardownAll } from './subjects.ts';
 
@@ -68,8 +56,8 @@ interface Measurement {
 /**
  * Measures one audit, in phases: rehearse the harness's own per-sample work and set up the subjects;
  * run synchronous windows of steps (or cycles), each followed by a forced GC and a reading streamed to
- * disk as it is taken, until the sequential rule stops it (early once the verdict is confirmed, past
- * the plan while it is uncertain, up to the cap); for churn, the collection probe; tear down. Every
+ * disk as it is taken, until the stop decision ends it (at the plan with a verdict, past the plan while
+ * it is uncertain, up to the cap; before the plan only on a slowdown or the heap guard); for churn, the collection probe; tear down. Every
  * failure becomes an `error` that keeps the samples taken so far.
  */
 export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
@@ -144,16 +132,14 @@ function setUp(input: MeasureInput, m: Measurement): void {
   m.timings.setupMs += performance.now() - start;
 }
 
-/** The measured windows, each followed by a reading, until the sequential rule (or an error) stops them. */
+/**
+ * The measured windows, each followed by a reading, until the stop decision (or an error) ends them: the
+ * mechanics only. What to do after each reading is `StopDecision`'s to say; this applies it.
+ */
 async function measureWindows(input: MeasureInput, m: Measurement): Promise<void> {
   const { options, stream } = input;
   const { plan, store, timings } = m;
-  const rule = new SequentialRule(options.units, m.heapCapBytes);
-  const xScale = instanceUnits(options);
-  let confirmation: Confirmation | null = null;
-  let firstMsPerUnit = 0;
-  let slowedWindows = 0;
-  let firstUniformIndex = 0;
+  const decision = new StopDecision(options, m.heapCapBytes, store, plan);
   if (options.workload === 'churn') m.handlesBefore = activeResources();
   const start = performance.now();
   const read = (at: number): number => {
@@ -199,117 +185,19 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
       m.stopReason = 'error';
       return;
     }
-    if (!plan.isUniform(at)) continue;
-    if (at === plan.firstUniform) {
-      plan.widen(windowMs, at - from);
-      firstMsPerUnit = windowMs / (at - from);
-      firstUniformIndex = i;
-    }
-    const slowed = slowedDown(firstMsPerUnit, windowMs / (at - from), options.units - at);
-    // Twice in a row: one window with a rare costly step in it (a worker started) is not a slowdown.
-    slowedWindows = slowed ? slowedWindows + 1 : 0;
-    const readings = i - firstUniformIndex + 1;
-    if (slowed && slowedWindows >= SEQUENTIAL_CONFIRMATIONS && readings >= SLOWED_MIN_READINGS) {
-      m.error = { kind: 'slowed', message: slowed, at };
-      m.stopReason = 'error';
-      return;
-    }
-
+    if (at === plan.firstUniform) plan.widen(windowMs, at - from);
     const d = performance.now();
-    let stop: RuleStop | null = null;
-    if (confirmation) {
-      stop = confirm(options, m, rule, confirmation, i);
-      if (!plan.confirming) confirmation = null;
-    } else {
-      const { analysis, outcome } = decide(store, options, rule, store.heapUsed[i]!, at);
-      if (outcome !== 'confirm') stop = outcome;
-      // Not before the uniform readings alone make a steady state: the final judgment, with the
-      // confirmation's far readings added, may put the warm-up cut after the log-spaced ones. The async
-      // sensor leak, confirmed at 31 samples (20 uniform), was then judged on 24 and called inconclusive.
-      else if (readings >= MIN_STEADY_SAMPLES) {
-        // A confirmation window that would take longer than MAX_CONFIRMATION_WINDOW_MS at the subject's
-        // current speed is not started: the run stays in windows that follow its speed (a slowing leak
-        // is then ended as slowed, rather than stuck for minutes in one long window).
-        const confirmMs = plan.firstCheckpointUnits(at, options.units) * (windowMs / (at - from));
-        if (confirmMs <= MAX_CONFIRMATION_WINDOW_MS && plan.confirmTo(at, options.units)) {
-          confirmation = new Confirmation(analysis, at * xScale, {
-            heap: store.heap[i]!,
-            external: store.external[i]!,
-          });
-        }
-      }
-    }
+    const next = decision.afterReading({ index: i, at, windowUnits: at - from, windowMs });
     timings.decisionMs += performance.now() - d;
-    if (stop) {
-      m.stopReason = stop.reason;
-      m.error = stop.error;
+    if (next.move === 'stop') {
+      m.stopReason = next.reason;
+      m.error = next.error;
       return;
     }
-    // Every sample slot used (windows that shrank as the subject slowed): judged as at the cap.
-    if (store.length === store.capacity) break;
+    applyToPlan(plan, next, at);
   }
+  // The plan has no window left: its cap, reached without a verdict.
   m.stopReason = 'extension-cap';
-}
-
-/**
- * Why a run has to end because its subject slowed down (SLOWED_FACTOR times slower than in its first
- * uniform window, with more than MAX_REMAINING_PLAN_MS of its plan left at its current speed), or null.
- */
-function slowedDown(firstMsPerUnit: number, msPerUnit: number, remainingUnits: number): string | null {
-  if (firstMsPerUnit <= 0 || msPerUnit < SLOWED_FACTOR * firstMsPerUnit) return null;
-  const remainingMs = remainingUnits * msPerUnit;
-  if (remainingMs <= MAX_REMAINING_PLAN_MS) return null;
-  const us = (ms: number) => `${(ms * 1000).toPrecision(3)} µs`;
-  return `its units slowed from ${us(firstMsPerUnit)} to ${us(msPerUnit)} each (${Math.round(msPerUnit / firstMsPerUnit)}x); the ${remainingUnits.toLocaleString('en')} left of its plan would take ~${Math.round(remainingMs / 60_000)} min more, so the run was ended`;
-}
-
-/**
- * The sequential rule's check after a uniform window: the one decision path, which the rehearsal warms.
- * Before the plan is done, a fail counts only while its recent third fails on its own (`stillGrowing`):
- * a fail that rests on growth the subject has stopped (a bound reached early in the run, whose plateau
- * the recent third is still too short to vouch for) is no fail to confirm; the run goes on to the plan.
- */
-function decide(
-  columns: MemoryColumns,
-  options: ResolvedAuditOptions,
-  rule: SequentialRule,
-  heapUsed: number,
-  at: number,
-): { analysis: ColumnsAnalysis; outcome: RuleOutcome } {
-  const analysis = analyseColumns(columns, options);
-  const growing = analysis.heap.stillGrowing || analysis.offHeap.stillGrowing;
-  const decision = analysis.verdict === 'fail' && at < options.units && !growing ? 'inconclusive' : analysis.verdict;
-  return { analysis, outcome: rule.observe(decision, heapUsed, at, () => verdictOnWhatThereIs(columns, options)) };
-}
-
-/** The verdict when no more readings can be had (the heap guard): on 10 steady samples, the cut as it falls. */
-function verdictOnWhatThereIs(columns: MemoryColumns, options: ResolvedAuditOptions) {
-  return analyseColumns(columns, options, MIN_GUARD_STEADY_SAMPLES, true).verdict;
-}
-
-/**
- * After a confirmation window: the heap guard, then whether the growth went on. Growth that went on to
- * the plan's end is the planned run's fail; growth that stopped sends the run back to uniform windows
- * (the plan's `resumeUniform`), judged at the plan like any other run.
- */
-function confirm(
-  options: ResolvedAuditOptions,
-  m: Measurement,
-  rule: SequentialRule,
-  confirmation: Confirmation,
-  i: number,
-): RuleStop | null {
-  const { store, plan } = m;
-  const at = store.at[i]!;
-  const guarded = rule.guard(store.heapUsed[i]!, at, () => verdictOnWhatThereIs(store, options));
-  if (guarded) return guarded;
-  const x = at * instanceUnits(options);
-  if (!confirmation.stillGrowing(x, { heap: store.heap[i]!, external: store.external[i]! })) {
-    rule.confirmationFailed(at);
-    plan.resumeUniform();
-    return null;
-  }
-  return at >= options.units ? { reason: 'planned', error: null } : null;
 }
 
 /** Churn: the handles left after the last cycle, and proof that dropped instances are collected. */
@@ -353,20 +241,46 @@ function finish(input: MeasureInput, m: Measurement): RawAuditRecord {
 
 /** Readings the rehearsal takes; enough for the decision code to reach its optimised tiers. */
 const REHEARSAL_SAMPLES = 150;
+/** Units the rehearsal's runs plan: its readings, 1000 units apart, go past it (the planned stop, extensions). */
+const REHEARSAL_PLANNED_UNITS = REHEARSAL_SAMPLES * 500;
 const REHEARSAL_SHAPES: readonly ((x: number) => number)[] = [
   () => 1e6, // flat: pass
-  (x) => 1e6 + 50 * x, // a leak: fail, with the recent-third check
+  (x) => 1e6 + 50 * x, // a leak: fail, with the recent-third check, confirmed to the planned stop
   (x) => 1e6 + 100 * Math.min(x, 30_000), // a bound reached: pass with a plateau
-  (x) => 1e6 + 50 * Math.max(0, x - 120_000), // growth that starts late: a pass held back
+  (x) => 1e6 + 50 * Math.max(0, x - 120_000), // growth that starts late: a pass held back, extended
+  (x) => 1e6 + 50 * Math.min(x, 70_000), // a bound reached in a confirmation: back to uniform windows
 ];
 
+/** Readings of one shape, as many as `n` says: the columns a StopDecision reads, grown by the rehearsal. */
+function shapeReadings(at: Float64Array, shape: (x: number) => number): Readings & { n: number } {
+  const heap = at.map(shape);
+  return {
+    n: 0,
+    get at() {
+      return at.subarray(0, this.n);
+    },
+    get heap() {
+      return heap.subarray(0, this.n);
+    },
+    get external() {
+      return heap.subarray(0, this.n);
+    },
+    get heapUsed() {
+      return heap.subarray(0, this.n);
+    },
+    get length() {
+      return this.n;
+    },
+    capacity: at.length + 1,
+  };
+}
+
 /**
- * Runs the harness's own per-sample work (reading, streaming, and every path of the decision and the
- * sequential rule, through the same `decide` the windows use) on
- * throwaway data before the first real reading. Its bytecode, feedback vectors and optimised code are
- * then already on the heap; otherwise they appear during the steady state (~50 KB over the first dozens
- * of samples, then a few KB whenever a new path is first taken), which a short run reads as growth of
- * the subject.
+ * Runs the harness's own per-sample work (reading, streaming, and every path of the stop decision,
+ * through the same `afterReading` and plan moves the windows use) on throwaway data before the first
+ * real reading. Its bytecode, feedback vectors and optimised code are then already on the heap;
+ * otherwise they appear during the steady state (~50 KB over the first dozens of samples, then a few KB
+ * whenever a new path is first taken), which a short run reads as growth of the subject.
  */
 function rehearse(options: ResolvedAuditOptions): void {
   const store = new SampleStore(REHEARSAL_SAMPLES);
@@ -377,21 +291,25 @@ function rehearse(options: ResolvedAuditOptions): void {
     sink.write({ type: 'sample', ...store.sample(k) });
   }
   const at = Float64Array.from({ length: REHEARSAL_SAMPLES }, (_, i) => i * 1000);
-  // One rule per shape, so its confirmations and stops are taken as a real run takes them; a heap
-  // cap of 1 byte sends every check down the heap guard's path as well.
-  const rules = REHEARSAL_SHAPES.map(() => new SequentialRule(REHEARSAL_SAMPLES * 500, Infinity));
-  const guarded = new SequentialRule(REHEARSAL_SAMPLES * 500, 1);
+  const rehearsed = { ...options, units: REHEARSAL_PLANNED_UNITS };
+  const cap = REHEARSAL_SAMPLES * 1000;
+  // One decision per shape, so its confirmations and stops are taken as a real run takes them; a heap
+  // cap of 1 byte sends every reading down the heap guard's path as well.
+  const runs = REHEARSAL_SHAPES.map((shape) => {
+    const readings = shapeReadings(at, shape);
+    const plan = new SamplePlan(REHEARSAL_PLANNED_UNITS, cap);
+    return { readings, plan, decision: new StopDecision(rehearsed, Infinity, readings, plan) };
+  });
+  const guarded = runs.map(({ readings, plan }) => new StopDecision(rehearsed, 1, readings, plan));
+  const ownPlan = new SamplePlan(REHEARSAL_PLANNED_UNITS, cap);
+  const own = new StopDecision(rehearsed, Infinity, store, ownPlan);
   for (let n = 35; n <= REHEARSAL_SAMPLES; n += 15) {
-    for (const [k, shape] of REHEARSAL_SHAPES.entries()) {
-      const heapUsed = at.subarray(0, n).map(shape);
-      const columns = { at: at.subarray(0, n), heap: heapUsed, external: heapUsed };
-      const { analysis } = decide(columns, options, rules[k]!, heapUsed[n - 1]!, n * 1000);
-      decide(columns, options, guarded, heapUsed[n - 1]!, n * 1000);
-      // The confirmation's check, on the readings as they come (it only ever moves forward).
-      const reading = (j: number) => ({ heap: heapUsed[j]!, external: heapUsed[j]! });
-      const confirmation = new Confirmation(analysis, at[n - 1]!, reading(n - 1));
-      confirmation.stillGrowing(at[n - 1]! + 1000, reading(n - 1));
+    const reading = { index: n - 1, at: at[n - 1]!, windowUnits: 15_000, windowMs: 1 };
+    for (const [k, { readings, plan, decision }] of runs.entries()) {
+      readings.n = n;
+      applyToPlan(plan, decision.afterReading(reading), reading.at);
+      guarded[k]!.afterReading(reading);
     }
-    decide(store, options, rules[0]!, store.heapUsed[n - 1] ?? 0, n * 1000);
+    applyToPlan(ownPlan, own.afterReading(reading), reading.at);
   }
 }
