@@ -6,18 +6,15 @@
  * nothing it does not need.
  */
 import { join } from 'node:path';
-import type { DiagnosisPlan, RawDiagnosisRecord } from './diagnosis/types.ts';
-import type { AuditError, Horizon, RawAuditRecord, ResolvedAuditOptions, Sample, StopReason } from './model/audit.ts';
-
-/** What the CLI hands every audit process, inside its ChildTask. */
-export interface RunSettings {
-  /** `--steps`: planned steps for every soak and batch audit. */
-  readonly steps?: number;
-  /** `--horizon`: the horizon for every soak and batch audit. */
-  readonly horizon?: Horizon;
-  /** `--seed`. */
-  readonly seed: number;
-}
+import type { AllocationSite, Finding, SnapshotTaken } from './model/diagnosis.ts';
+import type {
+  AuditError,
+  RawAuditRecord,
+  ResolvedAuditOptions,
+  RunSettings,
+  Sample,
+  StopReason,
+} from './model/audit.ts';
 
 /**
  * V8's option that sweeps dead ArrayBuffers during the GC that finds them, so that a reading needs one
@@ -121,3 +118,57 @@ export function streamPath(streamDir: string, auditFile: string): string {
  * the snapshot analysis starts retainer paths at it (`subject.…`).
  */
 export const SUBJECT_GLOBAL = 'leakAuditSubject';
+
+// The diagnosis run: its plan (CLI → audit process) and its record (audit process → CLI).
+
+/** How the diagnosis run of one audit takes its snapshots (planned by the CLI from the verdict run). */
+export interface DiagnosisPlan {
+  /**
+   * Units (steps or cycles) done at each snapshot, increasing: the first past the verdict run's warm-up,
+   * then doubling (W, 2W, 4W), so that an array's store, which grows by half its size at a time, has
+   * grown in every interval.
+   */
+  readonly snapshotUnits: readonly number[];
+  /** Directory the snapshots are written to. */
+  readonly dir: string;
+  /** A snapshot larger than this ends the run: no further snapshot is taken. */
+  readonly maxSnapshotBytes: number;
+  /**
+   * `--profile`: where to write a `.heapprofile` of V8's sampling heap profiler, run from the first
+   * snapshot to the last (what it reports are allocations of that span still alive at its end). null: off.
+   */
+  readonly profileFile: string | null;
+}
+
+/** What the diagnosis process reports. */
+export interface RawDiagnosisRecord {
+  readonly id: string;
+  readonly file: string;
+  readonly plan: DiagnosisPlan;
+  readonly snapshots: SnapshotTaken[];
+  /** Why fewer snapshots than planned were taken, when so. */
+  readonly cutShort: string | null;
+  readonly error: string | null;
+  readonly ms: number;
+  /** With --profile: the top allocation sites, and the .heapprofile file (opens in Chrome DevTools). */
+  readonly allocationSites: readonly AllocationSite[] | null;
+  readonly profileFile: string | null;
+}
+
+// The snapshot analysis process (diagnosis/analyse-main.ts): its input file and its output file.
+
+/** One snapshot to analyse, and the units done when it was taken. */
+export interface SnapshotFile {
+  readonly file: string;
+  readonly units: number;
+}
+
+/** What the CLI writes for the analysis process: one audit's snapshots. */
+export interface AnalysisInput {
+  readonly snapshots: readonly SnapshotFile[];
+  /** Churn: growth is counted per instance lifecycle. */
+  readonly perInstance: boolean;
+}
+
+/** What the analysis process writes back: the findings, or why there are none. */
+export type AnalysisOutput = { readonly findings: Finding[] } | { readonly error: string };

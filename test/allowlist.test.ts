@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acceptedByAllowlist, applyAllowlist, loadAllowlist } from '../src/gate/allowlist.ts';
 import { type AllowlistEntry, type AuditEntry } from '../src/model/report.ts';
-import type { Diagnosis, Finding } from '../src/diagnosis/types.ts';
+import type { Diagnosis, Finding } from '../src/model/diagnosis.ts';
 
 function file(content: unknown): string {
   const path = join(mkdtempSync(join(tmpdir(), 'allowlist-')), 'allowlist.json');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatRate } from '../src/format.ts';
-import { OUTPUT_CAP_BYTES } from '../src/cli/run-audits.ts';
+import { OUTPUT_CAP_BYTES } from '../src/model/defaults.ts';
 import type { AuditEntry, AuditReport } from '../src/model/report.ts';
 import { cli, cliAsync, CLI_ENTRY, RUN_TIMEOUT_MS, schemaErrors, type CliRun } from './support/cli.ts';
 

@@ -1,7 +1,7 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { withAllowlist, withBaseline } from '../src/cli/run.ts';
-import type { Diagnosis, Finding } from '../src/diagnosis/types.ts';
+import type { Diagnosis, Finding } from '../src/model/diagnosis.ts';
 import { decideGate, EXIT_CONFIG, EXIT_OK, EXIT_UNMET, type GatePolicy } from '../src/gate/outcome.ts';
 import type { AuditEntry, AuditReport } from '../src/model/report.ts';
 import { annotations, renderPrComment } from '../src/report/github.ts';

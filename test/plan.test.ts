@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_EXTENSION_FACTOR, MAX_WINDOW_MS, MIN_WINDOW_MS, UNIFORM_WINDOWS } from '../src/analysis/constants.ts';
+import { MAX_WINDOW_MS, MIN_WINDOW_MS, UNIFORM_WINDOWS } from '../src/analysis/constants.ts';
+import { MAX_EXTENSION_FACTOR } from '../src/model/defaults.ts';
 import { SamplePlan } from '../src/worker/plan.ts';
 
 function points(plan: SamplePlan, widenAfterFirstUniform?: number): number[] {

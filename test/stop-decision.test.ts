@@ -8,7 +8,8 @@ import {
   SLOWED_MIN_READINGS,
 } from '../src/analysis/constants.ts';
 import type { ColumnsAnalysis } from '../src/analysis/judge.ts';
-import type { SeriesAnalysis, SeriesVerdict } from '../src/analysis/series.ts';
+import type { SeriesAnalysis } from '../src/analysis/series.ts';
+import type { SeriesVerdict } from '../src/model/audit.ts';
 import { resolveAuditOptions } from '../src/model/options.ts';
 import { SamplePlan } from '../src/worker/plan.ts';
 import { applyToPlan, StopDecision, type Judge, type NextMove } from '../src/worker/stop-decision.ts';

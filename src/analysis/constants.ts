@@ -1,23 +1,8 @@
 /**
- * Every threshold the verdict uses, with a name. AUDIT.md explains each one; keep the two in step.
+ * Every threshold the verdict uses, with a name: the measuring process's windows and stop decision, the
+ * statistics, the watchdog's and the diagnosis' plan. AUDIT.md explains each one; keep the two in step.
+ * The defaults a user can change are in model/defaults.ts.
  */
-
-/** Growth a run may accumulate over its horizon before it fails, bytes (64 MiB). */
-export const DEFAULT_HORIZON_BUDGET_BYTES = 64 * 2 ** 20;
-
-/** The seed's night: 10 h at 100 Hz. */
-export const DEFAULT_HORIZON_STEPS = 3_600_000;
-/** A Monte Carlo batch of 50 runs. */
-export const DEFAULT_HORIZON_INSTANCES = 50;
-/** PSO tuning: e.g. 50 particles x 2000 iterations of controller construction. */
-export const DEFAULT_HORIZON_CYCLES = 100_000;
-
-/** Steps of a soak or batch audit unless the audit or `--steps` says otherwise. */
-export const DEFAULT_STEPS = 1_000_000;
-/** Cycles of a churn audit unless the audit says otherwise. */
-export const DEFAULT_CYCLES = 5_000;
-/** Instances alive at once in a batch audit unless the audit says otherwise. */
-export const DEFAULT_BATCH_INSTANCES = 50;
 
 /** Uniform windows across the planned run; the steady state gets up to this many samples. */
 export const UNIFORM_WINDOWS = 100;
@@ -54,8 +39,6 @@ export const SLOWED_MIN_READINGS = 20;
 export const MAX_REMAINING_PLAN_MS = 60_000;
 /** A slope needs at least this many samples after the warm-up cut. */
 export const MIN_STEADY_SAMPLES = 30;
-/** An uncertain run is extended up to this multiple of its planned length, then called inconclusive. */
-export const MAX_EXTENSION_FACTOR = 4;
 /**
  * A fail must come on this many checks in a row before its confirmation starts, and a slowdown in this
  * many windows in a row before it ends a run: one check can be a fluke of the last reading.
@@ -138,16 +121,6 @@ export const RESOURCE_HORIZON_BUDGET = 100;
 export const MIN_GUARD_STEADY_SAMPLES = 10;
 /** A post-GC heap above this fraction of the heap cap ends the run before V8 aborts it. */
 export const HEAP_CAP_GUARD_FRACTION = 0.85;
-/** Default `--max-old-space-size` for each audit process, MiB. */
-export const DEFAULT_HEAP_CAP_MB = 1536;
-/**
- * The smallest `--heap-cap` accepted, MiB. Measured on the no-op audit (Node 20.20): at 12 MiB and
- * below the audit processes abort before their audit starts (and vitest waited for them forever); at
- * 16 MiB the no-op itself ran out of heap; from 24 MiB it passes.
- */
-export const MIN_HEAP_CAP_MB = 32;
-/** An audit with no new sample for this long is killed and reported as hung, ms. */
-export const DEFAULT_HANG_TIMEOUT_MS = 60_000;
 /**
  * The watchdog's patience follows the window an audit is in: at least this many times as long as the
  * window should take at the rate of the one before it, so a slow but healthy subject (1 ms steps, or
@@ -155,11 +128,6 @@ export const DEFAULT_HANG_TIMEOUT_MS = 60_000;
  */
 export const HANG_WINDOW_FACTOR = 4;
 
-/**
- * Diagnosis (heap snapshots of failing audits). A snapshot takes ~2x the heap on disk and ~5x its size
- * in memory while parsed; 100 MB keeps a diagnosis under ~30 s and ~1 GB on these machines.
- */
-export const DEFAULT_SNAPSHOT_CAP_MB = 100;
 /**
  * The first snapshot is taken once the subject has grown this much past its warm-up (at its measured
  * rate), the next two at twice and four times those units: enough new elements that their count,

@@ -6,10 +6,12 @@ import {
   type RawAuditRecord,
   type ResolvedAuditOptions,
   type Sample,
+  type SeriesVerdict,
   type Verdict,
 } from '../model/audit.ts';
+import type { CollectionCheck, HandleCheck, ResourceSeries } from '../model/report.ts';
 import { MIN_GUARD_STEADY_SAMPLES, MIN_STEADY_SAMPLES, RESOURCE_HORIZON_BUDGET } from './constants.ts';
-import { analyseSeries, type SeriesAnalysis, type SeriesVerdict } from './series.ts';
+import { analyseSeries, type SeriesAnalysis } from './series.ts';
 
 export interface Projection {
   /** Units x instances of the horizon the growth is projected over. */
@@ -18,32 +20,6 @@ export interface Projection {
   /** Projected growth over the horizon from the slope, and from its interval's ends, bytes. */
   readonly bytes: number;
   readonly ci: readonly [number, number];
-}
-
-export interface CollectionCheck {
-  readonly probed: number;
-  readonly collected: number;
-  readonly ok: boolean;
-}
-
-export interface HandleCheck {
-  /** Handles left behind, by type (after − before, positive entries only). */
-  readonly leftBehind: Readonly<Record<string, number>>;
-  readonly total: number;
-  readonly ok: boolean;
-}
-
-/** One resource type's count, judged as a series per unit like the heap's bytes. */
-export interface ResourceSeries {
-  readonly type: string;
-  /** Count growth per unit (step, instance-step or cycle), with its interval. */
-  readonly perUnit: number;
-  readonly ci: readonly [number, number];
-  readonly budgetPerUnit: number;
-  /** The count at the first and the last reading. */
-  readonly first: number;
-  readonly last: number;
-  readonly verdict: SeriesVerdict;
 }
 
 export interface Judgement {

@@ -8,9 +8,7 @@ import {
 } from './constants.ts';
 import { theilSen } from './regression.ts';
 import { medianOfThree, mserLinearCut, warmupRise } from './warmup.ts';
-
-/** `pass`: growth is under budget; `fail`: over it; `inconclusive`: the data cannot tell yet. */
-export type SeriesVerdict = 'pass' | 'fail' | 'inconclusive';
+import type { SeriesVerdict } from '../model/audit.ts';
 
 /** What one memory series (heap or off-heap) says, against a budget in bytes per unit of x. */
 export interface SeriesAnalysis {

@@ -1,12 +1,16 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
+  DEFAULT_ALLOWLIST,
   DEFAULT_HANG_TIMEOUT_MS,
   DEFAULT_HEAP_CAP_MB,
+  DEFAULT_OUT_DIR,
+  DEFAULT_SEED,
   DEFAULT_SNAPSHOT_CAP_MB,
+  DEFAULT_SOAK_HORIZON,
+  DEFAULT_STEPS,
   MIN_HEAP_CAP_MB,
-} from '../analysis/constants.ts';
-import { DEFAULT_SEED } from '../model/options.ts';
+} from '../model/defaults.ts';
 import { AuditConfigError, integerArg, positiveIntegerArg, positiveNumberArg } from '../validate.ts';
 import type { Horizon, Shard } from '../model/audit.ts';
 
@@ -58,21 +62,24 @@ interface OptionSpec {
   readonly runOnly?: boolean;
 }
 
+/** A number as one would type it here: 1e6, 3.6e6. */
+const typed = (n: number) => n.toExponential().replace('e+', 'e');
+
 /** Every option, once: the parser's configuration, the usage text and the run-only list derive from it. */
 const OPTIONS = {
   steps: {
     type: 'string',
     arg: 'N',
     runOnly: true,
-    help: "planned steps of every soak and batch audit (default: each audit's own, 1e6); accepts 1e6, 36e6, 1_000_000",
+    help: `planned steps of every soak and batch audit (default: each audit's own, ${typed(DEFAULT_STEPS)}); accepts 1e6, 36e6, 1_000_000`,
   },
   horizon: {
     type: 'string',
     arg: 'S[xN]',
     runOnly: true,
-    help: 'horizon to project growth to: S steps x N instances (default 3.6e6x50)',
+    help: `horizon to project growth to: S steps x N instances (default ${typed(DEFAULT_SOAK_HORIZON.units)}x${DEFAULT_SOAK_HORIZON.instances}: ${DEFAULT_SOAK_HORIZON.label})`,
   },
-  out: { type: 'string', arg: 'DIR', help: 'where reports go (default: reports)' },
+  out: { type: 'string', arg: 'DIR', help: `where reports go (default: ${DEFAULT_OUT_DIR})` },
   json: { type: 'boolean', help: 'print the JSON report to stdout instead of the table' },
   seed: {
     type: 'string',
@@ -178,7 +185,7 @@ const OPTIONS = {
   allowlist: {
     type: 'string',
     arg: 'FILE',
-    help: 'accepted findings, by signature, with owner, reason and expiry (default: audits/allowlist.json when it exists)',
+    help: `accepted findings, by signature, with owner, reason and expiry (default: ${DEFAULT_ALLOWLIST} when it exists)`,
   },
   strict: { type: 'boolean', help: 'an expired allowlist entry, or one no finding matched, fails the run' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -317,7 +324,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     paths: parsed.positionals,
     steps: given('steps', positiveIntegerArg),
     horizon: given('horizon', (_, text) => parseHorizon(text)),
-    out: v.out ?? 'reports',
+    out: v.out ?? DEFAULT_OUT_DIR,
     json: v.json ?? false,
     seed,
     jobs,

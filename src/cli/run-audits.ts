@@ -1,7 +1,9 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BaseSequencer, createVitest, type Reporter } from 'vitest/node';
-import { AUDIT_PROCESS_FLAGS, safeFileName, streamPath, type ChildTask, type RunSettings } from '../protocol.ts';
+import { AUDIT_PROCESS_FLAGS, safeFileName, streamPath, type ChildTask } from '../protocol.ts';
+import type { RunSettings } from '../model/audit.ts';
+import { OUTPUT_CAP_BYTES } from '../model/defaults.ts';
 import { readStream, type StreamContents } from './stream-reader.ts';
 import type { AuditError, RawAuditRecord, SubjectOutput } from '../model/audit.ts';
 import type { InterruptSignal } from '../model/report.ts';
@@ -29,12 +31,6 @@ export interface AuditRun {
   /** The signal that interrupted the run, if one did. */
   readonly interrupted: InterruptSignal | null;
 }
-
-/**
- * Bytes of each subject's stdout and stderr kept in its log (`<out>/logs/`); past it the output is
- * counted, not written, so a subject that prints on every step cannot fill the disk.
- */
-export const OUTPUT_CAP_BYTES = 16 * 2 ** 20;
 
 /** V8's words when it aborts for lack of heap, as its process's stderr (the log) ends with them. */
 const OUT_OF_HEAP = /heap out of memory|Last few GCs/;

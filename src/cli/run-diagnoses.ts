@@ -4,14 +4,15 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DIAGNOSIS_GROWTH_BYTES, MIN_DIAGNOSIS_CYCLES, MIN_DIAGNOSIS_STEPS } from '../analysis/constants.ts';
-import type { Diagnosis, DiagnosisPlan, Finding, RawDiagnosisRecord } from '../diagnosis/types.ts';
-import { instanceUnits } from '../model/audit.ts';
+import type { Diagnosis } from '../model/diagnosis.ts';
+import type { AnalysisInput, AnalysisOutput, DiagnosisPlan, RawDiagnosisRecord } from '../protocol.ts';
+import { instanceUnits, type RunSettings } from '../model/audit.ts';
 import type { AuditEntry } from '../model/report.ts';
-import type { RunSettings } from '../protocol.ts';
+import { OUTPUT_CAP_BYTES } from '../model/defaults.ts';
 import type { CliOptions } from './args.ts';
 import { BUILD_DIR, LOG_DIR } from './out-dir.ts';
 import { bundleScript } from './bundle.ts';
-import { auditVitest, OUTPUT_CAP_BYTES } from './run-audits.ts';
+import { auditVitest } from './run-audits.ts';
 
 const run = promisify(execFile);
 const ANALYSE_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'diagnosis', 'analyse-main.ts');
@@ -85,7 +86,7 @@ async function takeSnapshots(
 }
 
 /** Parses and compares one audit's snapshots in a process of its own (see src/diagnosis/analyse.ts). */
-type Analysed = ({ findings: Finding[] } | { error: string }) & { ms?: number };
+type Analysed = AnalysisOutput & { ms?: number };
 
 async function analyse(
   record: RawDiagnosisRecord,
@@ -96,15 +97,16 @@ async function analyse(
   const start = performance.now();
   const input = join(workDir, `${record.id}.input.json`);
   const output = join(workDir, `${record.id}.findings.json`);
-  writeFileSync(
-    input,
-    JSON.stringify({ snapshots: record.snapshots.map((s) => ({ file: s.file, units: s.units })), perInstance }),
-  );
+  const task: AnalysisInput = {
+    snapshots: record.snapshots.map((s) => ({ file: s.file, units: s.units })),
+    perInstance,
+  };
+  writeFileSync(input, JSON.stringify(task));
   try {
     await run(process.execPath, [`--max-old-space-size=${ANALYSIS_HEAP_MB}`, await script, input, output], {
       maxBuffer: 16 * 2 ** 20,
     });
-    return { ...(JSON.parse(readFileSync(output, 'utf8')) as Analysed), ms: performance.now() - start };
+    return { ...(JSON.parse(readFileSync(output, 'utf8')) as AnalysisOutput), ms: performance.now() - start };
   } catch (e) {
     return { error: `the snapshot analysis failed: ${(e as Error).message.split('\n')[0]}` };
   }

@@ -10,7 +10,7 @@ import { Chalk } from 'chalk';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { judge } from '../analysis/judge.ts';
-import type { Diagnosis } from '../diagnosis/types.ts';
+import type { Diagnosis } from '../model/diagnosis.ts';
 import { applyAllowlist, resolveAllowlist } from '../gate/allowlist.ts';
 import { compareWithBaseline, loadBaseline } from '../gate/baseline.ts';
 import { EXIT_CONFIG, EXIT_HARNESS, EXIT_OK, withGate, type ExitCode } from '../gate/outcome.ts';

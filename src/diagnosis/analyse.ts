@@ -2,12 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { findGrowth } from './findings.ts';
 import { loadHeapGraph } from './heap-graph.ts';
 import { summariseSnapshot, type SnapshotSummary } from './summary.ts';
-import type { Finding } from './types.ts';
-
-export interface SnapshotFile {
-  readonly file: string;
-  readonly units: number;
-}
+import type { Finding } from '../model/diagnosis.ts';
+import type { AnalysisInput, AnalysisOutput, SnapshotFile } from '../protocol.ts';
 
 /**
  * Reads the snapshots of one diagnosis run, one at a time (each is summarised, then dropped, so only
@@ -28,18 +24,17 @@ export async function analyseSnapshots(snapshots: readonly SnapshotFile[], perIn
  * What the analysis process does (the CLI runs it apart from both the measured processes and itself: a
  * large snapshot takes several times its size in memory while parsed), from `analyse-main.ts`:
  *   node --import tsx src/diagnosis/analyse-main.ts <input.json> <output.json>
- * input: { snapshots: SnapshotFile[], perInstance }; output: { findings } or { error }.
+ * input: AnalysisInput; output: AnalysisOutput (protocol.ts).
  */
 export async function main(): Promise<void> {
   const [input, output] = process.argv.slice(2);
   if (!input || !output) throw new Error('usage: analyse.ts <input.json> <output.json>');
-  const { snapshots, perInstance } = JSON.parse(readFileSync(input, 'utf8')) as {
-    snapshots: SnapshotFile[];
-    perInstance: boolean;
-  };
+  const { snapshots, perInstance } = JSON.parse(readFileSync(input, 'utf8')) as AnalysisInput;
+  let result: AnalysisOutput;
   try {
-    writeFileSync(output, JSON.stringify({ findings: await analyseSnapshots(snapshots, perInstance) }));
+    result = { findings: await analyseSnapshots(snapshots, perInstance) };
   } catch (e) {
-    writeFileSync(output, JSON.stringify({ error: e instanceof Error ? e.message : String(e) }));
+    result = { error: e instanceof Error ? e.message : String(e) };
   }
+  writeFileSync(output, JSON.stringify(result));
 }

@@ -1,4 +1,4 @@
-import type { Finding, FindingKind } from './types.ts';
+import type { Finding, FindingKind } from '../model/diagnosis.ts';
 import type { SnapshotSummary } from './summary.ts';
 
 /**

@@ -1,10 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Finding } from '../diagnosis/types.ts';
+import type { Finding } from '../model/diagnosis.ts';
+import { DEFAULT_ALLOWLIST } from '../model/defaults.ts';
 import type { AllowlistEntry, EntryStatus, AuditEntry } from '../model/report.ts';
 import { AuditConfigError } from '../validate.ts';
-
-/** Where the CLI looks for the allowlist when `--allowlist` is not given. */
-export const DEFAULT_ALLOWLIST = 'audits/allowlist.json';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 

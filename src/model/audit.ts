@@ -14,6 +14,11 @@
 export type Workload = 'soak' | 'churn' | 'batch';
 export type Expectation = 'leak' | 'clean';
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
+/**
+ * One series' verdict (heap, off-heap, a resource count): `pass`, growth under budget; `fail`, over it;
+ * `inconclusive`, the data cannot tell yet. An error belongs to the whole audit.
+ */
+export type SeriesVerdict = Exclude<Verdict, 'error'>;
 
 /** What `setup` gets: the run's seed, a PRNG seeded from it, and (batch) which instance it builds. */
 export interface AuditContext {
@@ -209,4 +214,14 @@ export interface SubjectOutput {
   readonly bytes: number;
   /** Bytes past the log's cap, counted and not written. */
   readonly droppedBytes: number;
+}
+
+/** The run-wide settings that override an audit's own options (from the command line, in every ChildTask). */
+export interface RunSettings {
+  /** `--steps`: planned steps for every soak and batch audit. */
+  readonly steps?: number;
+  /** `--horizon`: the horizon for every soak and batch audit. */
+  readonly horizon?: Horizon;
+  /** `--seed`. */
+  readonly seed: number;
 }

@@ -1,32 +1,24 @@
 import {
   DEFAULT_BATCH_INSTANCES,
+  DEFAULT_CHURN_HORIZON,
   DEFAULT_CYCLES,
   DEFAULT_HORIZON_BUDGET_BYTES,
-  DEFAULT_HORIZON_CYCLES,
-  DEFAULT_HORIZON_INSTANCES,
-  DEFAULT_HORIZON_STEPS,
+  DEFAULT_SEED,
+  DEFAULT_SOAK_HORIZON,
   DEFAULT_STEPS,
   MAX_EXTENSION_FACTOR,
-} from '../analysis/constants.ts';
-import type { RunSettings } from '../protocol.ts';
+} from './defaults.ts';
 import { AuditConfigError, positiveInteger, positiveNumber } from '../validate.ts';
-import { horizonUnits, type AuditOptions, type Horizon, type ResolvedAuditOptions, type Workload } from './audit.ts';
-
-/** The seed of a run without --seed. */
-export const DEFAULT_SEED = 1;
+import {
+  horizonUnits,
+  type AuditOptions,
+  type Horizon,
+  type ResolvedAuditOptions,
+  type RunSettings,
+  type Workload,
+} from './audit.ts';
 
 const WORKLOADS: readonly Workload[] = ['soak', 'churn', 'batch'];
-
-export const DEFAULT_SOAK_HORIZON: Horizon = Object.freeze({
-  units: DEFAULT_HORIZON_STEPS,
-  instances: DEFAULT_HORIZON_INSTANCES,
-  label: '10 h at 100 Hz x 50 instances',
-});
-export const DEFAULT_CHURN_HORIZON: Horizon = Object.freeze({
-  units: DEFAULT_HORIZON_CYCLES,
-  instances: 1,
-  label: '100 000 controller lifecycles',
-});
 
 /**
  * An audit's options with defaults filled in and command-line settings applied (`--steps` and `--horizon`

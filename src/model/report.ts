@@ -3,9 +3,7 @@
  * (judge, diagnose, allowlist, baseline, merge) passes on and every renderer reads. Types only: the
  * building is in report/assemble.ts, the file I/O in report/json.ts, the schema in schema/.
  */
-import type { Judgement } from '../analysis/judge.ts';
-import type { SeriesVerdict } from '../analysis/series.ts';
-import type { Diagnosis } from '../diagnosis/types.ts';
+import type { Diagnosis } from './diagnosis.ts';
 import type {
   AuditError,
   Expectation,
@@ -13,6 +11,7 @@ import type {
   Sample,
   Shard,
   StopReason,
+  SeriesVerdict,
   SubjectOutput,
   Verdict,
   Workload,
@@ -62,10 +61,12 @@ export interface AuditEntry {
     readonly offHeapBytes: number;
     readonly offHeapCi: readonly [number, number];
   };
-  readonly collection: Judgement['collection'];
-  readonly handles: Judgement['handles'];
+  /** Churn: whether the dropped instances were collected. */
+  readonly collection: CollectionCheck | null;
+  /** Churn: handles left behind after the last cycle. */
+  readonly handles: HandleCheck | null;
   /** Each resource type's count as a series (handles and requests by type, open fds). Absent in older reports. */
-  readonly resources?: Judgement['resources'];
+  readonly resources?: readonly ResourceSeries[];
   readonly reasons: readonly string[];
   readonly error: AuditError | null;
   readonly description: string | null;
@@ -79,6 +80,33 @@ export interface AuditEntry {
   /** What grows and who holds it, from heap snapshots (failing audits, or all with --diagnose). */
   readonly diagnosis: Diagnosis | null;
   readonly samples: readonly Sample[];
+}
+
+/** Churn: dropped instances registered after measuring, and whether they were all collected. */
+export interface CollectionCheck {
+  readonly probed: number;
+  readonly collected: number;
+  readonly ok: boolean;
+}
+
+export interface HandleCheck {
+  /** Handles left behind, by type (after − before, positive entries only). */
+  readonly leftBehind: Readonly<Record<string, number>>;
+  readonly total: number;
+  readonly ok: boolean;
+}
+
+/** One resource type's count, judged as a series per unit like the heap's bytes. */
+export interface ResourceSeries {
+  readonly type: string;
+  /** Count growth per unit (step, instance-step or cycle), with its interval. */
+  readonly perUnit: number;
+  readonly ci: readonly [number, number];
+  readonly budgetPerUnit: number;
+  /** The count at the first and the last reading. */
+  readonly first: number;
+  readonly last: number;
+  readonly verdict: SeriesVerdict;
 }
 
 export interface NoiseFloor {

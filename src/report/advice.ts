@@ -1,6 +1,6 @@
 import { LARGE_WARMUP_BYTES, MIN_REPORTED_GROWTH_BYTES } from '../analysis/constants.ts';
 import { formatBytes, formatInterval, formatRate } from '../format.ts';
-import type { Finding } from '../diagnosis/types.ts';
+import type { Finding } from '../model/diagnosis.ts';
 import { instanceUnits } from '../model/audit.ts';
 import type { AuditEntry, NoiseFloor } from '../model/report.ts';
 

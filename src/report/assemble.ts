@@ -1,5 +1,6 @@
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import * as constants from '../analysis/constants.ts';
+import * as defaults from '../model/defaults.ts';
 import { unitName, type Judgement } from '../analysis/judge.ts';
 import { instanceUnits, type Expectation, type RawAuditRecord, type Verdict } from '../model/audit.ts';
 import type { AuditEntry, AuditReport, AuditRole, NoiseFloor, SlopeEntry } from '../model/report.ts';
@@ -154,9 +155,8 @@ export function machineFacts(): AuditReport['machine'] {
   };
 }
 
+/** The thresholds and the defaults this run used, by name: every number in both modules. */
 export function reportConstants(): Record<string, number> {
-  return Object.fromEntries(Object.entries(constants).filter(([, v]) => typeof v === 'number')) as Record<
-    string,
-    number
-  >;
+  const named = Object.entries({ ...defaults, ...constants });
+  return Object.fromEntries(named.filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
 }

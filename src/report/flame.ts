@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ProfileNode, SamplingHeapProfile } from '../diagnosis/types.ts';
+import type { ProfileNode, SamplingHeapProfile } from '../model/diagnosis.ts';
 import { formatBytes } from '../format.ts';
 import { escapeMarkup } from './escape.ts';
 import { svgFigure } from './svg.ts';

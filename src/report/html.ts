@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { SamplingHeapProfile } from '../diagnosis/types.ts';
+import type { SamplingHeapProfile } from '../model/diagnosis.ts';
 import { flameGraph } from './flame.ts';
 import type { AuditEntry, AuditReport, GatedReport } from '../model/report.ts';
 import { formatBytes, formatRate, formatRateWithCi } from '../format.ts';

@@ -1,5 +1,6 @@
 import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
 import { reportAdvice, type Advice } from './advice.ts';
+import { DEFAULT_CHURN_HORIZON, DEFAULT_CYCLES, DEFAULT_SOAK_HORIZON, DEFAULT_STEPS } from '../model/defaults.ts';
 import type { BaselineComparison, AuditEntry, AuditReport, GatedReport, RunOutcome } from '../model/report.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import { score, type Score } from './score.ts';
@@ -135,11 +136,12 @@ export function reportContent(report: GatedReport): ReportContent {
         'Steps',
         report.run.stepsOverride !== null
           ? `${formatCount(report.run.stepsOverride)} planned per soak (--steps)`
-          : 'each audit its own (1 M planned by default), each run to its whole plan (extended when its verdict needs more)',
+          : `each audit its own (${formatCount(DEFAULT_STEPS)} planned by default, ${formatCount(DEFAULT_CYCLES)} cycles for churn), each run to its whole plan (extended while its verdict is uncertain)`,
       ],
       [
         'Horizon',
-        report.run.horizonOverride ?? '10 h at 100 Hz x 50 instances (soak, batch); 100 000 lifecycles (churn)',
+        report.run.horizonOverride ??
+          `${DEFAULT_SOAK_HORIZON.label} (soak, batch); ${DEFAULT_CHURN_HORIZON.label} (churn)`,
       ],
       [
         'Noise floor',

@@ -1,8 +1,8 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { SUBJECT_GLOBAL } from '../protocol.ts';
-import type { DiagnosisPlan, RawDiagnosisRecord, SnapshotTaken } from '../diagnosis/types.ts';
+import { SUBJECT_GLOBAL, type DiagnosisPlan, type RawDiagnosisRecord } from '../protocol.ts';
+import type { SnapshotTaken } from '../model/diagnosis.ts';
 import type { ResolvedAuditOptions, Setup, Subject } from '../model/audit.ts';
 import { descendants, killProcesses } from '../process-tree.ts';
 import { turnEventLoop } from './sampler.ts';

@@ -3,7 +3,7 @@ import { Session } from 'node:inspector';
 import { findSourceMap } from 'node:module';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AllocationSite, ProfileNode, SamplingHeapProfile } from '../diagnosis/types.ts';
+import type { AllocationSite, ProfileNode, SamplingHeapProfile } from '../model/diagnosis.ts';
 
 /** Bytes between samples: ~1000 samples for a few MB of growth, at a cost the diagnosis run can bear. */
 const SAMPLING_INTERVAL_BYTES = 4096;

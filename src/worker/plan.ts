@@ -1,10 +1,5 @@
-import {
-  CONFIRMATION_CHECKPOINTS,
-  MAX_EXTENSION_FACTOR,
-  MAX_WINDOW_MS,
-  MIN_WINDOW_MS,
-  UNIFORM_WINDOWS,
-} from '../analysis/constants.ts';
+import { CONFIRMATION_CHECKPOINTS, MAX_WINDOW_MS, MIN_WINDOW_MS, UNIFORM_WINDOWS } from '../analysis/constants.ts';
+import { MAX_EXTENSION_FACTOR } from '../model/defaults.ts';
 
 /** A subject that does nothing in a step (the no-op) would otherwise ask for unbounded windows. */
 const MAX_WIDEN_FACTOR = 100;

@@ -10,8 +10,13 @@ import {
   SLOWED_MIN_READINGS,
 } from '../analysis/constants.ts';
 import { analyseColumns, type ColumnsAnalysis, type MemoryColumns } from '../analysis/judge.ts';
-import type { SeriesVerdict } from '../analysis/series.ts';
-import { instanceUnits, type AuditError, type ResolvedAuditOptions, type StopReason } from '../model/audit.ts';
+import {
+  instanceUnits,
+  type AuditError,
+  type ResolvedAuditOptions,
+  type SeriesVerdict,
+  type StopReason,
+} from '../model/audit.ts';
 import { Confirmation } from './confirmation.ts';
 import type { SamplePlan } from './plan.ts';
 

@@ -1,23 +1,7 @@
-/** What a diagnosis run does and finds: shared by the worker, the snapshot analysis and the reports. */
-
-/** How the diagnosis run of one audit takes its snapshots (planned by the CLI from the verdict run). */
-export interface DiagnosisPlan {
-  /**
-   * Units (steps or cycles) done at each snapshot, increasing: the first past the verdict run's warm-up,
-   * then doubling (W, 2W, 4W), so that an array's store, which grows by half its size at a time, has
-   * grown in every interval.
-   */
-  readonly snapshotUnits: readonly number[];
-  /** Directory the snapshots are written to. */
-  readonly dir: string;
-  /** A snapshot larger than this ends the run: no further snapshot is taken. */
-  readonly maxSnapshotBytes: number;
-  /**
-   * `--profile`: where to write a `.heapprofile` of V8's sampling heap profiler, run from the first
-   * snapshot to the last (what it reports are allocations of that span still alive at its end). null: off.
-   */
-  readonly profileFile: string | null;
-}
+/**
+ * What a diagnosis finds, as the report publishes it: shared by the worker, the snapshot analysis and the
+ * reports. What crosses between the processes to get it (the plan, the raw record) is in protocol.ts.
+ */
 
 /** Where live memory was allocated (from the sampling heap profile), summed by source line. */
 export interface AllocationSite {
@@ -37,21 +21,6 @@ export interface SnapshotTaken {
   /** Post-GC heapUsed just before the snapshot. */
   readonly heapUsed: number;
   readonly ms: number;
-}
-
-/** What the diagnosis process reports. */
-export interface RawDiagnosisRecord {
-  readonly id: string;
-  readonly file: string;
-  readonly plan: DiagnosisPlan;
-  readonly snapshots: SnapshotTaken[];
-  /** Why fewer snapshots than planned were taken, when so. */
-  readonly cutShort: string | null;
-  readonly error: string | null;
-  readonly ms: number;
-  /** With --profile: the top allocation sites, and the .heapprofile file (opens in Chrome DevTools). */
-  readonly allocationSites: readonly AllocationSite[] | null;
-  readonly profileFile: string | null;
 }
 
 export type FindingKind = 'collection' | 'constructor' | 'off-heap';
