@@ -8,12 +8,10 @@
 export const UNIFORM_WINDOWS = 100;
 /**
  * A uniform window shorter than this (in time) is widened: each window pays a fixed cost, the reading
- * after it. Longer windows cost steps: at 30 ms the slow-leak subject needed 0.9–4.2 M steps to be
- * caught, at 5 ms 0.33–0.97 M. In the lean audit process, stepping right after the forced GC is not
- * measurably slower (classical, super-twisting and hybrid controllers, 10 000–20 000-step windows
- * paired in one process: −0.14 … +0.05 ms, within the A/A spread), so nothing waits between the reading
- * and the next window. In vitest's worker it had lost 0.11–0.25 ms per window, and a 3 ms spin after
- * each reading was needed there.
+ * after it, and stepping right after the forced GC is slightly slower (about 0.01 ms of a classical
+ * controller's window; AUDIT.md has the figures). Longer windows cost steps: at 30 ms the slow-leak
+ * subject needed 0.9–4.2 M steps to be caught, at 5 ms 0.33–0.97 M. Nothing waits between the reading
+ * and the next window (in vitest's worker a 3 ms spin after each reading had been needed).
  */
 export const MIN_WINDOW_MS = 5;
 /**

@@ -22,7 +22,7 @@ function logPoints(window: number): number[] {
  * then uniform windows up to the cap (the planned units x MAX_EXTENSION_FACTOR).
  *
  * The uniform windows start at planned / UNIFORM_WINDOWS units, but each window pays a fixed cost: the
- * subject runs slower for a fraction of a millisecond after the forced GCs. A window that took less than
+ * reading after it (and a slightly slower start after its forced GC). A window that took less than
  * MIN_WINDOW_MS is therefore widened (`widen`), and the cap with it, so that the number of windows, not
  * the number of units, stays what the plan promised.
  */
