@@ -19,7 +19,7 @@ import { createController, type ControllerKind, type HistoryPolicy } from '../fi
 import { ClosedLoop } from '../fixtures/loop/closed-loop.ts';
 import { runUnits } from '../src/worker/subjects.ts';
 import { SamplePlan } from '../src/worker/plan.ts';
-import { readingGc } from '../src/worker/sampler.ts';
+import { readingGc, takeReading } from '../src/worker/sampler.ts';
 import { SampleStore } from '../src/worker/sample-store.ts';
 
 const CONDITIONS = ['harness', 'loop', 'post-gc', 'bare', 'bare-copy'] as const;
@@ -72,7 +72,7 @@ let readings = 0;
 for (let w = 0; w < windows; w++) {
   const condition = CONDITIONS[Math.floor(Math.random() * CONDITIONS.length)]!;
   if (condition === 'harness' || condition === 'post-gc') {
-    store.record(gc, readings++, 0);
+    takeReading(store, gc, readings++, 0);
   }
   const t = performance.now();
   if (condition === 'harness' || condition === 'loop') void runUnits(subjects, 'soak', 0, window);

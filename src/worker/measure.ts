@@ -12,7 +12,7 @@ import { descendants, killProcesses } from '../process-tree.ts';
 import { proveCollection } from './collection-probe.ts';
 import { SamplePlan } from './plan.ts';
 import { SampleStore } from './sample-store.ts';
-import { activeResources, readingGc, turnEventLoop } from './sampler.ts';
+import { activeResources, readingGc, takeReading, turnEventLoop } from './sampler.ts';
 import { applyToPlan, StopDecision, type Readings } from './stop-decision.ts';
 import { SampleStream } from './stream.ts';
 import { buildSubjects, describeError, NonFiniteStepError, runUnits, teardownAll } from './subjects.ts';
@@ -144,7 +144,7 @@ async function measureWindows(input: MeasureInput, m: Measurement): Promise<void
   const start = performance.now();
   const read = (at: number): number => {
     const t = performance.now();
-    const i = store.record(m.gc, at, start);
+    const i = takeReading(store, m.gc, at, start);
     timings.samplingMs += performance.now() - t;
     stream.write({ type: 'sample', ...store.sample(i) });
     return i;
@@ -287,7 +287,7 @@ function rehearse(options: ResolvedAuditOptions): void {
   const noGc = () => {};
   const sink = new SampleStream(undefined);
   for (let i = 0; i < REHEARSAL_SAMPLES; i++) {
-    const k = store.record(noGc, i * 1000, 0);
+    const k = takeReading(store, noGc, i * 1000, 0);
     sink.write({ type: 'sample', ...store.sample(k) });
   }
   const at = Float64Array.from({ length: REHEARSAL_SAMPLES }, (_, i) => i * 1000);

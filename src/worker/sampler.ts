@@ -1,5 +1,48 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { SYNC_ARRAY_BUFFER_SWEEPING } from '../protocol.ts';
+import type { SampleStore } from './sample-store.ts';
 type GC = () => void;
+
+/** The resource types under which open file descriptors and the process's threads are counted. */
+export const FD_RESOURCE = 'fd';
+export const THREAD_RESOURCE = 'thread';
+
+/**
+ * Takes one reading into `store`: the forced GC (`gc`, from `readingGc`), then `process.memoryUsage()`
+ * and the heap spaces, then the active resources, open file descriptors and threads. The one place a
+ * reading is taken. `at`: units done; `startMs`: the run's start, for the reading's time. Returns its
+ * index in the store.
+ */
+export function takeReading(store: SampleStore, gc: GC, at: number, startMs: number): number {
+  // A full GC after which `external` counts only live buffers (readingGc).
+  gc();
+  const i = store.append(at, performance.now() - startMs, process.memoryUsage(), getHeapSpaceStatistics());
+  // After the memory reading: what counting allocates is garbage for the next reading's GC.
+  countResources(store, i);
+  return i;
+}
+
+/** Whether this platform shows open file descriptors and threads (`/proc/self`): tried at the first reading. */
+let procReadable: boolean | null = null;
+
+/**
+ * Active handles and requests by type (timers, sockets, child processes as `ProcessWrap`, …), and, where
+ * the platform shows them, open file descriptors as `fd` and the process's threads as `thread` (a worker
+ * thread is not an active resource; it is at least one more thread), into reading `i`'s counts.
+ */
+function countResources(store: SampleStore, i: number): void {
+  for (const [type, n] of Object.entries(activeResources())) store.addResource(i, type, n);
+  if (procReadable === false) return;
+  try {
+    store.addResource(i, FD_RESOURCE, readdirSync('/proc/self/fd').length);
+    const threads = /^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'latin1'));
+    if (threads) store.addResource(i, THREAD_RESOURCE, Number(threads[1]));
+    procReadable = true;
+  } catch {
+    procReadable = false;
+  }
+}
 
 /**
  * The collection a reading is taken after. V8 sweeps dead ArrayBuffers' backing stores concurrently,
