@@ -4,8 +4,9 @@ import { BaseSequencer, createVitest, type Reporter } from 'vitest/node';
 import { AUDIT_PROCESS_FLAGS, safeFileName, streamPath, type ChildTask } from '../protocol.ts';
 import type { RunSettings } from '../model/audit.ts';
 import { OUTPUT_CAP_BYTES } from '../model/defaults.ts';
-import { readStream, type StreamContents } from './stream-reader.ts';
-import type { AuditError, RawAuditRecord, SubjectOutput } from '../model/audit.ts';
+import { readStream } from './stream-reader.ts';
+import { recoveredOutcome, reportedOutcome, type LoadError } from './recover.ts';
+import type { RawAuditRecord } from '../model/audit.ts';
 import type { InterruptSignal } from '../model/report.ts';
 import { auditPool, type ChildEnd } from './audit-pool.ts';
 import { bundleAudits } from './bundle.ts';
@@ -16,12 +17,6 @@ import { catchInterrupts } from './interrupt.ts';
 import { startMonitor } from './monitor.ts';
 import { BUILD_DIR, LOG_DIR } from './out-dir.ts';
 
-/** An audit file that could not be loaded (bad options, a syntax error): a configuration error. */
-export interface LoadError {
-  readonly file: string;
-  readonly message: string;
-}
-
 export interface AuditRun {
   readonly records: RawAuditRecord[];
   readonly loadErrors: LoadError[];
@@ -31,9 +26,6 @@ export interface AuditRun {
   /** The signal that interrupted the run, if one did. */
   readonly interrupted: InterruptSignal | null;
 }
-
-/** V8's words when it aborts for lack of heap, as its process's stderr (the log) ends with them. */
-const OUT_OF_HEAP = /heap out of memory|Last few GCs/;
 
 /** Where a run keeps its audit files' bundles, results and the subjects' output. */
 export interface RunDirs {
@@ -132,81 +124,6 @@ async function withoutExitOnSignal<T>(create: () => Promise<T>): Promise<T> {
   return created;
 }
 
-/** Rebuilds the record of an audit whose process never reported: from what it had streamed to disk. */
-function recordFromStream(file: string, stream: StreamContents, cause: AuditError): RawAuditRecord | null {
-  if (!stream.start) return null;
-  return {
-    id: stream.start.id,
-    name: stream.start.name,
-    file,
-    options: stream.start.options,
-    pid: stream.start.pid,
-    node: process.version,
-    heapCapBytes: stream.start.heapCapBytes,
-    samples: stream.samples,
-    stopReason: 'error',
-    collection: stream.end?.collection ?? null,
-    handles: stream.end?.handles ?? null,
-    error: cause,
-    timings: stream.end?.timings ?? { startupMs: 0, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
-  };
-}
-
-/** `4 s`, `2.5 s`, `1.2e+5 s`. */
-function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toPrecision(3))} s`;
-}
-
-/** What ended an audit that never reported, with where it was and the units done, from its stream. */
-interface Death {
-  /** The signal that interrupted the run, if one did. */
-  readonly interrupted: InterruptSignal | null;
-  /** How long the watchdog waited before it killed the process, if it did. */
-  readonly hungAfterMs: number | undefined;
-  readonly outOfHeap: boolean;
-  /** How the process ended (exit code or signal, its last error line), when known. */
-  readonly exit: string | null;
-}
-
-function causeOfDeath(stream: StreamContents, death: Death, cli: CliOptions): AuditError {
-  const at = stream.lastWindow?.from ?? stream.samples.at(-1)?.at;
-  const during = stream.lastWindow ? ` during units ${stream.lastWindow.from}–${stream.lastWindow.to}` : '';
-  const cause = (kind: AuditError['kind'], message: string): AuditError => ({
-    kind,
-    message,
-    ...(at !== undefined ? { at } : {}),
-  });
-  const where = during || ' before its first reading';
-  if (death.interrupted) {
-    return cause(
-      'interrupted',
-      `the run was interrupted (${death.interrupted})${during}; the samples before it are kept`,
-    );
-  }
-  if (death.hungAfterMs !== undefined) {
-    return cause('hung', `no reading for ${formatSeconds(death.hungAfterMs)}${where}; the process was killed`);
-  }
-  if (death.outOfHeap) {
-    const limit = stream.start ? `, V8 heap limit ${Math.round(stream.start.heapCapBytes / 2 ** 20)} MB` : '';
-    return cause('heap-exhausted', `V8 ran out of heap (--heap-cap ${cli.heapCapMb} MB${limit})${where}`);
-  }
-  return cause('crashed', `${death.exit ?? 'the audit process died'}${where}, without reporting`);
-}
-
-/** The last line of an audit process's output that looks like an error, to say how it died. */
-function lastErrorLine(logTail: string): string | null {
-  const lines = logTail.split('\n').map((l) => l.trim());
-  const line = lines.reverse().find((l) => /^(\w*Error|Uncaught|FATAL)\b|Error:/.test(l));
-  return line ? line.slice(0, 300) : null;
-}
-
-/** How an audit process that wrote no result ended: exit code or signal, and its last error line. */
-function exitText(end: ChildEnd): string {
-  const how = end.signal ? `was ended by ${end.signal}` : `exited with code ${end.exitCode}`;
-  const line = lastErrorLine(end.logTail);
-  return `the audit process ${how}${line ? ` (${line})` : ''}`;
-}
-
 /**
  * Runs the audit files (with --shard, vitest's choice of them for that shard), each in its own bare
  * audit process: `--expose-gc`, the heap cap, one bundle. Collects each audit's record, and for audits
@@ -280,43 +197,19 @@ export async function runAudits(files: readonly string[], cli: CliOptions, outDi
   const loadErrors: LoadError[] = [];
   for (const file of chosen) {
     const end = ends.get(file);
-    const result = end?.result;
-    if (result?.kind === 'measured') {
-      records.push(withOutput(result.record, end!, result.output));
-      continue;
-    }
-    if (end?.buildError !== undefined || result?.kind === 'load-error') {
-      loadErrors.push({ file, message: end?.buildError ?? (result as { message: string }).message });
-      continue;
-    }
-    const stream = readStream(streamPath(streamDir, file));
-    if (!stream.start && interrupted) {
-      loadErrors.push({ file, message: `not run: the run was interrupted (${interrupted}) before it started` });
-      continue;
-    }
-    if (!stream.start) {
-      // Never reached its measurement: it died loading the audit file.
-      loadErrors.push({ file, message: end ? `${exitText(end)} before its audit started` : 'not run' });
-      continue;
-    }
-    const death = {
-      interrupted,
-      hungAfterMs: killed.get(file),
-      outOfHeap: OUT_OF_HEAP.test(end?.logTail ?? ''),
-      exit: end ? exitText(end) : null,
-    };
-    const record = recordFromStream(file, stream, causeOfDeath(stream, death, cli))!;
-    records.push(end ? withOutput(record, end, { bytes: end.logBytes, droppedBytes: 0 }) : record);
+    const outcome =
+      reportedOutcome(file, end) ??
+      recoveredOutcome(file, end, readStream(streamPath(streamDir, file)), {
+        interrupted,
+        hungAfterMs: killed.get(file),
+        heapCapMb: cli.heapCapMb,
+      });
+    if ('record' in outcome) records.push(outcome.record);
+    else loadErrors.push(outcome.loadError);
   }
   rmSync(dirs.buildDir, { recursive: true, force: true });
   const end = Date.now();
   // A module whose process died may never report its end: it ran, at most, until the run ended.
   const intervals = new Map([...started].map(([file, at]) => [file, { start: at, end: ended.get(file) ?? end }]));
   return { records, loadErrors, wallMs: end - start, intervals, interrupted };
-}
-
-/** The record with where its subject's output went, when it wrote any. */
-function withOutput(record: RawAuditRecord, end: ChildEnd, output: Omit<SubjectOutput, 'log'>): RawAuditRecord {
-  if (!end.logFile || output.bytes === 0) return record;
-  return { ...record, output: { log: relative(process.cwd(), end.logFile), ...output } };
 }
