@@ -154,6 +154,19 @@ describe('the stop decision: the planned run is the contract', () => {
     expect(until(read, leak)).toEqual({ move: planned, reading: 3 });
   });
 
+  it('goes on in uniform windows when a confirmation reaches the plan on readings that give no verdict yet', () => {
+    // The far readings moved the warm-up cut: at the plan's end the readings are inconclusive.
+    const fails = Array<Said>(MIN_STEADY_SAMPLES).fill({ verdict: 'fail', rate: 50 });
+    const { read, at } = run(scripted([...fails, { verdict: 'inconclusive' }, { verdict: 'fail' }]).judge);
+    const leak = { heap: (x: number) => LOW_HEAP + 50 * x };
+    expect(until(read, leak).move).toEqual({ move: 'confirm', to: PLANNED });
+    expect(until(read, leak)).toEqual({ move: { move: 'resume-uniform' }, reading: 3 });
+    expect(at()).toBe(PLANNED);
+    // The next uniform window past the plan gives the verdict.
+    expect(read(leak)).toEqual(planned);
+    expect(at()).toBe(PLANNED + 100);
+  });
+
   it('goes back to uniform windows when the growth stops, and judges the fail at the plan', () => {
     const { read, decision, at } = run(scripted([{ verdict: 'fail', rate: 50 }]).judge);
     const bound = { heap: (x: number) => LOW_HEAP + 50 * Math.min(x, 3000) };
