@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChildEnd } from '../src/cli/audit-pool.ts';
+import type { ChildEnd } from '../src/cli/child-end.ts';
 import { recoveredOutcome, reportedOutcome, type Death } from '../src/cli/recover.ts';
 import type { StreamContents } from '../src/cli/stream-reader.ts';
 import { resolveAuditOptions } from '../src/model/options.ts';

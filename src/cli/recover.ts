@@ -7,7 +7,7 @@
 import { relative } from 'node:path';
 import type { AuditError, RawAuditRecord, SubjectOutput } from '../model/audit.ts';
 import type { InterruptSignal } from '../model/report.ts';
-import type { ChildEnd } from './audit-pool.ts';
+import type { ChildEnd } from './child-end.ts';
 import type { StreamContents } from './stream-reader.ts';
 
 /** An audit file that could not be loaded (bad options, a syntax error): a configuration error. */

@@ -1,21 +1,20 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { BaseSequencer, createVitest, type Reporter } from 'vitest/node';
-import { AUDIT_PROCESS_FLAGS, safeFileName, streamPath, type ChildTask } from '../protocol.ts';
+import { join } from 'node:path';
+import { streamPath } from '../protocol.ts';
 import type { RunSettings } from '../model/audit.ts';
 import { OUTPUT_CAP_BYTES } from '../model/defaults.ts';
 import { readStream } from './stream-reader.ts';
 import { recoveredOutcome, reportedOutcome, type LoadError } from './recover.ts';
 import type { RawAuditRecord } from '../model/audit.ts';
 import type { InterruptSignal } from '../model/report.ts';
-import { auditPool, type ChildEnd } from './audit-pool.ts';
-import { bundleAudits } from './bundle.ts';
+import type { ChildEnd } from './child-end.ts';
 import { progressReporter } from './progress.ts';
 import type { CliOptions } from './args.ts';
 import type { RunInterval } from './concurrency.ts';
 import { catchInterrupts } from './interrupt.ts';
 import { startMonitor } from './monitor.ts';
 import { BUILD_DIR, LOG_DIR } from './out-dir.ts';
+import { runProcesses, type RunDirs } from './vitest/session.ts';
 
 export interface AuditRun {
   readonly records: RawAuditRecord[];
@@ -25,103 +24,6 @@ export interface AuditRun {
   readonly intervals: ReadonlyMap<string, RunInterval>;
   /** The signal that interrupted the run, if one did. */
   readonly interrupted: InterruptSignal | null;
-}
-
-/** Where a run keeps its audit files' bundles, results and the subjects' output. */
-export interface RunDirs {
-  readonly buildDir: string;
-  readonly logDir: string;
-}
-
-/** A subject's log file: its audit file's path, made into one file name. */
-export function logPath(logDir: string, auditFile: string): string {
-  return join(logDir, `${safeFileName(relative(process.cwd(), auditFile))}.log`);
-}
-
-/** What a run of audit processes needs besides the files: what each one does, and with which Node options. */
-export interface ProcessRun {
-  readonly files: readonly string[];
-  readonly cli: Pick<CliOptions, 'heapCapMb' | 'jobs'>;
-  /** Run only vitest's share of the files for this shard. */
-  readonly shard?: CliOptions['shard'];
-  readonly dirs: RunDirs;
-  readonly task: (file: string) => Omit<ChildTask, 'resultFile'>;
-  readonly execArgv: readonly string[];
-  readonly reporters: readonly Reporter[];
-  readonly onEnd: (end: ChildEnd) => void;
-}
-
-/**
- * Runs audit files through vitest, each in a bare audit process of its own (cli/audit-pool.ts), with
- * --shard as vitest splits the files. Returns the vitest instance, running, and the files it chose;
- * `run()` then runs them.
- */
-export async function auditVitest(p: ProcessRun) {
-  const bundles = new Map<string, string>();
-  const buildErrors = new Map<string, string>();
-  const pool = auditPool({
-    entry: (file) => {
-      const bundle = bundles.get(file);
-      return bundle ? { args: [bundle] } : { error: buildErrors.get(file) ?? 'no bundle was built for it' };
-    },
-    execArgv: [...AUDIT_PROCESS_FLAGS, `--max-old-space-size=${p.cli.heapCapMb}`, ...p.execArgv],
-    task: p.task,
-    workDir: p.dirs.buildDir,
-    logFile: (file) => logPath(p.dirs.logDir, file),
-    onEnd: p.onEnd,
-  });
-  const vitest = await withoutExitOnSignal(() =>
-    createVitest('test', {
-      watch: false,
-      config: false,
-      include: ['**/*.audit.ts'],
-      pool,
-      isolate: true,
-      fileParallelism: true,
-      maxWorkers: p.cli.jobs,
-      // No reporter at all would be vitest's default one, whose output is not ours to print.
-      reporters: p.reporters.length > 0 ? [...p.reporters] : [{}],
-      passWithNoTests: true,
-      ...(p.shard ? { shard: `${p.shard.index}/${p.shard.count}` } : {}),
-    }),
-  );
-  const project = vitest.getRootProject();
-  const specifications = p.files.map((file) => project.createSpecification(file));
-  // The pool takes this shard's files itself; the same sequencer says which, for the bookkeeping.
-  const chosen = p.shard
-    ? (await new BaseSequencer(vitest).shard(specifications)).map((s) => s.moduleId).sort()
-    : [...p.files];
-  const built = await bundleAudits(chosen, p.dirs.buildDir);
-  for (const [file, bundle] of built.bundles) bundles.set(file, bundle);
-  for (const [file, error] of built.errors) buildErrors.set(file, error);
-  return {
-    vitest,
-    chosen,
-    run: async () => {
-      try {
-        await vitest.runTestSpecifications(specifications);
-      } finally {
-        await vitest.close();
-      }
-    },
-  };
-}
-
-/**
- * Runs `create` and removes the SIGINT and SIGTERM listeners it added: vitest's logger exits the
- * process 1 ms after either, which would end the run without a report. The CLI handles both itself
- * (catchInterrupts).
- */
-async function withoutExitOnSignal<T>(create: () => Promise<T>): Promise<T> {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
-  const created = await create();
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
-    }
-  }
-  return created;
 }
 
 /**
@@ -139,14 +41,6 @@ export async function runAudits(files: readonly string[], cli: CliOptions, outDi
   const ends = new Map<string, ChildEnd>();
   const started = new Map<string, number>();
   const ended = new Map<string, number>();
-  const collector: Reporter = {
-    onTestModuleStart(testModule) {
-      started.set(testModule.moduleId, Date.now());
-    },
-    onTestModuleEnd(testModule) {
-      ended.set(testModule.moduleId, Date.now());
-    },
-  };
   const settings: RunSettings = {
     seed: cli.seed,
     ...(cli.steps !== undefined ? { steps: cli.steps } : {}),
@@ -163,21 +57,22 @@ export async function runAudits(files: readonly string[], cli: CliOptions, outDi
       `Heap snapshots on demand: kill -USR2 <pid of a running audit> writes one to ${snapshotDir}\n`,
     );
   }
-  const { vitest, chosen, run } = await auditVitest({
+  const { chosen, run, cancel } = await runProcesses({
     files,
     cli,
     ...(cli.shard ? { shard: cli.shard } : {}),
     dirs,
     task: (file) => ({ file, settings, streamFile: streamPath(streamDir, file), outputCapBytes: OUTPUT_CAP_BYTES }),
     execArgv: cli.heapsnapshotSignal ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [],
-    reporters: [collector],
+    onStart: (file) => started.set(file, Date.now()),
+    onFinish: (file) => ended.set(file, Date.now()),
     onEnd: (end) => ends.set(end.file, end),
   });
   const monitor = startMonitor(chosen, streamDir, cli.hangTimeoutMs, progress.update);
   const interrupts = catchInterrupts(
     () => {
       monitor.killAll();
-      void vitest.cancelCurrentRun('keyboard-input');
+      cancel();
     },
     () => monitor.killAll(),
   );

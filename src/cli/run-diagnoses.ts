@@ -12,7 +12,7 @@ import { OUTPUT_CAP_BYTES } from '../model/defaults.ts';
 import type { CliOptions } from './args.ts';
 import { BUILD_DIR, LOG_DIR } from './out-dir.ts';
 import { bundleScript } from './bundle.ts';
-import { auditVitest } from './run-audits.ts';
+import { runProcesses } from './vitest/session.ts';
 
 const run = promisify(execFile);
 const ANALYSE_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'diagnosis', 'analyse-main.ts');
@@ -70,14 +70,13 @@ async function takeSnapshots(
   onRecord: (record: RawDiagnosisRecord) => void,
 ): Promise<void> {
   const settings: RunSettings = { seed: cli.seed, ...(cli.steps !== undefined ? { steps: cli.steps } : {}) };
-  const { run } = await auditVitest({
+  const { run } = await runProcesses({
     files: [...plans.keys()],
     cli,
     dirs: { buildDir: join(outDir, BUILD_DIR), logDir: join(outDir, LOG_DIR, 'diagnosis') },
     task: (file) => ({ file, settings, diagnosis: plans.get(file)!, outputCapBytes: OUTPUT_CAP_BYTES }),
     // Source maps let the heap profile name TypeScript lines.
     execArgv: ['--enable-source-maps', '--no-turbo-inlining'],
-    reporters: [],
     onEnd: (end) => {
       if (end.result?.kind === 'diagnosed') onRecord(end.result.record);
     },

@@ -5,27 +5,12 @@ import { EventEmitter } from 'node:events';
 import { dirname, relative } from 'node:path';
 import { createMethodsRPC, type PoolOptions, type PoolWorker, type TestProject, type WorkerRequest } from 'vitest/node';
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile } from 'vitest';
-import { CHILD_TASK_ENV, type ChildResult, type ChildTask } from '../protocol.ts';
-import { sourcePositions } from './source-positions.ts';
+import { CHILD_TASK_ENV, type ChildResult, type ChildTask } from '../../protocol.ts';
+import type { ChildEnd } from '../child-end.ts';
+import { sourcePositions } from '../source-positions.ts';
 
 /** The name vitest knows the pool by (in its `pool` option and on each task). */
 export const AUDIT_POOL = 'leak-audit';
-
-/** How an audit process ended, as the pool saw it. */
-export interface ChildEnd {
-  readonly file: string;
-  /** What the process reported; null if it died first (killed, out of heap, crashed). */
-  readonly result: ChildResult | null;
-  readonly exitCode: number | null;
-  readonly signal: NodeJS.Signals | null;
-  /** Its stdout and stderr, when it wrote any. */
-  readonly logFile: string | null;
-  /** The log's last few KB: V8 prints why it aborted there. */
-  readonly logTail: string;
-  readonly logBytes: number;
-  /** The audit file did not build: the process never started. */
-  readonly buildError?: string;
-}
 
 /** What the pool needs to start one audit process per audit file. */
 export interface AuditPoolOptions {
