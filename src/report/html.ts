@@ -93,7 +93,7 @@ export function renderHtml(
     .map((e) => `<li class="verdict-${e.verdict.toUpperCase()}">${escapeMarkup(summaryLine(e))}</li>`)
     .join('\n');
   const findings = PRIORITY_TITLES.map(([priority, title]) => {
-    const list = c.findings.filter((f) => f.priority === priority);
+    const list = c.advice.filter((f) => f.priority === priority);
     const items = list.length
       ? `<ul>${list.map((f) => `<li><strong>${escapeMarkup(f.auditId)}</strong>: ${escapeMarkup(f.what)}.<br>retained by: ${escapeMarkup(f.retainedBy)}<br>fix: ${escapeMarkup(f.suggestion)}</li>`).join('\n')}</ul>`
       : '<p>None.</p>';

@@ -91,7 +91,7 @@ export function renderMarkdown(report: GatedReport): string {
   out.push('## Subjects', '', table(c.subjectTable), '');
   out.push('## Findings', '');
   for (const [priority, title] of PRIORITY_TITLES) {
-    out.push(`### ${title}`, '', findingLines(c.findings.filter((f) => f.priority === priority)), '');
+    out.push(`### ${title}`, '', findingLines(c.advice.filter((f) => f.priority === priority)), '');
   }
   out.push('## Diagnosis', '', ...diagnosisLines(report), '');
   if (report.baseline) out.push('## Compared with the baseline', '', ...baselineLines(report.baseline), '');

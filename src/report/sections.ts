@@ -27,7 +27,8 @@ export interface ReportContent {
   readonly score: Score;
   readonly scoreTable: Table;
   readonly subjectTable: Table;
-  readonly findings: readonly Advice[];
+  /** The report's findings by priority (P0–P2), with their fixes: advice, not the diagnosis' `Finding`s. */
+  readonly advice: readonly Advice[];
   readonly calibrationTable: Table;
 }
 
@@ -192,7 +193,7 @@ export function reportContent(report: GatedReport): ReportContent {
       ],
       rows: report.audits.map((e) => [...subjectRow(e, report), ...(baseline ? [baselineCell(e, baseline)] : [])]),
     },
-    findings: reportAdvice(report.audits, report.noiseFloor),
+    advice: reportAdvice(report.audits, report.noiseFloor),
     calibrationTable: {
       header: ['planted subject', 'truth', 'verdict', 'result'],
       rows: planted.map((e) => [
