@@ -150,7 +150,7 @@ for (const [label, ms] of [
   ['subject setup + rehearsal', t.setupMs],
   ['measured windows (the hot loop)', t.loopMs],
   ['forced GCs + readings', t.samplingMs],
-  ['sequential decisions', t.decisionMs],
+  ['stop decisions', t.decisionMs],
 ] as const) {
   console.log(`     ${label.padEnd(34)} ${s(ms).padStart(7)}  ${((ms / inAudits) * 100).toFixed(0).padStart(3)} %`);
 }
