@@ -109,30 +109,58 @@ export function decideGate(report: AuditReport, policy: GatePolicy): RunGate {
   ];
   const failStale = policy.strict && stale.length > 0;
   const failRegressed = policy.failOnRegression && regressions.length > 0;
-  const met = audits.filter((e) => e.expectationMet).length;
-  const tally = `${met}/${audits.length} audits gave the verdict expected of them`;
-  const clauses = [
-    ...(errored.length > 0 ? [`${named(errored)} errored`] : []),
-    ...(wrong.length > 0 ? [`${named(wrong)} did not`] : []),
-    ...(accepted.length > 0 ? [`the allowlist accepts the findings of ${named(accepted)}`] : []),
-    ...(expectedLeaks.length > 0
-      ? [
-          `${plural(expectedLeaks.length, 'subject')} ${expectedLeaks.length === 1 ? 'leaks' : 'leak'} as expected (${named(expectedLeaks)})`,
-        ]
-      : []),
-    ...(regressions.length > 0
-      ? [
-          `${plural(regressions.length, 'regression')} against the baseline${failRegressed ? '' : ' (not failing the run: --fail-on-regression is off)'}`,
-        ]
-      : []),
-    ...(stale.length > 0
-      ? [`${plural(stale.length, 'stale allowlist entry', 'stale allowlist entries')}${failStale ? ' (--strict)' : ''}`]
-      : []),
-  ];
-  const why = [tally, ...clauses].join('; ');
+  const why = whyOf({
+    met: audits.filter((e) => e.expectationMet).length,
+    total: audits.length,
+    errored,
+    wrong,
+    accepted,
+    expectedLeaks,
+    regressions: regressions.length,
+    stale: stale.length,
+    failRegressed,
+    failStale,
+  });
   if (errored.length > 0) return gate('error', EXIT_UNMET, why, messages);
   const failed = wrong.length > 0 || failStale || failRegressed;
   return gate(failed ? 'fail' : 'pass', failed ? EXIT_UNMET : EXIT_OK, why, messages);
+}
+
+/** What the outcome's sentence names, past what did not run. */
+interface Tally {
+  readonly met: number;
+  readonly total: number;
+  readonly errored: readonly string[];
+  readonly wrong: readonly string[];
+  readonly accepted: readonly string[];
+  readonly expectedLeaks: readonly string[];
+  readonly regressions: number;
+  readonly stale: number;
+  readonly failRegressed: boolean;
+  readonly failStale: boolean;
+}
+
+/** The outcome's one sentence: the tally, then each kind of audit or gate fact the reader must know of. */
+function whyOf(t: Tally): string {
+  const leaks = t.expectedLeaks.length;
+  const clauses = [
+    `${t.met}/${t.total} audits gave the verdict expected of them`,
+    ...(t.errored.length > 0 ? [`${named(t.errored)} errored`] : []),
+    ...(t.wrong.length > 0 ? [`${named(t.wrong)} did not`] : []),
+    ...(t.accepted.length > 0 ? [`the allowlist accepts the findings of ${named(t.accepted)}`] : []),
+    ...(leaks > 0
+      ? [`${plural(leaks, 'subject')} ${leaks === 1 ? 'leaks' : 'leak'} as expected (${named(t.expectedLeaks)})`]
+      : []),
+    ...(t.regressions > 0
+      ? [
+          `${plural(t.regressions, 'regression')} against the baseline${t.failRegressed ? '' : ' (not failing the run: --fail-on-regression is off)'}`,
+        ]
+      : []),
+    ...(t.stale > 0
+      ? [`${plural(t.stale, 'stale allowlist entry', 'stale allowlist entries')}${t.failStale ? ' (--strict)' : ''}`]
+      : []),
+  ];
+  return clauses.join('; ');
 }
 
 /** The pipeline stage: the report with its outcome decided, for the writers and the exit code. */
