@@ -345,6 +345,13 @@ describe('judge', () => {
       expect(j.verdict, kind).toBe('fail');
       expect(j.reasons.at(-1)).toBe(`the run was ended before its plan (${kind}): ended`);
     }
+    // A heap that ran out after a flat tread (a leaking array grows in steps of half its size): the
+    // step it died on is the growth that went on, so a fail; a hung run with the same readings cannot say.
+    const tread = XS.slice(0, 25).map((x) => sample(x, 5e6 + 184 * Math.min(x, XS[16]!)));
+    const ended = (kind: 'heap-exhausted' | 'hung') =>
+      judge(record(base, tread, { stopReason: 'error', error: { kind, message: 'ended', at: 120_000 } })).verdict;
+    expect(ended('heap-exhausted')).toBe('fail');
+    expect(ended('hung')).toBe('error');
     // Flat readings cannot say why it could not finish: an error, as before.
     const flat = XS.slice(0, 25).map((x) => sample(x, 5e6));
     expect(judge(record(base, flat, { stopReason: 'error', error: { kind: 'hung', message: 'stuck' } })).verdict).toBe(

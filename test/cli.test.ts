@@ -254,6 +254,30 @@ describe(
   },
 );
 
+describe(
+  'npm run audit: a leak that fills the heap is a FAIL naming the limit, not an error',
+  { timeout: 120_000 },
+  () => {
+    it('judges the legacy controller on its readings when its heap runs out (--steps 36e6, --heap-cap 128)', () => {
+      const run = cli([
+        'audits/controllers/classical-legacy.audit.ts',
+        '--steps',
+        '36e6',
+        '--heap-cap',
+        '128',
+        '--no-calibration',
+        '--no-diagnose',
+      ]);
+      const legacy = run.report().audits.find((a) => a.id === 'classical-smc-legacy-soak')!;
+      expect(legacy.verdict).toBe('fail');
+      expect(legacy.steps).toBeLessThan(36e6);
+      expect(legacy.slope.bytesPerUnit).toBeGreaterThan(40);
+      expect(legacy.reasons.join('\n')).toMatch(/--heap-cap 128 MB|of its \d+ MB limit \(the heap guard\)/);
+      expect(run.status).toBe(0);
+    });
+  },
+);
+
 describe('npm run audit: a diagnosis over its snapshot cap is cut short, and says so', { timeout: 120_000 }, () => {
   it('stops after the first snapshot over --snapshot-cap, keeps it with --keep-snapshots, and reports why', () => {
     const run = cli([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AGREEING_CHECKS,
+  HEADROOM_WINDOW_FRACTION,
   HEAP_CAP_GUARD_FRACTION,
   MAX_CONFIRMATION_WINDOW_MS,
   MIN_STEADY_SAMPLES,
@@ -58,7 +59,7 @@ interface Window {
  * A run of PLANNED units, one window at a time as the loop runs them: `read(window)` takes the plan's
  * next window, records the reading, asks the decision, and applies its move to the plan.
  */
-function run(judge: Judge, { heapCap = CAP, capacity = 10_000, planned = PLANNED } = {}) {
+function run(judge: Judge, { heapCap = Infinity, capacity = 10_000, planned = PLANNED } = {}) {
   const plan = new SamplePlan(planned, planned * 4);
   const readings = { at: [] as number[], heap: [] as number[], external: [] as number[], capacity, length: 0 };
   const columns = { ...readings, heapUsed: readings.heap };
@@ -199,18 +200,46 @@ describe('the stop decision: a run that cannot reach its plan', () => {
   const nearCap = HEAP_CAP_GUARD_FRACTION * CAP + 1;
 
   it('stops at the heap guard: a fail on what there is, or an error saying why it could not decide', () => {
-    const failing = run(scripted([{ verdict: 'pass' }], 'fail').judge);
+    const failing = run(scripted([{ verdict: 'pass' }], 'fail').judge, { heapCap: CAP });
     expect(failing.read({ heap: () => nearCap })).toEqual({ move: 'stop', reason: 'heap-guard', error: null });
-    const undecided = run(scripted([{ verdict: 'pass' }], 'inconclusive').judge).read({ heap: () => nearCap });
+    const undecided = run(scripted([{ verdict: 'pass' }], 'inconclusive').judge, { heapCap: CAP }).read({
+      heap: () => nearCap,
+    });
     expect(undecided).toMatchObject({ move: 'stop', reason: 'heap-guard', error: { kind: 'heap-exhausted', at: 100 } });
     const message = undecided.move === 'stop' ? undecided.error?.message : '';
     expect(message).toMatch(/^heap reached 811 MB of its 954 MB limit after 100 units/);
   });
 
   it('checks the heap guard in a confirmation too', () => {
-    const { read } = run(scripted([{ verdict: 'fail' }], 'fail').judge);
+    const { read } = run(scripted([{ verdict: 'fail' }], 'fail').judge, { heapCap: CAP });
     expect(until(read).move).toEqual({ move: 'confirm', to: PLANNED });
     expect(read({ heap: () => nearCap })).toEqual({ move: 'stop', reason: 'heap-guard', error: null });
+  });
+
+  it("sizes uniform windows by the heap's headroom: none carries the heap past half its distance to the limit", () => {
+    // 200 000 B/unit at the slope's upper end, 20 MB below a 100 MB limit (its guard at 85 MB): windows of
+    // 50 units, not 100.
+    const { read, at } = run(scripted([{ verdict: 'pass', rate: 2e5 }]).judge, { heapCap: 1e8 });
+    expect(read({ heap: () => 6e7 })).toEqual({ move: 'go-on', maxWindow: (HEADROOM_WINDOW_FRACTION * 4e7) / 2e5 });
+    const before = at();
+    expect(read({ heap: () => 8e7 })).toEqual({ move: 'go-on', maxWindow: 50 });
+    expect(at() - before).toBe(100);
+    const shrunk = at();
+    read({ heap: () => 8e7 });
+    expect(at() - shrunk).toBe(50);
+  });
+
+  it('starts no confirmation, and goes on with none, whose long window would carry the heap past its headroom', () => {
+    // 500 B/unit with 1 MB to a 2 MB limit: 1 000 units of headroom, and the first long window is 2 000.
+    const tight = run(scripted([{ verdict: 'fail', rate: 500 }]).judge, { heapCap: 2e6 });
+    expect(until(tight.read)).toMatchObject({ move: { move: 'stop', reason: 'planned' }, reading: 100 });
+    // A 5 MB limit lets the confirmation start at 3 000 units (2.5 MB), but its window from 5 000 (3.5 MB)
+    // to 7 500 would need 2 500 units of headroom, and there are 1 500: back to uniform windows.
+    const { read, at } = run(scripted([{ verdict: 'fail', rate: 500 }]).judge, { heapCap: 5e6 });
+    const leak = { heap: (x: number) => 1e6 + 500 * x };
+    expect(until(read, leak).move).toEqual({ move: 'confirm', to: PLANNED });
+    expect(until(read, leak).move).toEqual({ move: 'resume-uniform', maxWindow: 1500 });
+    expect(at()).toBe(5000);
   });
 
   it(`ends a subject ${SLOWED_FACTOR}x slower in two windows in a row, with ${SLOWED_MIN_READINGS} uniform readings`, () => {

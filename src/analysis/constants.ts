@@ -64,6 +64,16 @@ export const CONFIRMATION_RATE_FRACTION = 0.5;
  */
 export const MAX_CONFIRMATION_WINDOW_MS = 10_000;
 
+/**
+ * Each window may carry the heap at most this fraction of the way from where it is to the heap limit, at
+ * the slope's upper end: a window that grows past the limit ends the process before its reading, and
+ * windows that halve the distance reach the heap guard (HEAP_CAP_GUARD_FRACTION) in a few readings. The
+ * legacy classical controller at --steps 36e6 was confirmed in 9 M-step windows, 550 MB each at
+ * 61 B/step, and its heap ran out inside one. Uniform windows shrink to it; a confirmation whose next
+ * window would pass it goes back to uniform windows.
+ */
+export const HEADROOM_WINDOW_FRACTION = 0.5;
+
 /** Two-sided confidence of the slope interval. */
 export const CONFIDENCE = 0.99;
 /** Standard normal quantile for CONFIDENCE (two-sided): Φ⁻¹(0.995). */

@@ -102,6 +102,22 @@ export function analyseSamples(
   );
 }
 
+/**
+ * The analysis of a run whose heap reached its limit (the heap guard, or V8's abort). That is growth
+ * that went on, whatever its last readings show: a leaking array grows in steps of half its size, and
+ * the limit is reached on a step, after a flat tread as long as a third of the run. So a failing slope
+ * held back only for a flat last third (`levelling`) fails: the step that filled the heap is the riser
+ * that would have followed. The legacy controller at --steps 36e6 died between 18 M and 27 M steps at
+ * 1 GB with flat last readings, and was an error in 3 runs of 4.
+ */
+export function atHeapLimit(analysis: ColumnsAnalysis): ColumnsAnalysis {
+  const judged = (series: SeriesAnalysis): SeriesAnalysis =>
+    series.verdict === 'inconclusive' && series.levelling ? { ...series, verdict: 'fail' } : series;
+  const heap = judged(analysis.heap);
+  const offHeap = judged(analysis.offHeap);
+  return { heap, offHeap, verdict: combine(heap.verdict, offHeap.verdict) };
+}
+
 function combine(a: SeriesVerdict, b: SeriesVerdict): SeriesVerdict {
   if (a === 'fail' || b === 'fail') return 'fail';
   if (a === 'pass' && b === 'pass') return 'pass';
@@ -184,11 +200,9 @@ const bytes = (b: number) => `${formatRate(b)} B`;
 export function judge(record: RawAuditRecord): Judgement {
   const { options } = record;
   const final = minSteadyFor(record) === MIN_GUARD_STEADY_SAMPLES;
-  const {
-    heap,
-    offHeap,
-    verdict: memoryVerdict,
-  } = analyseSamples(record.samples, options, minSteadyFor(record), final);
+  const analysed = analyseSamples(record.samples, options, minSteadyFor(record), final);
+  const outOfHeap = record.error?.kind === 'heap-exhausted' || record.stopReason === 'heap-guard';
+  const { heap, offHeap, verdict: memoryVerdict } = outOfHeap ? atHeapLimit(analysed) : analysed;
   const unit = unitName(options);
   const reasons: string[] = [];
   for (const [label, s] of [
@@ -236,10 +250,18 @@ export function judge(record: RawAuditRecord): Judgement {
   }
   let verdict: Verdict = memoryVerdict;
   if ((collection && !collection.ok) || growing.length > 0) verdict = 'fail';
+  const last = record.samples.at(-1);
+  if (record.stopReason === 'heap-guard' && !record.error && last) {
+    const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
+    reasons.push(
+      `the heap reached ${mb(last.heapUsed)} of its ${mb(record.heapCapBytes)} limit (the heap guard) after ${last.at} ${unit}s: the growth filled it, and the run was judged on its readings`,
+    );
+  }
   if (record.error) {
     // A run that had to be ended is a fail when its readings show growth that was still going on: the
     // leak is why it could not finish. Otherwise (a fault, or readings that cannot tell) it is an error.
-    const growing = heap.stillGrowing || offHeap.stillGrowing;
+    // A heap that ran out: the growth went on (above).
+    const growing = heap.stillGrowing || offHeap.stillGrowing || outOfHeap;
     if (endedRun(record) && verdict === 'fail' && growing) {
       reasons.push(`the run was ended before its plan (${record.error.kind}): ${record.error.message}`);
     } else {

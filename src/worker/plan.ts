@@ -120,6 +120,15 @@ export class SamplePlan {
   }
 
   /**
+   * No uniform window longer than `units` from now on (the heap's headroom, `StopDecision`); windows never
+   * grow again, as in `follow`.
+   */
+  limitWindow(units: number): void {
+    const step = Math.max(1, Math.floor(units));
+    if (step < this.step) this.step = step;
+  }
+
+  /**
    * After `units` took `ms`: widen the windows (and the cap) so that one window of the current size
    * lasts at least MIN_WINDOW_MS at that speed.
    */

@@ -1,5 +1,6 @@
 import {
   AGREEING_CHECKS,
+  HEADROOM_WINDOW_FRACTION,
   HEAP_CAP_GUARD_FRACTION,
   MAX_CONFIRMATION_WINDOW_MS,
   MAX_REMAINING_PLAN_MS,
@@ -9,7 +10,7 @@ import {
   SLOWED_FACTOR,
   SLOWED_MIN_READINGS,
 } from '../analysis/constants.ts';
-import { analyseColumns, type ColumnsAnalysis, type MemoryColumns } from '../analysis/judge.ts';
+import { analyseColumns, atHeapLimit, type ColumnsAnalysis, type MemoryColumns } from '../analysis/judge.ts';
 import {
   instanceUnits,
   type AuditError,
@@ -49,15 +50,20 @@ export interface PlanView {
 /**
  * What the loop does next. `confirm`: go on to the plan's end `to` in the few long windows of a
  * confirmation (a fail decided before the plan). `resume-uniform`: the confirmation ended without a
- * verdict (the growth stopped, or its readings do not make one yet); back to uniform windows. `extend`: past the plan with no verdict yet, go on (up to the plan's cap).
- * `stop`: the run ends, for `reason` (with an error when it ends without a verdict).
+ * verdict (the growth stopped, its readings do not make one yet, or its next window would carry the heap
+ * past its headroom); back to uniform windows. `extend`: past the plan with no verdict yet, go on (up to the plan's cap).
+ * `stop`: the run ends, for `reason` (with an error when it ends without a verdict). `maxWindow`: no
+ * uniform window longer than that many units, so that none carries the heap past its headroom.
  */
 export type NextMove =
-  | { readonly move: 'go-on' }
-  | { readonly move: 'extend' }
+  | ({ readonly move: 'go-on' | 'extend' | 'resume-uniform' } & WindowLimit)
   | { readonly move: 'confirm'; readonly to: number }
-  | { readonly move: 'resume-uniform' }
   | { readonly move: 'stop'; readonly reason: StopReason; readonly error: AuditError | null };
+
+/** The longest uniform window the heap's headroom allows from here (units); absent when it sets no limit. */
+interface WindowLimit {
+  readonly maxWindow?: number;
+}
 
 const GO_ON: NextMove = { move: 'go-on' };
 const EXTEND: NextMove = { move: 'extend' };
@@ -93,6 +99,9 @@ export type Judge = (
  *   checks in a row, once the uniform readings alone make a steady state (MIN_STEADY_SAMPLES), and only
  *   if the first long window would take at most MAX_CONFIRMATION_WINDOW_MS at the subject's speed;
  * - **extension cap**: every sample slot is used (windows that shrank as the subject slowed).
+ * Every window is sized by the heap's headroom (HEADROOM_WINDOW_FRACTION): a confirmation is not
+ * started, or not gone on with, when its next long window would carry the heap past it, and uniform
+ * windows shrink to it (`maxWindow`).
  * Otherwise the run goes on, past the plan while it is uncertain (`extend`), until the plan has no
  * window left (its cap), where the loop ends it as `extension-cap`.
  */
@@ -110,6 +119,8 @@ export class StopDecision {
   /** No fail is decided before this many units (after a confirmation saw the growth stop). */
   private failNotBefore = 0;
   private confirmation: Confirmation | null = null;
+  /** The heap's growth per unit at the last check's slope upper end, for sizing windows by the headroom. */
+  private heapRate = 0;
 
   constructor(
     private readonly options: ResolvedAuditOptions,
@@ -142,7 +153,18 @@ export class StopDecision {
     if (move.move === 'stop') return move;
     // Every sample slot used (windows that shrank as the subject slowed): judged as at the cap.
     if (this.readings.length === this.readings.capacity) return { move: 'stop', reason: 'extension-cap', error: null };
-    return move;
+    const maxWindow = this.headroomUnits(r);
+    return move.move === 'confirm' || !Number.isFinite(maxWindow) ? move : { ...move, maxWindow };
+  }
+
+  /**
+   * Units the heap can grow for before it is HEADROOM_WINDOW_FRACTION of the way to its limit, at the
+   * last check's slope upper end (Infinity when it does not grow, or has no limit).
+   */
+  private headroomUnits(r: Reading): number {
+    const headroom = this.heapCapBytes - this.readings.heapUsed[r.index]!;
+    if (this.heapRate <= 0 || !Number.isFinite(headroom)) return Infinity;
+    return Math.max(1, Math.floor((HEADROOM_WINDOW_FRACTION * Math.max(0, headroom)) / this.heapRate));
   }
 
   /**
@@ -168,6 +190,7 @@ export class StopDecision {
     const { options } = this;
     const planned = options.units;
     const analysis = this.judge(this.readings, options);
+    this.heapRate = Math.max(0, analysis.heap.slope.ci[1]) * this.xScale;
     const growing = analysis.heap.stillGrowing || analysis.offHeap.stillGrowing;
     let verdict = analysis.verdict === 'fail' && r.at < planned && !growing ? 'inconclusive' : analysis.verdict;
     if (verdict === 'fail' && r.at < this.failNotBefore) verdict = 'inconclusive';
@@ -186,6 +209,8 @@ export class StopDecision {
     // then ended as slowed, rather than stuck for minutes in one long window).
     const firstWindow = this.plan.firstCheckpointUnits(r.at, planned);
     if (firstWindow === 0 || firstWindow * msPerUnit > MAX_CONFIRMATION_WINDOW_MS) return GO_ON;
+    // Nor one that would carry the heap past its headroom: the run stays in uniform windows, sized by it.
+    if (firstWindow > this.headroomUnits(r)) return GO_ON;
     this.confirmation = new Confirmation(analysis, r.at * this.xScale, this.memoryAt(r.index));
     return { move: 'confirm', to: planned };
   }
@@ -208,7 +233,12 @@ export class StopDecision {
       this.failNotBefore = r.at / (1 - RECENT_FRACTION);
       return RESUME_UNIFORM;
     }
-    if (r.at < this.options.units) return GO_ON;
+    if (r.at < this.options.units) {
+      // A next long window that would carry the heap past its headroom: uniform windows, sized by it.
+      if (this.plan.firstCheckpointUnits(r.at, this.options.units) <= this.headroomUnits(r)) return GO_ON;
+      this.confirmation = null;
+      return RESUME_UNIFORM;
+    }
     // At the plan's end the run stops only on a verdict its readings give as the report judges them: the
     // confirmation's far readings can move the warm-up cut past the uniform ones. The slow leak,
     // confirmed at 32 uniform readings, was judged on 29 steady samples, inconclusive, in 4 of ~12
@@ -227,7 +257,7 @@ export class StopDecision {
   private guard(r: Reading): NextMove | null {
     const heapUsed = this.readings.heapUsed[r.index]!;
     if (heapUsed <= HEAP_CAP_GUARD_FRACTION * this.heapCapBytes) return null;
-    if (this.judge(this.readings, this.options, MIN_GUARD_STEADY_SAMPLES, true).verdict === 'fail') {
+    if (atHeapLimit(this.judge(this.readings, this.options, MIN_GUARD_STEADY_SAMPLES, true)).verdict === 'fail') {
       return { move: 'stop', reason: 'heap-guard', error: null };
     }
     const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
@@ -240,8 +270,12 @@ export class StopDecision {
   }
 }
 
-/** What the loop does with a move that changes the windows: a confirmation's long ones, or uniform ones again. */
+/**
+ * What the loop does with a move that changes the windows: a confirmation's long ones, uniform ones
+ * again, or shorter uniform ones for the heap's headroom.
+ */
 export function applyToPlan(plan: SamplePlan, next: NextMove, at: number): void {
   if (next.move === 'confirm') plan.confirmTo(at, next.to);
   else if (next.move === 'resume-uniform') plan.resumeUniform();
+  if (next.move !== 'confirm' && next.move !== 'stop' && next.maxWindow !== undefined) plan.limitWindow(next.maxWindow);
 }
