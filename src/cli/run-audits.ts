@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { streamPath } from '../protocol.ts';
-import type { RunSettings } from '../model/audit.ts';
+import { settingsFor } from './discover.ts';
 import { OUTPUT_CAP_BYTES } from '../model/defaults.ts';
 import { readStream } from './stream-reader.ts';
 import { recoveredOutcome, reportedOutcome, type LoadError } from './recover.ts';
@@ -41,11 +41,6 @@ export async function runAudits(files: readonly string[], cli: CliOptions, outDi
   const ends = new Map<string, ChildEnd>();
   const started = new Map<string, number>();
   const ended = new Map<string, number>();
-  const settings: RunSettings = {
-    seed: cli.seed,
-    ...(cli.steps !== undefined ? { steps: cli.steps } : {}),
-    ...(cli.horizon ? { horizon: cli.horizon } : {}),
-  };
   // In CI, plain lines whatever the stream claims to be: no redraw escape codes in the log.
   const progressStream = cli.ci
     ? ({ isTTY: false, write: (text: string) => process.stderr.write(text) } as unknown as NodeJS.WriteStream)
@@ -62,7 +57,12 @@ export async function runAudits(files: readonly string[], cli: CliOptions, outDi
     cli,
     ...(cli.shard ? { shard: cli.shard } : {}),
     dirs,
-    task: (file) => ({ file, settings, streamFile: streamPath(streamDir, file), outputCapBytes: OUTPUT_CAP_BYTES }),
+    task: (file) => ({
+      file,
+      settings: settingsFor(file, cli),
+      streamFile: streamPath(streamDir, file),
+      outputCapBytes: OUTPUT_CAP_BYTES,
+    }),
     execArgv: cli.heapsnapshotSignal ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [],
     onStart: (file) => started.set(file, Date.now()),
     onFinish: (file) => ended.set(file, Date.now()),

@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { DIAGNOSIS_GROWTH_BYTES, MIN_DIAGNOSIS_CYCLES, MIN_DIAGNOSIS_STEPS } from '../analysis/constants.ts';
 import type { Diagnosis } from '../model/diagnosis.ts';
 import type { AnalysisInput, AnalysisOutput, DiagnosisPlan, RawDiagnosisRecord } from '../protocol.ts';
-import { instanceUnits, type RunSettings } from '../model/audit.ts';
+import { instanceUnits } from '../model/audit.ts';
+import { settingsFor } from './discover.ts';
 import type { AuditEntry } from '../model/report.ts';
 import { OUTPUT_CAP_BYTES } from '../model/defaults.ts';
 import type { CliOptions } from './args.ts';
@@ -69,12 +70,16 @@ async function takeSnapshots(
   outDir: string,
   onRecord: (record: RawDiagnosisRecord) => void,
 ): Promise<void> {
-  const settings: RunSettings = { seed: cli.seed, ...(cli.steps !== undefined ? { steps: cli.steps } : {}) };
   const { run } = await runProcesses({
     files: [...plans.keys()],
     cli,
     dirs: { buildDir: join(outDir, BUILD_DIR), logDir: join(outDir, LOG_DIR, 'diagnosis') },
-    task: (file) => ({ file, settings, diagnosis: plans.get(file)!, outputCapBytes: OUTPUT_CAP_BYTES }),
+    task: (file) => ({
+      file,
+      settings: settingsFor(file, cli),
+      diagnosis: plans.get(file)!,
+      outputCapBytes: OUTPUT_CAP_BYTES,
+    }),
     // Source maps let the heap profile name TypeScript lines.
     execArgv: ['--enable-source-maps', '--no-turbo-inlining'],
     onEnd: (end) => {

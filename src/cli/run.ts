@@ -8,14 +8,14 @@
  */
 import { Chalk } from 'chalk';
 import { execFileSync } from 'node:child_process';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { judge } from '../analysis/judge.ts';
 import type { Diagnosis } from '../model/diagnosis.ts';
 import { applyAllowlist, resolveAllowlist } from '../gate/allowlist.ts';
 import { compareWithBaseline, loadBaseline } from '../gate/baseline.ts';
 import { EXIT_CONFIG, EXIT_HARNESS, EXIT_OK, withGate, type ExitCode } from '../gate/outcome.ts';
 import { AuditConfigError } from '../validate.ts';
-import type { AuditReport, AuditRole, GatedReport } from '../model/report.ts';
+import type { AuditReport, GatedReport } from '../model/report.ts';
 import {
   auditEntry,
   budgetErrors,
@@ -36,7 +36,7 @@ import { fileErrorText } from '../report/write-file.ts';
 import { renderSummary, terminalChalk } from '../report/terminal.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
 import { concurrencyOf } from './concurrency.ts';
-import { CALIBRATION_DIR, discoverAuditFiles, NOISE_FLOOR_AUDIT, NOISE_FLOOR_CYCLE_AUDIT } from './discover.ts';
+import { discoverAuditFiles, roleOf } from './discover.ts';
 import { lockOutDir, prepareOutDir } from './out-dir.ts';
 import { runAudits, type AuditRun } from './run-audits.ts';
 import { failedDiagnosis, runDiagnoses, toDiagnose } from './run-diagnoses.ts';
@@ -134,11 +134,6 @@ async function runAndJudge({ files, cli, outDir }: Inputs): Promise<AuditReport>
     // Reported by writeReports, which tries again.
   }
   return report;
-}
-
-function roleOf(file: string): AuditRole {
-  if (file === NOISE_FLOOR_AUDIT || file === NOISE_FLOOR_CYCLE_AUDIT) return 'noise-floor';
-  return file.startsWith(CALIBRATION_DIR + sep) ? 'calibration' : 'subject';
 }
 
 function gitCommit(): string | null {

@@ -136,7 +136,7 @@ export function reportContent(report: GatedReport): ReportContent {
       [
         'Steps',
         report.run.stepsOverride !== null
-          ? `${formatCount(report.run.stepsOverride)} planned per soak (--steps)`
+          ? `${formatCount(report.run.stepsOverride)} planned per soak and batch subject (--steps; the planted calibration subjects keep their own plans)`
           : `each audit its own (${formatCount(DEFAULT_STEPS)} planned by default, ${formatCount(DEFAULT_CYCLES)} cycles for churn), each run to its whole plan (extended while its verdict is uncertain)`,
       ],
       [
