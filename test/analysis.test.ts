@@ -280,6 +280,29 @@ describe('judge', () => {
     expect(j.reasons.join()).toMatch(/off-heap grows 48\.0 B\/step/);
   });
 
+  it('holds the budget against heap and off-heap together: each under it, the total over it, fails', () => {
+    // 0.25 B/step on each side of a 0.373 B/step budget: 0.5 B/step in all.
+    const j = judge(
+      record(
+        base,
+        XS.map((x) => sample(x, 5e6 + 0.25 * x, 1000 + 0.25 * x)),
+      ),
+    );
+    expect([j.heap.verdict, j.offHeap.verdict, j.total.verdict]).toEqual(['pass', 'pass', 'fail']);
+    expect(j.verdict).toBe('fail');
+    expect(j.reasons).toEqual([
+      'the total (heap and off-heap) grows 0.500 B/step [0.500 B, 0.500 B], above the budget of 0.373 B/step',
+    ]);
+    // A total that says no more than its parts adds no reason of its own.
+    const offHeapOnly = judge(
+      record(
+        base,
+        XS.map((x) => sample(x, 5e6, 1000 + 48 * x)),
+      ),
+    );
+    expect(offHeapOnly.reasons.some((r) => r.startsWith('the total'))).toBe(false);
+  });
+
   it('judges a batch per instance-step', () => {
     // 50 instances growing 1 B/step each: 50 B per batch step, 1 B per instance-step.
     const batch = { ...base, workload: 'batch' as const, instances: 50 };

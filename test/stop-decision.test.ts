@@ -37,7 +37,8 @@ interface Said {
 function analysis({ verdict, stillGrowing = verdict === 'fail', rate = 50 }: Said): ColumnsAnalysis {
   const series = (v: SeriesVerdict, growing: boolean, r: number) =>
     ({ verdict: v, stillGrowing: growing, slope: { bytesPerUnit: r, ci: [r, r] } }) as unknown as SeriesAnalysis;
-  return { heap: series(verdict, stillGrowing, rate), offHeap: series('pass', false, 0), verdict };
+  const heap = series(verdict, stillGrowing, rate);
+  return { heap, offHeap: series('pass', false, 0), total: heap, verdict };
 }
 
 /** A judge that says `script[k]` at the k-th check (the last entry from then on), and `guard` at the heap guard. */

@@ -53,6 +53,8 @@ export interface AuditEntry {
   readonly slope: SlopeEntry;
   /** Off-heap (external, which includes arrayBuffers) slope. */
   readonly offHeap: SlopeEntry & { readonly warmupBytes: number };
+  /** Heap and off-heap together: what the budget bounds. Absent in reports written before it was judged. */
+  readonly total?: SlopeEntry;
   readonly projection: {
     readonly horizon: string;
     readonly units: number;

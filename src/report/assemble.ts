@@ -121,6 +121,7 @@ export function auditEntry(record: RawAuditRecord, j: Judgement, role: AuditRole
     plateau: j.heap.plateau,
     slope: slope(j.heap),
     offHeap: { ...slope(j.offHeap), warmupBytes: j.offHeap.warmup.bytes },
+    total: slope(j.total),
     projection: {
       horizon: j.projection.heap.label,
       units: j.projection.heap.units,

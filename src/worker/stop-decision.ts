@@ -191,7 +191,7 @@ export class StopDecision {
     const planned = options.units;
     const analysis = this.judge(this.readings, options);
     this.heapRate = Math.max(0, analysis.heap.slope.ci[1]) * this.xScale;
-    const growing = analysis.heap.stillGrowing || analysis.offHeap.stillGrowing;
+    const growing = analysis.heap.stillGrowing || analysis.offHeap.stillGrowing || analysis.total.stillGrowing;
     let verdict = analysis.verdict === 'fail' && r.at < planned && !growing ? 'inconclusive' : analysis.verdict;
     if (verdict === 'fail' && r.at < this.failNotBefore) verdict = 'inconclusive';
     this.agreeing = verdict === 'inconclusive' ? 0 : verdict === this.lastVerdict ? this.agreeing + 1 : 1;
