@@ -463,8 +463,11 @@ describe('npm run audit: a run owns its output folder', { timeout: 120_000 }, ()
 });
 
 describe('npm run audit: interrupted', { timeout: 120_000 }, () => {
-  /** Starts the CLI on a long audit; resolves with it once that audit is measuring, and its pid. */
-  async function startLongRun(out: string, auditFile = 'audits/calibration/slow-leak.audit.ts') {
+  /**
+   * Starts the CLI on a long audit (20 µs steps, 36 M of them: minutes; a user's audit, so --steps sets
+   * its plan); resolves with it once that audit is measuring, and its pid.
+   */
+  async function startLongRun(out: string, auditFile = 'test/faults/slow-steps.audit.ts') {
     const name = auditFile.split('/').at(-1)!.replace('.audit.ts', '');
     const child = spawn(
       process.execPath,
@@ -500,7 +503,7 @@ describe('npm run audit: interrupted', { timeout: 120_000 }, () => {
     expect(alive(auditPid)).toBe(false);
     const report = JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport;
     expect(report.run.interrupted).toBe('SIGINT');
-    const audit = report.audits.find((a) => a.id === 'calibration-slow-leak')!;
+    const audit = report.audits.find((a) => a.id === 'slow-steps')!;
     expect(audit.error?.kind).toBe('interrupted');
     expect(audit.samples.length).toBeGreaterThanOrEqual(5);
     expect(readFileSync(join(out, 'audit-report.md'), 'utf8')).toContain(
@@ -539,7 +542,9 @@ describe("npm run audit: a subject's output", { timeout: 120_000 }, () => {
     const logger = byId['calibration-clean-logger']!;
     expect(logger.verdict).toBe('pass');
     expect(readFileSync(logger.output!.log, 'utf8')).toMatch(/^step 100: x=/);
-    expect(logger.output!.droppedBytes).toBe(0);
+    // A planted subject keeps its own plan whatever --steps says: 1 M steps, 20.4 MiB of lines, counted.
+    expect(logger.steps).toBeGreaterThanOrEqual(1_000_000);
+    expect(logger.output!.bytes).toBeGreaterThan(logger.output!.droppedBytes);
     // 1 MiB a step: the log stops at its cap, the rest is counted.
     const flood = byId['fault-floods-stdout']!;
     expect(flood.verdict).toBe('pass');
