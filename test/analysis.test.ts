@@ -178,6 +178,32 @@ describe('series verdicts', () => {
     expect(filled.warmup.bytes).toBeLessThan(9.1e6);
   });
 
+  it('holds back a plateau shorter than the rise before it: growth in doublings looks like one', () => {
+    // The readings of a run of the doubling-log subject: a store of 64 KiB doubled at 8 192 x 2^k units;
+    // a confirmation window from 300 000 to 500 000 saw no doubling and sent the run back to uniform
+    // windows. At the plan, the cut sits on the doubling at 524 288, flat for 476 000 units after it.
+    const r = noise(9, 2_000);
+    const store = (x: number) => 2e6 + 65_536 * 2 ** Math.max(0, Math.ceil(Math.log2(x / 8192))) + r();
+    const uniform = (from: number, to: number) =>
+      Array.from({ length: (to - from) / 10_000 + 1 }, (_, i) => from + i * 10_000);
+    const run = [...XS.slice(0, 13), ...uniform(10_000, 300_000), ...uniform(500_000, 1_000_000)];
+    const atPlan = analyseSeries(run, run.map(store), budget);
+    expect(atPlan.warmup.until).toBeGreaterThan(500_000);
+    expect(atPlan.shortPlateau).toBe(true);
+    expect(atPlan.verdict).toBe('inconclusive');
+    expect(atPlan.plateau).toBeNull();
+    // Extended past the next doubling (1 048 576 units), the readings show the growth.
+    const extended = [...run, ...uniform(1_010_000, 1_130_000)];
+    expect(analyseSeries(extended, extended.map(store), budget).verdict).toBe('fail');
+    // A rise that stopped, flat for longer than it took: a plateau, as before.
+    const bound = analyseSeries(
+      run,
+      run.map((x) => 2e6 + 16 * Math.min(x, 150_000)),
+      budget,
+    );
+    expect([bound.verdict, bound.shortPlateau, bound.plateau !== null]).toEqual(['pass', false, true]);
+  });
+
   it('holds back a pass while a recent part grows: growth that started late in the run', () => {
     const r = noise(8, 5_000);
     for (const onset of [600_000, 800_000, 900_000]) {

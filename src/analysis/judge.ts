@@ -239,9 +239,11 @@ export function judge(record: RawAuditRecord): Judgement {
             ? `${label} grew ${range} but its last third is flat: a bound being reached, or a pause`
             : s.growingLate
               ? `${label} ${range} is within budget over the run, but its recent part grows: growth that started late`
-              : s.steadySamples < minSteadyFor(record)
-                ? `${label}: only ${s.steadySamples} steady-state samples (need ${minSteadyFor(record)})`
-                : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}`,
+              : s.shortPlateau
+                ? `${label} rose ${bytes(s.warmup.bytes)} by ${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s, then was flat for less than that: a plateau must last as long as the rise before it (growth in doublings looks like this)`
+                : s.steadySamples < minSteadyFor(record)
+                  ? `${label}: only ${s.steadySamples} steady-state samples (need ${minSteadyFor(record)})`
+                  : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}`,
       );
     }
   }
