@@ -89,7 +89,8 @@ export type Judge = (
  *   least SLOWED_MIN_READINGS uniform readings: it cannot finish its plan, and the run ends (an error of
  *   kind `slowed`, judged on its readings);
  * - **heap guard**: the post-GC heap is above HEAP_CAP_GUARD_FRACTION of the heap cap, so V8 would soon
- *   abort the process; the run is judged on what it has, and is an error unless that is a fail;
+ *   abort the process; the run is judged on what it has, as a heap at its limit is (`atHeapLimit`), and
+ *   is an error unless that is a fail;
  * - in a **confirmation** (long windows to the plan's end after an early fail): the fail stands while the
  *   failing series grows on (`Confirmation`), and is the planned run's verdict at the plan's end if the
  *   readings, judged as the report will judge them, give one; growth that stopped sends the run back to
