@@ -16,6 +16,11 @@ export function formatBytes(bytes: number, signed = false): string {
   return `${sign}${value.toFixed(digits)} ${UNITS[unit]}`;
 }
 
+/** A heap size or limit as `--heap-cap` and V8's limit are given: whole MB (MiB), `1534 MB`. */
+export function formatMegabytes(bytes: number): string {
+  return `${Math.round(bytes / 2 ** 20)} MB`;
+}
+
 /** A per-unit rate with enough digits to tell 0.003 from 0.3: `0.655`, `273`, `48 240`. */
 export function formatRate(bytesPerUnit: number): string {
   const a = Math.abs(bytesPerUnit);

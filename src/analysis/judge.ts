@@ -1,4 +1,4 @@
-import { formatRate } from '../format.ts';
+import { formatMegabytes, formatRate } from '../format.ts';
 import {
   ENDED_RUN_KINDS,
   horizonUnits,
@@ -272,9 +272,8 @@ export function judge(record: RawAuditRecord): Judgement {
   if ((collection && !collection.ok) || growing.length > 0) verdict = 'fail';
   const last = record.samples.at(-1);
   if (record.stopReason === 'heap-guard' && !record.error && last) {
-    const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
     reasons.push(
-      `the heap reached ${mb(last.heapUsed)} of its ${mb(record.heapCapBytes)} limit (the heap guard) after ${last.at} ${unit}s: the growth filled it, and the run was judged on its readings`,
+      `the heap reached ${formatMegabytes(last.heapUsed)} of its ${formatMegabytes(record.heapCapBytes)} limit (the heap guard) after ${last.at} ${unit}s: the growth filled it, and the run was judged on its readings`,
     );
   }
   if (record.error) {

@@ -5,6 +5,7 @@
  * it left on disk, with an error naming what ended it. Pure: the caller reads the stream.
  */
 import { relative } from 'node:path';
+import { formatMegabytes } from '../format.ts';
 import type { AuditError, RawAuditRecord, SubjectOutput } from '../model/audit.ts';
 import type { InterruptSignal } from '../model/report.ts';
 import type { ChildEnd } from './child-end.ts';
@@ -94,7 +95,7 @@ function causeOfDeath(stream: StreamContents, end: ChildEnd | undefined, death: 
     return cause('hung', `no reading for ${formatSeconds(death.hungAfterMs)}${where}; the process was killed`);
   }
   if (OUT_OF_HEAP.test(end?.logTail ?? '')) {
-    const limit = stream.start ? `, V8 heap limit ${Math.round(stream.start.heapCapBytes / 2 ** 20)} MB` : '';
+    const limit = stream.start ? `, V8 heap limit ${formatMegabytes(stream.start.heapCapBytes)}` : '';
     return cause('heap-exhausted', `V8 ran out of heap (--heap-cap ${death.heapCapMb} MB${limit})${where}`);
   }
   return cause('crashed', `${end ? exitText(end) : 'the audit process died'}${where}, without reporting`);

@@ -1,6 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
+import { formatMegabytes } from '../format.ts';
 import { SUBJECT_GLOBAL, type DiagnosisPlan, type RawDiagnosisRecord } from '../protocol.ts';
 import type { SnapshotTaken } from '../model/diagnosis.ts';
 import type { ResolvedAuditOptions, Setup, Subject } from '../model/audit.ts';
@@ -56,7 +57,7 @@ export async function diagnose(input: DiagnoseInput): Promise<RawDiagnosisRecord
       // Snapshots grow with the heap: extrapolate the next one from the last two.
       const next = previous ? bytes + (bytes - previous.bytes) : bytes;
       if (bytes > plan.maxSnapshotBytes || next > plan.maxSnapshotBytes) {
-        cutShort = `stopped after ${snapshots.length} of ${plan.snapshotUnits.length} snapshots: the ${bytes > plan.maxSnapshotBytes ? 'last' : 'next'} one ${bytes > plan.maxSnapshotBytes ? 'is' : 'would be'} over the ${Math.round(plan.maxSnapshotBytes / 2 ** 20)} MB cap`;
+        cutShort = `stopped after ${snapshots.length} of ${plan.snapshotUnits.length} snapshots: the ${bytes > plan.maxSnapshotBytes ? 'last' : 'next'} one ${bytes > plan.maxSnapshotBytes ? 'is' : 'would be'} over the ${formatMegabytes(plan.maxSnapshotBytes)} cap`;
         break;
       }
     }

@@ -18,6 +18,7 @@ import {
   type SeriesVerdict,
   type StopReason,
 } from '../model/audit.ts';
+import { formatMegabytes } from '../format.ts';
 import { Confirmation } from './confirmation.ts';
 import type { SamplePlan } from './plan.ts';
 
@@ -261,8 +262,7 @@ export class StopDecision {
     if (atHeapLimit(this.judge(this.readings, this.options, MIN_GUARD_STEADY_SAMPLES, true)).verdict === 'fail') {
       return { move: 'stop', reason: 'heap-guard', error: null };
     }
-    const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
-    const message = `heap reached ${mb(heapUsed)} of its ${mb(this.heapCapBytes)} limit after ${r.at} units, before the verdict was certain`;
+    const message = `heap reached ${formatMegabytes(heapUsed)} of its ${formatMegabytes(this.heapCapBytes)} limit after ${r.at} units, before the verdict was certain`;
     return { move: 'stop', reason: 'heap-guard', error: { kind: 'heap-exhausted', message, at: r.at } };
   }
 
