@@ -94,10 +94,6 @@ export class SamplePlan {
     this.confirmingTo = null;
   }
 
-  get confirming(): boolean {
-    return this.confirmingTo !== null;
-  }
-
   private nextCheckpoint(done: number, planned: number): number | null {
     const quarter = Math.ceil(planned / CONFIRMATION_CHECKPOINTS);
     if (planned - done < quarter / 2) return null;
