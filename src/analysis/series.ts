@@ -10,7 +10,7 @@ import { theilSen } from './regression.ts';
 import { medianOfThree, mserLinearCut, warmupRise } from './warmup.ts';
 import type { SeriesVerdict } from '../model/audit.ts';
 
-/** What one memory series (heap or off-heap) says, against a budget in bytes per unit of x. */
+/** What one series (heap, off-heap, their total, or a resource count) says, against a budget per unit of x. */
 export interface SeriesAnalysis {
   readonly samples: number;
   readonly steadySamples: number;

@@ -57,8 +57,8 @@ interface Measurement {
  * Measures one audit, in phases: rehearse the harness's own per-sample work and set up the subjects;
  * run synchronous windows of steps (or cycles), each followed by a forced GC and a reading streamed to
  * disk as it is taken, until the stop decision ends it (at the plan with a verdict, past the plan while
- * it is uncertain, up to the cap; before the plan only on a slowdown or the heap guard); for churn, the collection probe; tear down. Every
- * failure becomes an `error` that keeps the samples taken so far.
+ * it is uncertain, up to the cap; before the plan only on a slowdown or the heap guard); for churn, the
+ * collection probe; tear down. Every failure becomes an `error` that keeps the samples taken so far.
  */
 export async function measure(input: MeasureInput): Promise<RawAuditRecord> {
   const startupMs = process.uptime() * 1000;
@@ -241,6 +241,11 @@ function finish(input: MeasureInput, m: Measurement): RawAuditRecord {
 
 /** Readings the rehearsal takes; enough for the decision code to reach its optimised tiers. */
 const REHEARSAL_SAMPLES = 150;
+/**
+ * The heap limit the rehearsal's decisions see: finite, as a real run's is, so that sizing windows by the
+ * heap's headroom (`maxWindow`, `limitWindow`) is rehearsed too, and far above the shapes' heaps.
+ */
+const REHEARSAL_HEAP_CAP = 2 ** 40;
 /** Units the rehearsal's runs plan: its readings, 1000 units apart, go past it (the planned stop, extensions). */
 const REHEARSAL_PLANNED_UNITS = REHEARSAL_SAMPLES * 500;
 const REHEARSAL_SHAPES: readonly ((x: number) => number)[] = [
@@ -298,11 +303,11 @@ function rehearse(options: ResolvedAuditOptions): void {
   const runs = REHEARSAL_SHAPES.map((shape) => {
     const readings = shapeReadings(at, shape);
     const plan = new SamplePlan(REHEARSAL_PLANNED_UNITS, cap);
-    return { readings, plan, decision: new StopDecision(rehearsed, Infinity, readings, plan) };
+    return { readings, plan, decision: new StopDecision(rehearsed, REHEARSAL_HEAP_CAP, readings, plan) };
   });
   const guarded = runs.map(({ readings, plan }) => new StopDecision(rehearsed, 1, readings, plan));
   const ownPlan = new SamplePlan(REHEARSAL_PLANNED_UNITS, cap);
-  const own = new StopDecision(rehearsed, Infinity, store, ownPlan);
+  const own = new StopDecision(rehearsed, REHEARSAL_HEAP_CAP, store, ownPlan);
   for (let n = 35; n <= REHEARSAL_SAMPLES; n += 15) {
     const reading = { index: n - 1, at: at[n - 1]!, windowUnits: 15_000, windowMs: 1 };
     for (const [k, { readings, plan, decision }] of runs.entries()) {
