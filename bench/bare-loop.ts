@@ -1,8 +1,12 @@
 /**
  * Hot-loop overhead of one controller, in one fresh process: windows of the same length and the same
  * closed-loop instance, in random order, under four conditions:
- *   harness  the forced GC and a reading (as measure() does), then runUnits (the audit's hot loop)
- *   loop     runUnits alone: what the harness's loop costs over a bare one
+ *   harness  the forced GC and a reading (as measure() does), then the window as measure() runs it: the
+ *            audit's hot loop (runUnits) in stretches with the event loop turning between them (Pacer),
+ *            and the settling before the next reading
+ *   loop     the paced window and its settling alone: what the harness's loop costs over a bare one
+ *   turn-once  the window as one synchronous loop, then one turn of the event loop: the audit's loop
+ *            before it was paced, so that `loop` against it is what pacing costs
  *   post-gc  the forced GC and reading, then the bare loop: what stepping after them costs
  *   bare     a plain `for` loop calling step()
  *   bare-copy  the same loop in a second function: an A/A comparison, how far two identical loops
@@ -17,12 +21,13 @@
  */
 import { createController, type ControllerKind, type HistoryPolicy } from '../fixtures/controllers/index.ts';
 import { ClosedLoop } from '../fixtures/loop/closed-loop.ts';
+import { Pacer, settle, turnEventLoop } from '../src/worker/event-loop.ts';
 import { runUnits } from '../src/worker/subjects.ts';
 import { SamplePlan } from '../src/worker/plan.ts';
 import { readingGc, takeReading } from '../src/worker/sampler.ts';
 import { SampleStore } from '../src/worker/sample-store.ts';
 
-const CONDITIONS = ['harness', 'loop', 'post-gc', 'bare', 'bare-copy'] as const;
+const CONDITIONS = ['harness', 'loop', 'turn-once', 'post-gc', 'bare', 'bare-copy'] as const;
 type Condition = (typeof CONDITIONS)[number];
 /** Steps (per loop) before timing starts: V8 takes ~2 M steps to settle on optimised code for the plant. */
 const WARMUP_STEPS = 1_000_000;
@@ -38,6 +43,7 @@ const gc = readingGc();
 const loop = new ClosedLoop(createController(kind, { historyPolicy: policy }));
 // As the controller audits do: the loop itself is the subject.
 const subjects = [loop];
+const pacer = Pacer.of(subjects, 'soak');
 
 function bare(subject: { step(): unknown }, n: number): void {
   for (let i = 0; i < n; i++) subject.step();
@@ -55,19 +61,27 @@ const plan = new SamplePlan(1_000_000, 4_000_000);
 let sized = 0;
 for (let at = plan.next(0); at !== null && at <= plan.firstUniform; at = plan.next(sized)) {
   const start = performance.now();
-  void runUnits(subjects, 'soak', sized, at - sized); // the controllers step synchronously: it returns nothing
+  await pacer.run(sized, at - sized);
   if (at === plan.firstUniform) plan.widen(performance.now() - start, at - sized);
   sized = at;
 }
 const window = Number(windowText ?? plan.windowUnits);
 for (let done = 0; done < WARMUP_STEPS; done += window) {
-  void runUnits(subjects, 'soak', 0, window);
+  await pacer.run(0, window);
+  await settle();
   bare(loop, window);
   bareCopy(loop, window);
 }
 
 const store = new SampleStore(windows);
-const times: Record<Condition, number[]> = { harness: [], loop: [], 'post-gc': [], bare: [], 'bare-copy': [] };
+const times: Record<Condition, number[]> = {
+  harness: [],
+  loop: [],
+  'turn-once': [],
+  'post-gc': [],
+  bare: [],
+  'bare-copy': [],
+};
 let readings = 0;
 for (let w = 0; w < windows; w++) {
   const condition = CONDITIONS[Math.floor(Math.random() * CONDITIONS.length)]!;
@@ -75,8 +89,13 @@ for (let w = 0; w < windows; w++) {
     takeReading(store, gc, readings++, 0);
   }
   const t = performance.now();
-  if (condition === 'harness' || condition === 'loop') void runUnits(subjects, 'soak', 0, window);
-  else if (condition === 'bare-copy') bareCopy(loop, window);
+  if (condition === 'harness' || condition === 'loop') {
+    await pacer.run(0, window);
+    await settle();
+  } else if (condition === 'turn-once') {
+    void runUnits(subjects, 'soak', 0, window); // the controllers step synchronously: it returns nothing
+    await turnEventLoop();
+  } else if (condition === 'bare-copy') bareCopy(loop, window);
   else bare(loop, window);
   times[condition].push(performance.now() - t);
 }
@@ -92,6 +111,7 @@ console.log(
     overheadPercent: {
       harness: percentOverBare('harness'),
       loop: percentOverBare('loop'),
+      turnOnce: percentOverBare('turn-once'),
       postGc: percentOverBare('post-gc'),
       aa: percentOverBare('bare-copy'),
     },

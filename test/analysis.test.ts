@@ -381,6 +381,26 @@ describe('judge', () => {
     expect(judge(record(base, late)).verdict).toBe('pass');
   });
 
+  it('passes a count that moves about a level, naming it, and fails one that reaches new highs', () => {
+    const flat = XS.map((x) => sample(x, 5e6));
+    // Pending timers read at random moments: 1 to 30, drifting up by 10 over the run (the subject got
+    // faster), and 36 once early on: the slope alone fails against a budget of one per 1.8 M steps.
+    const pending = (i: number) => (i === 20 ? 36 : 1 + ((i * 7) % 20) + Math.floor((10 * i) / XS.length));
+    const level = flat.map((s, i) => ({ ...s, resources: { Timeout: pending(i) } }));
+    const j = judge(record(base, level));
+    const timers = j.resources.find((r) => r.type === 'Timeout')!;
+    expect(timers.ci[0]).toBeGreaterThan(timers.budgetPerUnit);
+    expect(timers.verdict).toBe('pass');
+    expect(j.verdict).toBe('pass');
+    expect(timers.level).toEqual({ median: expect.any(Number), highest: 36 });
+    expect(j.reasons.join()).toMatch(
+      /Timeout resources move about a level \(median \d+, highest 36 over the steady state\)/,
+    );
+    // The same level plus one timer kept every 10 000 steps: its last readings pass every earlier high.
+    const kept = flat.map((s, i) => ({ ...s, resources: { Timeout: pending(i) + Math.floor(s.at / 10_000) } }));
+    expect(judge(record(base, kept)).verdict).toBe('fail');
+  });
+
   it('a run the heap cap ended fails on fewer steady samples; an uncapped one stays inconclusive', () => {
     const samples = XS.slice(0, 25).map((x) => sample(x, 5e6 + 273 * x));
     expect(judge(record(base, samples, { stopReason: 'heap-guard' })).verdict).toBe('fail');

@@ -7,6 +7,21 @@
 /** Uniform windows across the planned run; the steady state gets up to this many samples. */
 export const UNIFORM_WINDOWS = 100;
 /**
+ * Inside a window the event loop turns after every stretch of about this much stepping, as a program's
+ * loop turns between its steps (a control loop at 1 kHz turns at least this often). A subject's I/O then
+ * completes as it would in its program: an async file logger keeps one write in flight, and each turn
+ * completes one. Turned once per window (~10 000 steps), a structured logger's async destination, logging
+ * every 10 steps, grew 4.8 B/step of backlog and failed; turned every 10 or 100 steps it is flat.
+ */
+export const TURN_INTERVAL_MS = 1;
+/**
+ * Before a reading, pending I/O requests (a file write, a socket write, a DNS lookup) are waited for, a
+ * millisecond at a time, for at most this long: the reading sees the heap at rest, as the program's
+ * would be between its steps, not the backlog of the window's last writes. A write that cannot complete
+ * (a peer that never reads) costs each reading this much, and its backlog still grows.
+ */
+export const SETTLE_MAX_MS = 20;
+/**
  * A uniform window shorter than this (in time) is widened: each window pays a fixed cost, the reading
  * after it, and stepping right after the forced GC is slightly slower (about 0.01 ms of a classical
  * controller's window; AUDIT.md has the figures). Longer windows cost steps: at 30 ms the slow-leak
@@ -121,6 +136,16 @@ export const COLLECTION_PROBE_CYCLES = 20;
  * grows 1800x faster. Counts are whole numbers, flat in a clean subject: their interval is [0, 0].
  */
 export const RESOURCE_HORIZON_BUDGET = 100;
+/**
+ * A resource count whose slope fails is growth only when it reaches a new high: the median of its last
+ * three readings above every reading of this first fraction of its steady span. Otherwise it moves about
+ * a level (the timers a step arms, pending until they fire), and passes, with that level reported. A
+ * count that grows passes its old highs by half its growth; a level's median of three passes the highest
+ * of ~50 earlier readings by chance about once in a thousand runs. Measured with the event loop turning
+ * every millisecond: a subject arming a timer every 100 steps read 1–36 pending timers at a level, and
+ * its slope failed at [1.0e-6, 1.4e-5] per step against a budget of 5.6e-7, in 1 run of 3.
+ */
+export const RESOURCE_LEVEL_SPAN = 1 / 2;
 
 /**
  * When the heap cap ends a run early, a `fail` may rest on this many steady samples: the growth that

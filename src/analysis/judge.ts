@@ -10,8 +10,13 @@ import {
   type Verdict,
 } from '../model/audit.ts';
 import type { CollectionCheck, HandleCheck, ResourceSeries } from '../model/report.ts';
-import { MIN_GUARD_STEADY_SAMPLES, MIN_STEADY_SAMPLES, RESOURCE_HORIZON_BUDGET } from './constants.ts';
-import { analyseSeries, type SeriesAnalysis } from './series.ts';
+import {
+  MIN_GUARD_STEADY_SAMPLES,
+  MIN_STEADY_SAMPLES,
+  RESOURCE_HORIZON_BUDGET,
+  RESOURCE_LEVEL_SPAN,
+} from './constants.ts';
+import { analyseSeries, median, type SeriesAnalysis } from './series.ts';
 
 export interface Projection {
   /** Units x instances of the horizon the growth is projected over. */
@@ -161,8 +166,10 @@ function leftBehind(handles: NonNullable<RawAuditRecord['handles']>): Record<str
 
 /**
  * Each resource type's count series against RESOURCE_HORIZON_BUDGET over the horizon's units, with the
- * heap's statistics (warm-up cut, Theil–Sen interval). Only a fail changes the audit's verdict: a count
- * that straddles says nothing the memory series do not.
+ * heap's statistics (warm-up cut, Theil–Sen interval), and its level over the steady state. A slope that
+ * fails is growth only with a new high (`reachesNewHigh`); without one the count moves about its level
+ * and passes. Only a fail changes the audit's verdict: a count that straddles says nothing the memory
+ * series do not.
  */
 export function analyseResources(
   samples: readonly Sample[],
@@ -178,6 +185,8 @@ export function analyseResources(
   return [...types].sort().map((type) => {
     const counts = samples.map((s) => s.resources?.[type] ?? 0);
     const series = analyseSeries(xs, counts, budgetPerUnit, minSteady, final);
+    const steady = counts.slice(series.warmup.index);
+    const atLevel = series.verdict === 'fail' && !reachesNewHigh(steady);
     return {
       type,
       perUnit: series.slope.bytesPerUnit,
@@ -185,9 +194,21 @@ export function analyseResources(
       budgetPerUnit,
       first: counts[0] ?? 0,
       last: counts.at(-1) ?? 0,
-      verdict: series.verdict,
+      level: { median: median(steady, 0), highest: Math.max(0, ...steady) },
+      verdict: atLevel ? 'pass' : series.verdict,
     };
   });
+}
+
+/**
+ * Whether a count series (its steady state) ends above every reading of its first RESOURCE_LEVEL_SPAN:
+ * the median of its last three readings, so that one reading decides nothing.
+ */
+export function reachesNewHigh(steady: readonly number[]): boolean {
+  const n = steady.length;
+  if (n < 3) return false;
+  const highest = Math.max(...steady.slice(0, Math.floor(n * RESOURCE_LEVEL_SPAN)));
+  return median(steady, n - 3) > highest;
 }
 
 /**
@@ -259,6 +280,13 @@ export function judge(record: RawAuditRecord): Judgement {
     const every = r.perUnit > 0 ? `, one every ${formatRate(1 / r.perUnit)} ${unit}s` : '';
     reasons.push(
       `${r.type} resources grow ${formatRate(r.perUnit)}/${unit} [${formatRate(r.ci[0])}, ${formatRate(r.ci[1])}]${every} (${r.first} at the first reading, ${r.last} at the last)`,
+    );
+  }
+  // A count whose slope alone would fail, passed for moving about its level: say so, with the level.
+  for (const r of resources) {
+    if (r.verdict !== 'pass' || r.ci[0] <= r.budgetPerUnit || !r.level) continue;
+    reasons.push(
+      `${r.type} resources move about a level (median ${r.level.median}, highest ${r.level.highest} over the steady state) and reached no new high: not growth`,
     );
   }
   // Churn: what was left behind after the last cycle, by type; a leak when a resource series grows.

@@ -147,7 +147,8 @@ function grewAcross(
   return ends(last - 2) - ends(first) > perUnit * (xs[last]! - xs[first]!);
 }
 
-function median(values: ArrayLike<number>, from: number): number {
+/** The median of `values` from index `from` on (0 when there are none). */
+export function median(values: ArrayLike<number>, from: number): number {
   const sorted = Float64Array.from(Array.prototype.slice.call(values, from) as number[]).sort();
   const m = sorted.length;
   if (m === 0) return 0;

@@ -108,6 +108,15 @@ export interface ResourceSeries {
   /** The count at the first and the last reading. */
   readonly first: number;
   readonly last: number;
+  /**
+   * Over the steady state (after the warm-up cut): the median count and the highest. Absent in reports
+   * written before it was measured (a baseline from an older release).
+   */
+  readonly level?: { readonly median: number; readonly highest: number };
+  /**
+   * Pass, fail or inconclusive, as the heap's; a slope that fails without a new high (RESOURCE_LEVEL_SPAN)
+   * is a count moving about its level, and passes.
+   */
   readonly verdict: SeriesVerdict;
 }
 

@@ -6,8 +6,8 @@ import { SUBJECT_GLOBAL, type DiagnosisPlan, type RawDiagnosisRecord } from '../
 import type { SnapshotTaken } from '../model/diagnosis.ts';
 import type { ResolvedAuditOptions, Setup, Subject } from '../model/audit.ts';
 import { descendants, killProcesses } from '../process-tree.ts';
-import { turnEventLoop } from './sampler.ts';
-import { buildSubjects, describeError, runUnits, teardownAll } from './subjects.ts';
+import { Pacer, settle } from './event-loop.ts';
+import { buildSubjects, describeError, teardownAll } from './subjects.ts';
 import { HeapProfile } from './heap-profile.ts';
 import { requireGc } from './sampler.ts';
 
@@ -41,10 +41,12 @@ export async function diagnose(input: DiagnoseInput): Promise<RawDiagnosisRecord
     // `global.leakAuditSubject…`, which the path renderer turns into `subject…`.
     globals[SUBJECT_GLOBAL] = subjects.length === 1 ? subjects[0] : subjects;
     mkdirSync(plan.dir, { recursive: true });
+    // Stepped as the verdict run steps it, so the snapshots show the heap its readings saw.
+    const pacer = Pacer.of(subjects, options.workload);
     let done = 0;
     for (const [k, target] of plan.snapshotUnits.entries()) {
-      await runUnits(subjects, options.workload, done, target - done);
-      await turnEventLoop();
+      await pacer.run(done, target - done);
+      await settle();
       done = target;
       gc();
       const heapUsed = process.memoryUsage().heapUsed;

@@ -69,14 +69,6 @@ export function requireGc(): GC {
   return gc;
 }
 
-/**
- * One turn of the event loop: queued microtasks, then the timers that are due, ready I/O callbacks and
- * the immediates queued before this one. What those schedule in turn waits for the next turn.
- */
-export function turnEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** Active handles by type (`Timeout`, `TCPSocketWrap`, …), as `process.getActiveResourcesInfo()` lists them. */
 export function activeResources(): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -1,0 +1,4 @@
+import { racedTimeout } from '../../fixtures/calibration/event-driven.ts';
+import { auditCalibration } from './calibration-audit.ts';
+
+auditCalibration(racedTimeout);

@@ -1,0 +1,4 @@
+import { stalledPeerLeak } from '../../fixtures/calibration/async-output.ts';
+import { auditCalibration } from './calibration-audit.ts';
+
+auditCalibration(stalledPeerLeak);
