@@ -134,6 +134,32 @@ describe('warm-up (MSER on line residuals)', () => {
     expect(staircase.stillGrowing).toBe(true);
   });
 
+  it('fails growth that speeds up from the first readings, and measures on a warm-up dying away', () => {
+    // A leak whose rate rises from 56 to 112 B/step over the run: no warm-up cut ends it.
+    const speeding = analyseSeries(
+      XS,
+      XS.map((x) => 1e6 + 56 * x + (56 * x * x) / 1e6),
+      0.373,
+    );
+    expect(
+      mserLinearCut(
+        XS,
+        XS.map((x) => 1e6 + 56 * x + (56 * x * x) / 1e6),
+      ).settled,
+    ).toBe(false);
+    expect(speeding).toMatchObject({ verdict: 'fail', throughout: true, stillGrowing: true });
+    expect(speeding.slope.bytesPerUnit).toBeGreaterThan(56);
+    // A cache approaching its bound over 300 000 steps: still rising at the end, at a tenth of its first
+    // rate. No verdict yet: the run goes on.
+    const approaching = analyseSeries(
+      XS,
+      XS.map((x) => 1e6 + 56 * 3e5 * (1 - Math.exp(-x / 3e5))),
+      0.373,
+    );
+    expect(approaching).toMatchObject({ verdict: 'inconclusive', throughout: false });
+    expect(approaching.warmup.settled).toBe(false);
+  });
+
   it('ignores a single transient spike when cutting', () => {
     const ys = XS.map((x, i) => (i === 40 ? 5e6 : 2e6) + Math.min(x, 20_000));
     const cut = mserLinearCut(XS, ys);

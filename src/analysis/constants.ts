@@ -96,6 +96,15 @@ export const CONFIDENCE_Z = 2.5758293035489004;
 
 /** The warm-up cut is searched in the first half of the samples only (the MSER rule). */
 export const MAX_WARMUP_FRACTION = 0.5;
+/**
+ * A series whose warm-up cut finds no end grows throughout, a leak, when its span after the latest cut
+ * searched grows at least this fraction as fast as the span before it, both above the budget. A linear
+ * leak grows as fast (1x), one that speeds up faster; a warm-up dying away (a cache approaching its
+ * bound over a time longer than the run) slows by more, and is measured on (extended) instead. Measured
+ * on leaks written elsewhere: a churn at 2.2 KB/cycle, a closure chain at 104 B/step and a string log at
+ * 56 B/step ended "still warming up" in 1 or 2 runs of 3 to 5.
+ */
+export const ONE_RATE_FRACTION = 0.5;
 
 /**
  * A failing slope is held back (inconclusive, keep measuring) when the most recent part of the steady

@@ -251,11 +251,13 @@ export function judge(record: RawAuditRecord): Judgement {
     const [low, high] = s.slope.ci;
     const range = `${bytes(s.slope.bytesPerUnit)}/${unit} [${bytes(low)}, ${bytes(high)}]`;
     if (s.verdict === 'fail')
-      reasons.push(`${label} grows ${range}, above the budget of ${bytes(s.budgetPerUnit)}/${unit}`);
+      reasons.push(
+        `${label} grows ${range}, above the budget of ${bytes(s.budgetPerUnit)}/${unit}${s.throughout ? `, from its first readings to its last with no warm-up ending (measured from ${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s on)` : ''}`,
+      );
     else if (s.verdict === 'inconclusive') {
       reasons.push(
         !s.warmup.settled
-          ? `${label}: still warming up (the best warm-up cut is at the end of the searched half)`
+          ? `${label}: still rising, ${range} after ${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s, and slowing: no warm-up end yet, so no steady state to judge (more ${unit}s, ${options.workload === 'churn' ? 'the audit’s `cycles`' : '--steps'}, would show whether it levels off)`
           : s.levelling
             ? `${label} grew ${range} but its last third is flat: a bound being reached, or a pause`
             : s.growingLate

@@ -3,6 +3,7 @@ import {
   LATE_GROWTH_FRACTIONS,
   MIN_RECENT_SAMPLES,
   MIN_STEADY_SAMPLES,
+  ONE_RATE_FRACTION,
   PLATEAU_MIN_RISE_BYTES,
   RECENT_FRACTION,
 } from './constants.ts';
@@ -21,6 +22,12 @@ export interface SeriesAnalysis {
     readonly bytes: number;
     readonly settled: boolean;
   };
+  /**
+   * True when no warm-up cut leaves a steady state because the series rises at one rate, or faster,
+   * from its first readings to its last, above the budget (`growsThroughout`): the steady state is then
+   * the span after the latest cut searched, and the verdict a fail unless its recent part is flat.
+   */
+  readonly throughout: boolean;
   /** Steady-state growth per unit of x (step, cycle or instance-step), with its confidence interval. */
   readonly slope: { readonly bytesPerUnit: number; readonly ci: readonly [number, number] };
   /** Bounded growth: a rise that stopped. Null when there was no large rise or the slope did not pass. */
@@ -63,7 +70,8 @@ export function analyseSeries(
   // searched half's boundary then stands: what follows it is all the steady state there will be, and a
   // fail on it still needs its recent third to grow (`stillGrowing`) to count. Measured: a listener leak
   // growing 184.0 B/step to within 0.01 B left the best cut on the boundary, and had no verdict.
-  const settled = cut.settled || final;
+  const throughout = !cut.settled && !final && growsThroughout(xs, ys, index, budgetPerUnit, minSteady);
+  const settled = cut.settled || final || throughout;
   const steadySamples = n - index;
   const estimate = theilSen(xs, ys, CONFIDENCE_Z, index);
   const [low, high] = estimate.ci;
@@ -115,6 +123,7 @@ export function analyseSeries(
     samples: n,
     steadySamples,
     warmup: { index, until: n > 0 ? xs[index]! : 0, bytes: rise, settled },
+    throughout,
     slope: { bytesPerUnit: estimate.slope, ci: estimate.ci },
     plateau,
     budgetPerUnit,
@@ -124,6 +133,25 @@ export function analyseSeries(
     shortPlateau,
     verdict,
   };
+}
+
+/**
+ * Whether a series whose warm-up cut found no end (`cut` is the latest one searched) grows throughout:
+ * before the cut and after it, each span's interval lies above the budget, and the later span grows at
+ * least ONE_RATE_FRACTION as fast as the earlier one. A warm-up that is dying away (a cache filling
+ * towards its bound) slows by more than that, and is measured on.
+ */
+function growsThroughout(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  cut: number,
+  budgetPerUnit: number,
+  minSteady: number,
+): boolean {
+  if (xs.length - cut < minSteady) return false;
+  const before = theilSen(xs, ys, CONFIDENCE_Z, 0, cut);
+  const after = theilSen(xs, ys, CONFIDENCE_Z, cut);
+  return before.ci[0] > budgetPerUnit && after.ci[0] > budgetPerUnit && after.slope >= ONE_RATE_FRACTION * before.slope;
 }
 
 /** The first reading of the last `fraction` of the steady span (from `cut` on), by units. */
