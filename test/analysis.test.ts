@@ -427,6 +427,37 @@ describe('judge', () => {
     expect(judge(record(base, kept)).verdict).toBe('fail');
   });
 
+  it('holds back a heap slope that fails on a level the readings catch at random moments', () => {
+    // Most readings catch few pending timers, on a floor that creeps up 2 B/step; one in five catches
+    // thousands of them (~560 B each), up to 5 MB more, the highest early on.
+    const caught = (i: number) => (i === 30 ? 5.5e6 : i % 5 === 0 ? ((i * 7919) % 9) * 5e5 : 0);
+    const level = XS.map((x, i) => 4e6 + 2 * x + caught(i));
+    const s = analyseSeries(XS, level, 0.373);
+    expect(s).toMatchObject({ verdict: 'inconclusive', atLevel: true });
+    // The same readings over a leak of 10 B/step pass their old highs: a fail. (A leak slower than the
+    // level's spread over half the run is held back, and measured on, until it passes them.)
+    const leak = analyseSeries(
+      XS,
+      level.map((y, i) => y + 10 * XS[i]!),
+      0.373,
+    );
+    expect(leak).toMatchObject({ verdict: 'fail', atLevel: false });
+  });
+
+  it('judges a resource count on ten steady readings: its counts are exact', () => {
+    // Windows widened to 120 000 steps: 16 uniform readings, a timer kept every 1000 steps.
+    const xs = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
+    for (let k = 1; k <= 16; k++) xs.push(10_000 + k * 120_000);
+    const j = judge(
+      record(
+        base,
+        xs.map((x) => ({ ...sample(x, 5e6 + 0.18 * x), resources: { Timeout: Math.floor(x / 1000) } })),
+      ),
+    );
+    expect(j.resources.find((r) => r.type === 'Timeout')?.verdict).toBe('fail');
+    expect(j.verdict).toBe('fail');
+  });
+
   it('a run the heap cap ended fails on fewer steady samples; an uncapped one stays inconclusive', () => {
     const samples = XS.slice(0, 25).map((x) => sample(x, 5e6 + 273 * x));
     expect(judge(record(base, samples, { stopReason: 'heap-guard' })).verdict).toBe('fail');

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Pacer, pendingRequests, settle } from '../src/worker/event-loop.ts';
+import { Pacer, pendingWork, settle } from '../src/worker/event-loop.ts';
 
 /**
  * The event loop as the harness turns it: between stretches of a window (the pacer), and before a
@@ -13,12 +13,12 @@ import { Pacer, pendingRequests, settle } from '../src/worker/event-loop.ts';
 const dir = mkdtempSync(join(tmpdir(), 'leak-audit-event-loop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('pendingRequests', () => {
-  it('counts I/O requests in flight, not handles such as timers', async () => {
+describe('pendingWork', () => {
+  it('counts I/O requests in flight, and pending timers apart from them', async () => {
+    const before = pendingWork();
     const timer = setTimeout(() => {}, 60_000);
-    const before = pendingRequests();
     const done = new Promise<void>((resolve) => writeFile(join(dir, 'a.txt'), 'x', () => resolve()));
-    expect(pendingRequests()).toBeGreaterThan(before);
+    expect(pendingWork()).toEqual({ requests: before.requests + 1, timers: before.timers + 1 });
     await done;
     clearTimeout(timer);
   });
@@ -35,8 +35,22 @@ describe('settle', () => {
     next();
     await settle();
     expect(left).toBe(-1);
-    expect(pendingRequests()).toBe(0);
+    expect(pendingWork().requests).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe('19181716151413121110' + '9876543210');
+  });
+});
+
+describe('settle', () => {
+  it('lets the deadlines a window armed fire, and does not wait for a timer that stays', async () => {
+    // Deadlines of 10 ms armed over a window's last 10 ms: one in ten falls due each millisecond.
+    const before = pendingWork().timers;
+    let fired = 0;
+    for (let i = 0; i < 100; i++) setTimeout(() => fired++, 1 + (i % 10));
+    const watchdog = setTimeout(() => {}, 60_000);
+    await settle();
+    expect(fired).toBe(100);
+    expect(pendingWork().timers).toBe(before + 1);
+    clearTimeout(watchdog);
   });
 });
 

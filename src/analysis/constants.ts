@@ -121,6 +121,18 @@ export const RECENT_FRACTION = 1 / 3;
  * flat half of the last third. A clean subject whose recent part fails by chance only runs longer.
  */
 export const LATE_GROWTH_FRACTIONS: readonly number[] = [1 / 3, 1 / 6];
+/**
+ * A slope that fails is growth only when the series reaches a new high: the median of its last three
+ * readings above every reading of this first fraction of its steady span. Otherwise it moves about a
+ * level (how many timers its steps armed are still pending depends on the moment of the reading), and
+ * the fail is held back (inconclusive, keep measuring); a resource count at a level passes. A series
+ * that grows passes its old highs by half its growth; a level's median of three passes the highest of
+ * ~50 earlier readings by chance about once in a thousand runs. Measured with the loop turning every
+ * millisecond: a subject arming a timer every 100 steps read 1–58 pending timers, and that count's slope
+ * alone failed in 2 runs of 3; a step racing each read against a 10 ms timeout it never clears held
+ * 600–9 000 of them, its heap moving 4–10 MiB with them, and its heap slope failed in 2 runs of 3.
+ */
+export const LEVEL_SPAN = 1 / 2;
 /** The recent part needs at least this many samples to vouch for a plateau. */
 export const MIN_RECENT_SAMPLES = 5;
 
@@ -146,15 +158,12 @@ export const COLLECTION_PROBE_CYCLES = 20;
  */
 export const RESOURCE_HORIZON_BUDGET = 100;
 /**
- * A resource count whose slope fails is growth only when it reaches a new high: the median of its last
- * three readings above every reading of this first fraction of its steady span. Otherwise it moves about
- * a level (the timers a step arms, pending until they fire), and passes, with that level reported. A
- * count that grows passes its old highs by half its growth; a level's median of three passes the highest
- * of ~50 earlier readings by chance about once in a thousand runs. Measured with the event loop turning
- * every millisecond: a subject arming a timer every 100 steps read 1–36 pending timers at a level, and
- * its slope failed at [1.0e-6, 1.4e-5] per step against a budget of 5.6e-7, in 1 run of 3.
+ * Resource counts are exact, not read through a collector: a count series is judged on this many steady
+ * readings, as a run ended at the heap guard is. A timer armed every 1000 steps and never cleared, in
+ * windows widened to 120 000 steps, had 16 steady readings when its heap passed, and its count,
+ * 1.0e-3/step [1.0e-3, 1.0e-3], was left inconclusive (2 runs of 3).
  */
-export const RESOURCE_LEVEL_SPAN = 1 / 2;
+export const RESOURCE_MIN_STEADY_SAMPLES = 10;
 
 /**
  * When the heap cap ends a run early, a `fail` may rest on this many steady samples: the growth that

@@ -14,7 +14,7 @@ import {
   MIN_GUARD_STEADY_SAMPLES,
   MIN_STEADY_SAMPLES,
   RESOURCE_HORIZON_BUDGET,
-  RESOURCE_LEVEL_SPAN,
+  RESOURCE_MIN_STEADY_SAMPLES,
 } from './constants.ts';
 import { analyseSeries, median, type SeriesAnalysis } from './series.ts';
 
@@ -166,15 +166,14 @@ function leftBehind(handles: NonNullable<RawAuditRecord['handles']>): Record<str
 
 /**
  * Each resource type's count series against RESOURCE_HORIZON_BUDGET over the horizon's units, with the
- * heap's statistics (warm-up cut, Theil–Sen interval), and its level over the steady state. A slope that
- * fails is growth only with a new high (`reachesNewHigh`); without one the count moves about its level
- * and passes. Only a fail changes the audit's verdict: a count that straddles says nothing the memory
- * series do not.
+ * heap's statistics (warm-up cut, Theil–Sen interval, the level rule), on as few as
+ * RESOURCE_MIN_STEADY_SAMPLES steady readings, and its level over the steady state. A count that moves
+ * about a level (`atLevel`) passes. Only a fail changes the audit's verdict: a count that straddles says
+ * nothing the memory series do not.
  */
 export function analyseResources(
   samples: readonly Sample[],
   options: ResolvedAuditOptions,
-  minSteady = MIN_STEADY_SAMPLES,
   final = false,
 ): ResourceSeries[] {
   const types = new Set<string>();
@@ -184,9 +183,8 @@ export function analyseResources(
   const budgetPerUnit = RESOURCE_HORIZON_BUDGET / horizonUnits(options.workload, options.horizon);
   return [...types].sort().map((type) => {
     const counts = samples.map((s) => s.resources?.[type] ?? 0);
-    const series = analyseSeries(xs, counts, budgetPerUnit, minSteady, final);
+    const series = analyseSeries(xs, counts, budgetPerUnit, RESOURCE_MIN_STEADY_SAMPLES, final);
     const steady = counts.slice(series.warmup.index);
-    const atLevel = series.verdict === 'fail' && !reachesNewHigh(steady);
     return {
       type,
       perUnit: series.slope.bytesPerUnit,
@@ -195,20 +193,9 @@ export function analyseResources(
       first: counts[0] ?? 0,
       last: counts.at(-1) ?? 0,
       level: { median: median(steady, 0), highest: Math.max(0, ...steady) },
-      verdict: atLevel ? 'pass' : series.verdict,
+      verdict: series.atLevel ? 'pass' : series.verdict,
     };
   });
-}
-
-/**
- * Whether a count series (its steady state) ends above every reading of its first RESOURCE_LEVEL_SPAN:
- * the median of its last three readings, so that one reading decides nothing.
- */
-export function reachesNewHigh(steady: readonly number[]): boolean {
-  const n = steady.length;
-  if (n < 3) return false;
-  const highest = Math.max(...steady.slice(0, Math.floor(n * RESOURCE_LEVEL_SPAN)));
-  return median(steady, n - 3) > highest;
 }
 
 /**
@@ -260,13 +247,15 @@ export function judge(record: RawAuditRecord): Judgement {
           ? `${label}: still rising, ${range} after ${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s, and slowing: no warm-up end yet, so no steady state to judge (more ${unit}s, ${options.workload === 'churn' ? 'the audit’s `cycles`' : '--steps'}, would show whether it levels off)`
           : s.levelling
             ? `${label} grew ${range} but its last third is flat: a bound being reached, or a pause`
-            : s.growingLate
-              ? `${label} ${range} is within budget over the run, but its recent part grows: growth that started late`
-              : s.shortPlateau
-                ? `${label} rose ${bytes(s.warmup.bytes)} by ${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s, then was flat for less than that: a plateau must last as long as the rise before it (growth in doublings looks like this)`
-                : s.steadySamples < minSteadyFor(record)
-                  ? `${label}: only ${s.steadySamples} steady-state samples (need ${minSteadyFor(record)})`
-                  : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}`,
+            : s.atLevel
+              ? `${label} ${range} moves about a level: its last readings are not above its earlier highs (what it holds depends on the moment of the reading, as pending timers do); more readings tell a level from growth`
+              : s.growingLate
+                ? `${label} ${range} is within budget over the run, but its recent part grows: growth that started late`
+                : s.shortPlateau
+                  ? `${label} rose ${bytes(s.warmup.bytes)} by ${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s, then was flat for less than that: a plateau must last as long as the rise before it (growth in doublings looks like this)`
+                  : s.steadySamples < minSteadyFor(record)
+                    ? `${label}: only ${s.steadySamples} steady-state samples (need ${minSteadyFor(record)})`
+                    : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}`,
       );
     }
   }
@@ -276,7 +265,7 @@ export function judge(record: RawAuditRecord): Judgement {
   if (collection && !collection.ok) {
     reasons.push(`only ${collection.collected} of ${collection.probed} dropped instances were collected`);
   }
-  const resources = analyseResources(record.samples, options, minSteadyFor(record), final);
+  const resources = analyseResources(record.samples, options, final);
   const growing = resources.filter((r) => r.verdict === 'fail');
   for (const r of growing) {
     const every = r.perUnit > 0 ? `, one every ${formatRate(1 / r.perUnit)} ${unit}s` : '';

@@ -2,6 +2,7 @@ import {
   CONFIDENCE_Z,
   LATE_GROWTH_FRACTIONS,
   MIN_RECENT_SAMPLES,
+  LEVEL_SPAN,
   MIN_STEADY_SAMPLES,
   ONE_RATE_FRACTION,
   PLATEAU_MIN_RISE_BYTES,
@@ -35,6 +36,11 @@ export interface SeriesAnalysis {
   readonly budgetPerUnit: number;
   /** True when the slope failed but its recent part is flat: growth that may have reached a bound. */
   readonly levelling: boolean;
+  /**
+   * True when the slope failed but the steady state never passed its old highs (`reachesNewHigh`): a
+   * series moving about a level. Held back as inconclusive; a resource count is passed for it.
+   */
+  readonly atLevel: boolean;
   /**
    * True when the verdict is a fail and the heap still grew across its recent part, by more than the budget
    * allows over that span (the median of its last three readings against that of its first three, so
@@ -92,6 +98,14 @@ export function analyseSeries(
     }
     stillGrowing = recent !== null && !levelling && grewAcross(xs, ys, first, n - 1, budgetPerUnit);
   }
+  let atLevel = false;
+  if (verdict === 'fail' && !final && !reachesNewHigh(ys, index)) {
+    // The slope fails, but the series never passes its old highs: it moves about a level (what it holds
+    // depends on the moment of the reading: the timers its steps armed, still pending), whose drift
+    // the slope reads as growth. More readings tell: a leak passes its old highs as it grows.
+    atLevel = true;
+    verdict = 'inconclusive';
+  }
   let growingLate = false;
   if (verdict === 'pass') {
     // A pass rests on the whole steady span, whose median slope a late start of growth cannot move: a
@@ -128,6 +142,7 @@ export function analyseSeries(
     plateau,
     budgetPerUnit,
     levelling,
+    atLevel,
     stillGrowing,
     growingLate,
     shortPlateau,
@@ -152,6 +167,18 @@ function growsThroughout(
   const before = theilSen(xs, ys, CONFIDENCE_Z, 0, cut);
   const after = theilSen(xs, ys, CONFIDENCE_Z, cut);
   return before.ci[0] > budgetPerUnit && after.ci[0] > budgetPerUnit && after.slope >= ONE_RATE_FRACTION * before.slope;
+}
+
+/**
+ * Whether a series' steady state (from index `from` on) ends above every reading of its first
+ * LEVEL_SPAN: the median of its last three readings, so that one reading decides nothing.
+ */
+export function reachesNewHigh(ys: ArrayLike<number>, from: number): boolean {
+  const n = ys.length - from;
+  if (n < 3) return false;
+  let highest = Number.NEGATIVE_INFINITY;
+  for (let i = from; i < from + Math.floor(n * LEVEL_SPAN); i++) highest = Math.max(highest, ys[i]!);
+  return median(ys, ys.length - 3) > highest;
 }
 
 /** The first reading of the last `fraction` of the steady span (from `cut` on), by units. */

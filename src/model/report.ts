@@ -114,7 +114,7 @@ export interface ResourceSeries {
    */
   readonly level?: { readonly median: number; readonly highest: number };
   /**
-   * Pass, fail or inconclusive, as the heap's; a slope that fails without a new high (RESOURCE_LEVEL_SPAN)
+   * Pass, fail or inconclusive, as the heap's; a slope that fails without a new high (LEVEL_SPAN)
    * is a count moving about its level, and passes.
    */
   readonly verdict: SeriesVerdict;

@@ -25,23 +25,37 @@ export async function turnEventLoop(): Promise<void> {
  */
 const PENDING_REQUEST = /(?:Req|ReqWrap|ReqCallback|ReqPromise|(?:Write|Shutdown|Connect|Send|Query\w*)Wrap)$/;
 
-/** How many I/O requests are in flight (`PENDING_REQUEST`). */
-export function pendingRequests(): number {
-  let n = 0;
-  for (const type of process.getActiveResourcesInfo()) if (PENDING_REQUEST.test(type)) n++;
-  return n;
+/** How many I/O requests are in flight (`PENDING_REQUEST`), and how many timers are pending. */
+export function pendingWork(): { requests: number; timers: number } {
+  let requests = 0;
+  let timers = 0;
+  for (const type of process.getActiveResourcesInfo()) {
+    if (type === 'Timeout') timers++;
+    else if (PENDING_REQUEST.test(type)) requests++;
+  }
+  return { requests, timers };
 }
 
 /**
- * Lets the subject's pending work settle before a reading: one turn (what the window scheduled runs), then,
- * while I/O requests are in flight, waits for them a millisecond at a time for at most SETTLE_MAX_MS, so
- * that a write's completion can start the next write of a backlog. The reading then sees the heap as the
- * program's would be between its steps, not the window's last writes still queued.
+ * Lets the subject's pending work settle before a reading, as it would in its program's idle time
+ * between steps: one turn (what the window scheduled runs), then, while I/O requests are in flight or
+ * timers are firing (fewer pending after each wait), waits a millisecond at a time, for at most
+ * SETTLE_MAX_MS. A write's completion can then start the next write of a backlog, and the deadlines a
+ * window's last steps armed can fire. The reading sees the heap the program would hold between its
+ * steps, not the work of the window's last milliseconds in flight. Timers that stay pending (a heartbeat,
+ * an hourly watchdog) cost one wait.
  */
 export async function settle(): Promise<void> {
   await turnEventLoop();
   const start = performance.now();
-  while (pendingRequests() > 0 && performance.now() - start < SETTLE_MAX_MS) await sleep(1);
+  let { requests, timers } = pendingWork();
+  let firing = timers > 0;
+  while ((requests > 0 || firing) && performance.now() - start < SETTLE_MAX_MS) {
+    await sleep(1);
+    const now = pendingWork();
+    firing = now.timers > 0 && now.timers < timers;
+    ({ requests, timers } = now);
+  }
 }
 
 /**
