@@ -15,10 +15,12 @@ export const UNIFORM_WINDOWS = 100;
  */
 export const TURN_INTERVAL_MS = 1;
 /**
- * Before a reading, pending I/O requests (a file write, a socket write, a DNS lookup) are waited for, a
- * millisecond at a time, for at most this long: the reading sees the heap at rest, as the program's
- * would be between its steps, not the backlog of the window's last writes. A write that cannot complete
- * (a peer that never reads) costs each reading this much, and its backlog still grows.
+ * Before a reading, pending I/O requests (a file write, a socket write, a DNS lookup) and timers that are
+ * firing are waited for, a millisecond at a time, for at most this long (two periods of a 100 Hz loop):
+ * the reading sees the heap at rest, as the program's would be between its steps, not the backlog of the
+ * window's last writes or the deadlines its last steps armed. A write that cannot complete (a peer that
+ * never reads) costs each reading this much, and its backlog still grows; a timer that stays pending (a
+ * heartbeat) costs one wait.
  */
 export const SETTLE_MAX_MS = 20;
 /**
