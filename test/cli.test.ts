@@ -278,6 +278,47 @@ describe(
   },
 );
 
+describe(
+  'npm run audit --diagnose: a finding’s signature is the same in every run and from every folder',
+  { timeout: 180_000 },
+  () => {
+    /** A project with a CommonJS package that keeps every logger it makes, and an audit of it. */
+    function project(): string {
+      const root = mkdtempSync(join(tmpdir(), 'leak-audit-project-'));
+      const pkg = join(root, 'node_modules', 'fake-registry');
+      mkdirSync(join(pkg, 'lib'), { recursive: true });
+      mkdirSync(join(root, 'audits'));
+      writeFileSync(join(root, 'package.json'), '{ "name": "trial", "type": "module" }');
+      writeFileSync(join(pkg, 'package.json'), '{ "name": "fake-registry", "main": "lib/registry.js" }');
+      writeFileSync(
+        join(pkg, 'lib', 'registry.js'),
+        "'use strict';\nconst registry = [];\nexports.getLogger = (name) => { const l = { name }; registry.push(l); return l; };\n",
+      );
+      writeFileSync(
+        join(root, 'audits', 'loggers.audit.ts'),
+        [
+          `import { audit } from ${JSON.stringify(join(process.cwd(), 'src', 'index.ts'))};`,
+          "import { getLogger } from 'fake-registry';",
+          'let k = 0;',
+          "audit('a logger per request', { expect: 'leak' }, () => ({ step: () => getLogger(`r${k++}`).name.length }));",
+        ].join('\n'),
+      );
+      return join(root, 'audits', 'loggers.audit.ts');
+    }
+
+    it('names the package’s registry by the package and its file, in 3 diagnoses from 2 folders', () => {
+      const [a, b] = [project(), project()];
+      const signatures = [a, b, b].map((file) => {
+        const run = cli([file, '--no-calibration', '--diagnose']);
+        const entry = run.report().audits.find((e) => e.id === 'a-logger-per-request')!;
+        return entry.diagnosis?.findings[0]?.signature;
+      });
+      expect(signatures[0]).toBe('collection:Array of {name}@module fake-registry/lib/registry.js › registry');
+      expect(new Set(signatures).size).toBe(1);
+    });
+  },
+);
+
 describe('npm run audit: a diagnosis over its snapshot cap is cut short, and says so', { timeout: 120_000 }, () => {
   it('stops after the first snapshot over --snapshot-cap, keeps it with --keep-snapshots, and reports why', () => {
     const run = cli([

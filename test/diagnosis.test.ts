@@ -1,12 +1,13 @@
 import { build } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { findGrowth, proportional, signatureOf } from '../src/diagnosis/findings.ts';
+import { findGrowth, MAX_SIGNATURE_CHARS, proportional, signatureOf } from '../src/diagnosis/findings.ts';
 import type { HeapEdge, HeapGraph } from '../src/diagnosis/heap-graph.ts';
 import { renderPath, shortestRetainerPath } from '../src/diagnosis/retainer-path.ts';
+import { stableFileName } from '../src/diagnosis/file-names.ts';
 import { SUBJECT_GLOBAL } from '../src/protocol.ts';
 import { summariseSnapshot } from '../src/diagnosis/summary.ts';
 import { toDiagnose } from '../src/cli/run-diagnoses.ts';
@@ -153,6 +154,78 @@ describe('retainer paths', () => {
       ],
     );
     expect(renderPath(heap, shortestRetainerPath(heap, 7))).toBe('subject→log.next×3');
+  });
+
+  it('reads a chain once, with its depth, and keeps its signature the same at any depth', () => {
+    // Closures that each capture the last state: object -someMethod-> closure -context-> scope
+    // -originalThing-> object …, 12 links below the subject.
+    const nodes: FakeNode[] = [
+      { id: 1, type: 'synthetic', name: '' },
+      { id: 3, type: 'object', name: 'global' },
+    ];
+    const edges: [number, string, string, number][] = [
+      [0, 'element', '1', 1],
+      [1, 'property', SUBJECT_GLOBAL, 2],
+    ];
+    let holder = 1;
+    let edge: [string, string] = ['property', SUBJECT_GLOBAL];
+    for (let link = 0; link < 12; link++) {
+      const [object, closure, scope] = [nodes.length, nodes.length + 1, nodes.length + 2];
+      nodes.push(
+        { id: 2 * object + 1, type: 'object', name: 'Object', className: '{gain, someMethod}' },
+        { id: 2 * closure + 1, type: 'closure', name: 'someMethod' },
+        { id: 2 * scope + 1, type: 'object', name: 'system / Context' },
+      );
+      edges.push([holder, edge[0], edge[1], object]);
+      edges.push([object, 'property', 'someMethod', closure], [closure, 'internal', 'context', scope]);
+      [holder, edge] = [scope, ['context', 'originalThing']];
+    }
+    edges.splice(1, 1);
+    const heap = new FakeHeap(nodes, edges);
+    const deepest = nodes.length - 3;
+    const path = renderPath(heap, shortestRetainerPath(heap, deepest));
+    expect(path).toBe('subject(.someMethod→originalThing)×11');
+    const shallower = renderPath(heap, shortestRetainerPath(heap, deepest - 9));
+    expect(signatureOf('constructor', 'Object', shallower)).toBe(signatureOf('constructor', 'Object', path));
+  });
+
+  it('bounds a signature, keeping where its path starts and what grows', () => {
+    const path = `subject${'.child'.repeat(100)}.leaf`;
+    const signature = signatureOf('constructor', 'Leaf', path);
+    expect(signature.length).toBe(MAX_SIGNATURE_CHARS);
+    expect(signature.startsWith('constructor:Leaf@subject.child')).toBe(true);
+    expect(signature.endsWith('.child.leaf')).toBe(true);
+  });
+
+  it('names a CommonJS package’s top-level variable by the package and its file, on any machine', () => {
+    // getLogger (from node_modules/fake-registry/lib/registry.js) captured the module's `registry`: its
+    // scope is Node's module wrapper's, enclosed by no other function.
+    const heap = (root: string) =>
+      new FakeHeap(
+        [
+          { id: 1, type: 'synthetic', name: '' },
+          { id: 3, type: 'object', name: 'global' },
+          { id: 5, type: 'closure', name: 'getLogger' },
+          { id: 7, type: 'object', name: 'system / Context' },
+          { id: 9, type: 'object', name: 'Array' },
+          { id: 11, type: 'object', name: 'system / NativeContext' },
+          { id: 13, type: 'code', name: 'getLogger' },
+          { id: 15, type: 'string', name: join(root, 'node_modules', 'fake-registry', 'lib', 'registry.js') },
+        ],
+        [
+          [0, 'element', '1', 1],
+          [1, 'property', SUBJECT_GLOBAL, 2],
+          [2, 'internal', 'context', 3],
+          [3, 'context', 'registry', 4],
+          [3, 'internal', 'previous', 5],
+          [2, 'internal', 'shared', 6],
+          [6, 'internal', 'script_or_debug_info', 7],
+        ],
+      );
+    for (const root of ['/home/a/project', '/srv/ci/build-17/checkout']) {
+      const graph = heap(root);
+      expect(renderPath(graph, shortestRetainerPath(graph, 4))).toBe('module fake-registry/lib/registry.js › registry');
+    }
   });
 
   it('breaks ties between equally near retainers by name, so the path is the same whatever the heap order', () => {
@@ -322,5 +395,22 @@ describe('which audits are diagnosed', () => {
   it('every audit that ran with --diagnose, none with --no-diagnose', () => {
     expect(ids('all')).toEqual(['legacy', 'bounded', 'planted-leak', 'false-alarm']);
     expect(ids('none')).toEqual([]);
+  });
+});
+
+describe('stableFileName', () => {
+  it('names a package’s file by the package, a build chunk without its hash, a project’s file from its root', () => {
+    expect(stableFileName('/home/a/app/node_modules/pino/lib/tools.js')).toBe('pino/lib/tools.js');
+    expect(stableFileName('file:///srv/x/node_modules/a/node_modules/@scope/b/index.js')).toBe('@scope/b/index.js');
+    expect(stableFileName('/tmp/run-1/.build/chunks/chunk-YJRBBVA7.mjs')).toBe('chunk.mjs');
+    const root = mkdtempSync(join(tmpdir(), 'leak-audit-names-'));
+    try {
+      mkdirSync(join(root, 'src', 'lib'), { recursive: true });
+      writeFileSync(join(root, 'package.json'), '{}');
+      expect(stableFileName(join(root, 'src', 'lib', 'registry.ts'), '/elsewhere')).toBe('src/lib/registry.ts');
+      expect(stableFileName(pathToFileURL(join(root, 'src', 'a.ts')).href, '/elsewhere')).toBe('src/a.ts');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

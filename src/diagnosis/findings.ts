@@ -56,9 +56,21 @@ function isBelow(path: string, ancestor: string): boolean {
   return path.length > ancestor.length && path.startsWith(ancestor) && '[.→'.includes(path[ancestor.length]!);
 }
 
-/** A signature that survives re-runs: names only (element indexes and repeat counts dropped). */
+/**
+ * A signature's length at most: an allowlist entry is written by hand and read in reviews. A longer one
+ * keeps its start (where the path is anchored) and its end (what grows), and drops the middle.
+ */
+export const MAX_SIGNATURE_CHARS = 240;
+
+/**
+ * A signature that survives re-runs: names only (element indexes and repeat counts dropped, so a chain
+ * reads the same at any depth), at most MAX_SIGNATURE_CHARS long.
+ */
 export function signatureOf(kind: FindingKind, what: string, path: string): string {
-  return `${kind}:${what}@${path.replace(/\[\d+\]/g, '[]').replace(/×\d+/g, '×')}`;
+  const signature = `${kind}:${what}@${path.replace(/\[\d+\]/g, '[]').replace(/×\d+/g, '×')}`;
+  if (signature.length <= MAX_SIGNATURE_CHARS) return signature;
+  const tail = Math.floor(MAX_SIGNATURE_CHARS / 3);
+  return `${signature.slice(0, MAX_SIGNATURE_CHARS - tail - 1)}…${signature.slice(-tail)}`;
 }
 
 const STRING_CLASSES = ['(string)', '(concatenated string)', '(sliced string)'];

@@ -1,7 +1,7 @@
 import { SUBJECT_GLOBAL } from '../protocol.ts';
-import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { originalBinding, type OriginalBinding } from './bundle-bindings.ts';
+import { isFileName, stableFileName } from './file-names.ts';
 import type { HeapEdge, HeapGraph } from './heap-graph.ts';
 
 /** One hop of a retainer path: the edge taken and the node it leads to. */
@@ -81,8 +81,10 @@ export function shortestRetainerPath(graph: HeapGraph, ordinal: number): PathHop
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
+/** A property as a path shows it; a file's path as a key (a module cache's) as `stableFileName` names it. */
 function propertySegment(name: string): string {
-  return IDENTIFIER.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+  if (IDENTIFIER.test(name)) return `.${name}`;
+  return `[${JSON.stringify(isFileName(name) ? stableFileName(name) : name)}]`;
 }
 
 /** How far below a module record its script's name is looked for (Generator → function → shared → script). */
@@ -113,15 +115,9 @@ function moduleFile(graph: HeapGraph, moduleRecord: number): string | null {
   return null;
 }
 
-/** A file as paths name it: relative to the working directory when it lies below it, else absolute. */
-function shownPath(file: string, cwd: string): string {
-  const below = relative(cwd, file);
-  return below.startsWith('..') || isAbsolute(below) ? file : below;
-}
-
 function shownModuleFile(graph: HeapGraph, moduleRecord: number, cwd: string): string {
   const file = moduleFile(graph, moduleRecord);
-  return file === null ? '(unknown module)' : shownPath(file, cwd);
+  return file === null ? '(unknown module)' : stableFileName(file, cwd);
 }
 
 /**
@@ -138,7 +134,22 @@ function moduleVariable(graph: HeapGraph, context: number, name: string, cwd: st
   const file = moduleFile(graph, record.node);
   if (file === null) return null;
   const binding = originalBinding(file, name) ?? { file, name };
-  return { file: shownPath(binding.file, cwd), name: binding.name };
+  return { file: stableFileName(binding.file, cwd), name: binding.name };
+}
+
+/**
+ * The top-level variable of a CommonJS module that a closure captured: `context` is the scope of a
+ * function that no other function encloses (V8 links it straight to the native context), which in a
+ * CommonJS file is Node's module wrapper, and `closure`, which holds it, was compiled from a file (its
+ * script is named by the file's path). Null otherwise (a nested function's scope, a script's).
+ */
+function commonJsVariable(graph: HeapGraph, closure: number, context: number, name: string, cwd: string) {
+  const previous = graph.edges(context).find((e) => e.name === 'previous');
+  if (!previous || graph.name(previous.node) !== 'system / NativeContext') return null;
+  const shared = graph.edges(closure).find((e) => e.name === 'shared');
+  const script = shared && graph.edges(shared.node).find((e) => e.name === 'script_or_debug_info');
+  const file = script ? graph.name(script.node) : '';
+  return isFileName(file) ? { file: stableFileName(file, cwd), name } : null;
 }
 
 /** The name of a module's top-level binding: its record lists [… name, cell, …] pairs. */
@@ -152,14 +163,52 @@ function bindingName(graph: HeapGraph, moduleRecord: number, cell: number): stri
   return null;
 }
 
-/** Collapses runs like `._idleNext._idleNext._idleNext` (linked lists) into `._idleNext×3`. */
-function collapseRepeats(segments: string[]): string[] {
+/** The longest unit of segments a repetition is collapsed by (`→originalThing.gain` is two). */
+const MAX_REPEAT_UNIT = 4;
+/** A unit is collapsed when it repeats at least this many times in a row. */
+const MIN_REPEATS = 3;
+
+/**
+ * One edge as a path shows it: `.name` for a property, `[i]` for an element, `→name` for a variable a
+ * closure captured; null for internal, hidden and shortcut edges, which carry V8's names, not the
+ * program's.
+ */
+function edgeSegment(type: string, name: string): string | null {
+  if (type === 'property') return propertySegment(name);
+  if (type === 'element') return `[${name}]`;
+  if (type === 'context') return `→${name}`;
+  return null;
+}
+
+/** Whether the `unit` segments from `a` equal those from `b`. */
+function sameUnit(segments: readonly string[], a: number, b: number, unit: number): boolean {
+  for (let k = 0; k < unit; k++) if (segments[a + k] !== segments[b + k]) return false;
+  return true;
+}
+
+/**
+ * Collapses repetitions, a chain read once with its count: a linked list's `._idleNext._idleNext
+ * ._idleNext` into `._idleNext×3`, a chain of closures that each capture the last one's state,
+ * `→originalThing.gain→originalThing.gain…`, into `(→originalThing.gain)×2400`. At each place the unit
+ * (up to MAX_REPEAT_UNIT segments) that covers the most segments wins, the shorter on a tie.
+ */
+function collapseRepeats(segments: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < segments.length;) {
-    let j = i + 1;
-    while (j < segments.length && segments[j] === segments[i]) j++;
-    out.push(j - i >= 3 ? `${segments[i]}×${j - i}` : segments.slice(i, j).join(''));
-    i = j;
+    let best = { unit: 1, count: 1 };
+    for (let unit = 1; unit <= MAX_REPEAT_UNIT; unit++) {
+      let count = 1;
+      while (i + (count + 1) * unit <= segments.length && sameUnit(segments, i, i + count * unit, unit)) count++;
+      if (count >= MIN_REPEATS && count * unit > best.count * best.unit) best = { unit, count };
+    }
+    if (best.count < MIN_REPEATS) {
+      out.push(segments[i]!);
+      i++;
+      continue;
+    }
+    const unit = segments.slice(i, i + best.unit).join('');
+    out.push(best.unit === 1 ? `${unit}×${best.count}` : `(${unit})×${best.count}`);
+    i += best.unit * best.count;
   }
   return out;
 }
@@ -178,7 +227,11 @@ export function renderPath(graph: HeapGraph, hops: readonly PathHop[], cwd = pro
   if (hops.length > 1) anchor = 1;
   for (let i = 1; i < hops.length; i++) {
     const hop = hops[i]!;
-    const variable = hop.edgeType === 'context' ? moduleVariable(graph, hops[i - 1]!.node, hop.edgeName, cwd) : null;
+    const variable =
+      hop.edgeType === 'context'
+        ? (moduleVariable(graph, hops[i - 1]!.node, hop.edgeName, cwd) ??
+          (i >= 2 ? commonJsVariable(graph, hops[i - 2]!.node, hops[i - 1]!.node, hop.edgeName, cwd) : null))
+        : null;
     if (hop.edgeType === 'property' && hop.edgeName === SUBJECT_GLOBAL) {
       [anchor, label, moduleRecord] = [i, 'subject', null];
     } else if (graph.name(hop.node) === 'system / SourceTextModule') {
@@ -193,10 +246,10 @@ export function renderPath(graph: HeapGraph, hops: readonly PathHop[], cwd = pro
     if (moduleRecord !== null && graph.name(hop.node) === 'system / Cell') {
       const name = bindingName(graph, moduleRecord, hop.node);
       if (name) segments.push(`.${name}`);
-    } else if (hop.edgeType === 'property') segments.push(propertySegment(hop.edgeName));
-    else if (hop.edgeType === 'element') segments.push(`[${hop.edgeName}]`);
-    else if (hop.edgeType === 'context') segments.push(`→${hop.edgeName}`);
-    // internal, hidden and shortcut hops carry V8's names, not the program's.
+    } else {
+      const segment = edgeSegment(hop.edgeType, hop.edgeName);
+      if (segment) segments.push(segment);
+    }
   }
   const body = collapseRepeats(segments).join('');
   if (label.endsWith('›')) return `${label} ${body.replace(/^[.→]/, '')}`.trimEnd();
