@@ -170,5 +170,15 @@ export interface AnalysisInput {
   readonly perInstance: boolean;
 }
 
-/** What the analysis process writes back: the findings, or why there are none. */
-export type AnalysisOutput = { readonly findings: Finding[] } | { readonly error: string };
+/** What the analysis process writes back: the findings (and where growth no path names was), or why there are none. */
+export type AnalysisOutput =
+  { readonly findings: Finding[]; readonly unretained: UnretainedGrowth | null } | { readonly error: string };
+
+/**
+ * When no finding names what grew: V8's and Node's own classes that grew between the first snapshot and
+ * the last (the largest first, bytes), and the heap's size in each of those two snapshots.
+ */
+export interface UnretainedGrowth {
+  readonly machinery: readonly { readonly className: string; readonly bytes: number }[];
+  readonly heapBytes: readonly [first: number, last: number];
+}

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { findGrowth, MAX_SIGNATURE_CHARS, proportional, signatureOf } from '../src/diagnosis/findings.ts';
+import {
+  findGrowth,
+  MAX_SIGNATURE_CHARS,
+  proportional,
+  signatureOf,
+  unretainedGrowth,
+  unretainedSentence,
+} from '../src/diagnosis/findings.ts';
 import type { HeapEdge, HeapGraph } from '../src/diagnosis/heap-graph.ts';
 import { renderPath, shortestRetainerPath } from '../src/diagnosis/retainer-path.ts';
 import { stableFileName } from '../src/diagnosis/file-names.ts';
@@ -362,6 +369,83 @@ describe('growth between snapshots', () => {
     const [a, b, c] = [leakyHeap(100), leakyHeap(400), leakyHeap(410)];
     const first = summariseSnapshot(a, 100);
     expect(findGrowth([first, summariseSnapshot(b, 200), summariseSnapshot(c, 400, first)])).toEqual([]);
+  });
+
+  it('names one object that grows, a buffer replaced by a copy twice its size, by its path', () => {
+    // subject.log holds one ArrayBuffer whose data is replaced when full: a new node (and id) each time.
+    const heap = (units: number, bytes: number) =>
+      new FakeHeap(
+        [
+          { id: 1, type: 'synthetic', name: '' },
+          { id: 3, type: 'object', name: 'global' },
+          { id: 5, type: 'object', name: 'Log' },
+          { id: 7, type: 'object', name: 'ArrayBuffer' },
+          { id: 100 + units, type: 'native', name: 'system / JSArrayBufferData', selfSize: bytes },
+        ],
+        [
+          [0, 'element', '1', 1],
+          [1, 'property', SUBJECT_GLOBAL, 2],
+          [2, 'property', 'log', 3],
+          [3, 'internal', 'backing_store', 4],
+        ],
+      );
+    const first = summariseSnapshot(heap(100_000, 1 << 20), 100_000);
+    const findings = findGrowth([
+      first,
+      summariseSnapshot(heap(200_000, 2 << 20), 200_000),
+      summariseSnapshot(heap(400_000, 4 << 20), 400_000, first),
+    ]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      kind: 'object',
+      what: 'ArrayBuffer data (off the heap)',
+      retainerPath: 'subject.log',
+    });
+    expect(findings[0]!.growthPerUnit.bytes).toBeCloseTo((3 << 20) / 300_000, 6);
+  });
+
+  it('names growth that V8’s own tables hold by the table, and says so when nothing the program holds grew', () => {
+    // Symbol.for with a new key each unit: the symbols hang off V8's strong roots, not the program's objects.
+    const heap = (symbols: number, system: number) => {
+      const nodes: FakeNode[] = [
+        { id: 1, type: 'synthetic', name: '' },
+        { id: 3, type: 'synthetic', name: '(GC roots)' },
+        { id: 5, type: 'synthetic', name: '(Strong roots)' },
+        { id: 7, type: 'array', name: '', className: '(array)', selfSize: system },
+      ];
+      const edges: [number, string, string, number][] = [
+        [0, 'element', '1', 1],
+        [1, 'element', '4', 2],
+        [2, 'internal', 'public_symbol_table', 3],
+      ];
+      for (let k = 0; k < symbols; k++) {
+        nodes.push({ id: 11 + 2 * k, type: 'symbol', name: 'symbol', className: '(symbol)', selfSize: 24 });
+        edges.push([3, 'internal', String(k), nodes.length - 1]);
+      }
+      return new FakeHeap(nodes, edges);
+    };
+    const first = summariseSnapshot(heap(100, 1 << 20), 100);
+    const findings = findGrowth([
+      first,
+      summariseSnapshot(heap(200, 2 << 20), 200),
+      summariseSnapshot(heap(400, 4 << 20), 400, first),
+    ]);
+    expect(findings[0]).toMatchObject({
+      kind: 'internal',
+      what: '(symbol)',
+      retainerPath: '(GC roots) › (Strong roots) › public_symbol_table',
+    });
+    expect(findings[0]!.suggestion).toMatch(/Symbol\.for/);
+    // With nothing the program holds growing, where the growth was: V8's own memory, or off the heap.
+    const machinery = [heap(0, 1 << 20), heap(0, 4 << 20)].map((h, i) => summariseSnapshot(h, 100 * (i + 1)));
+    expect(unretainedSentence(unretainedGrowth(machinery), false)).toMatch(
+      /no object of the program holds what grew: .*\(array\) \+3\.00 MiB/,
+    );
+    const flat = [heap(0, 1 << 20), heap(0, 1 << 20)].map((h, i) => summariseSnapshot(h, 100 * (i + 1)));
+    expect(unretainedSentence(unretainedGrowth(flat), true)).toMatch(
+      /the growth is off the heap, in memory no object on it owns/,
+    );
+    expect(unretainedSentence(unretainedGrowth(flat), false)).toMatch(/did not recur in the diagnosis run/);
   });
 
   it('keeps signatures free of element indexes and repeat counts', () => {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DIAGNOSIS_GROWTH_BYTES, MIN_DIAGNOSIS_CYCLES, MIN_DIAGNOSIS_STEPS } from '../analysis/constants.ts';
 import type { Diagnosis } from '../model/diagnosis.ts';
+import { unretainedSentence } from '../diagnosis/findings.ts';
 import type { AnalysisInput, AnalysisOutput, DiagnosisPlan, RawDiagnosisRecord } from '../protocol.ts';
 import { instanceUnits } from '../model/audit.ts';
 import { settingsFor } from './discover.ts';
@@ -146,7 +147,12 @@ export function failedDiagnosis(note: string): Diagnosis {
   };
 }
 
-function diagnosisOf(record: RawDiagnosisRecord | undefined, analysed: Analysed | null, kept: boolean): Diagnosis {
+function diagnosisOf(
+  entry: AuditEntry,
+  record: RawDiagnosisRecord | undefined,
+  analysed: Analysed | null,
+  kept: boolean,
+): Diagnosis {
   if (!record) return failedDiagnosis('the diagnosis process did not report (it crashed or could not load the audit)');
   const base = {
     snapshots: record.snapshots.map((s) => ({ units: s.units, bytes: s.bytes })),
@@ -167,6 +173,10 @@ function diagnosisOf(record: RawDiagnosisRecord | undefined, analysed: Analysed 
     status: record.cutShort ? 'cut-short' : 'done',
     note: record.cutShort,
     findings: analysed.findings,
+    unretained:
+      entry.verdict === 'fail' && analysed.findings.length === 0
+        ? unretainedSentence(analysed.unretained, entry.offHeap.verdict === 'fail')
+        : null,
   };
 }
 
@@ -210,7 +220,10 @@ export async function runDiagnoses(
     const analysed = new Map<string, Analysed>();
     for (const [file, analysis] of analyses) analysed.set(file, await analysis);
     for (const entry of entries)
-      result.set(entry.id, diagnosisOf(records.get(entry.file), analysed.get(entry.file) ?? null, cli.keepSnapshots));
+      result.set(
+        entry.id,
+        diagnosisOf(entry, records.get(entry.file), analysed.get(entry.file) ?? null, cli.keepSnapshots),
+      );
   } finally {
     // The bundles' source maps name module-level variables in the analysis: removed after it.
     await Promise.allSettled(analyses.values());

@@ -1,15 +1,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { findGrowth } from './findings.ts';
+import { findGrowth, unretainedGrowth } from './findings.ts';
 import { loadHeapGraph } from './heap-graph.ts';
 import { summariseSnapshot, type SnapshotSummary } from './summary.ts';
 import type { Finding } from '../model/diagnosis.ts';
-import type { AnalysisInput, AnalysisOutput, SnapshotFile } from '../protocol.ts';
+import type { AnalysisInput, AnalysisOutput, SnapshotFile, UnretainedGrowth } from '../protocol.ts';
 
 /**
  * Reads the snapshots of one diagnosis run, one at a time (each is summarised, then dropped, so only
  * one parsed snapshot is in memory), and returns what grew in proportion to the units run.
  */
-export async function analyseSnapshots(snapshots: readonly SnapshotFile[], perInstance = false): Promise<Finding[]> {
+export async function analyseSnapshots(
+  snapshots: readonly SnapshotFile[],
+  perInstance = false,
+): Promise<{ findings: Finding[]; unretained: UnretainedGrowth | null }> {
   const ordered = [...snapshots].sort((a, b) => a.units - b.units);
   const summaries: SnapshotSummary[] = [];
   for (const [i, snapshot] of ordered.entries()) {
@@ -17,7 +20,8 @@ export async function analyseSnapshots(snapshots: readonly SnapshotFile[], perIn
     const isLast = i === ordered.length - 1 && i > 0;
     summaries.push(summariseSnapshot(graph, snapshot.units, isLast ? summaries[0] : undefined));
   }
-  return findGrowth(summaries, perInstance);
+  const findings = findGrowth(summaries, perInstance);
+  return { findings, unretained: findings.length === 0 ? unretainedGrowth(summaries) : null };
 }
 
 /**
@@ -32,7 +36,7 @@ export async function main(): Promise<void> {
   const { snapshots, perInstance } = JSON.parse(readFileSync(input, 'utf8')) as AnalysisInput;
   let result: AnalysisOutput;
   try {
-    result = { findings: await analyseSnapshots(snapshots, perInstance) };
+    result = await analyseSnapshots(snapshots, perInstance);
   } catch (e) {
     result = { error: e instanceof Error ? e.message : String(e) };
   }

@@ -1,5 +1,7 @@
 import type { Finding, FindingKind } from '../model/diagnosis.ts';
-import type { SnapshotSummary } from './summary.ts';
+import { formatBytes } from '../format.ts';
+import { STRING_CLASSES, type SnapshotSummary } from './summary.ts';
+import type { UnretainedGrowth } from '../protocol.ts';
 
 /**
  * Growth between consecutive snapshots counts as "in proportion to the units run" when the fastest
@@ -73,7 +75,6 @@ export function signatureOf(kind: FindingKind, what: string, path: string): stri
   return `${signature.slice(0, MAX_SIGNATURE_CHARS - tail - 1)}…${signature.slice(-tail)}`;
 }
 
-const STRING_CLASSES = ['(string)', '(concatenated string)', '(sliced string)'];
 /** Bytes per element above which a collection of buffers is counted as off-heap growth. */
 const OFF_HEAP_ELEMENT_BYTES = 1024;
 const TYPED_OR_BUFFER =
@@ -89,6 +90,16 @@ export function suggestionFor(
 ): string {
   if (what === 'Timeout' || holds === 'Timeout') {
     return 'A timer started per instance is never cleared: keep its handle and clearInterval / clearTimeout it in cleanup().';
+  }
+  if (kind === 'internal') return internalSuggestion(what);
+  if (kind === 'object') {
+    if (STRING_CLASSES.includes(what)) {
+      return 'One string grows: it is rebuilt with more appended every time. Keep the last N entries (a ring of lines) or write it out and start over.';
+    }
+    if (what === OFF_HEAP_OBJECT) {
+      return 'One buffer is replaced by a larger copy whenever it fills: give it a fixed capacity (a ring buffer) or drop what was read.';
+    }
+    return 'One object grows for good: bound it, or release it once used.';
   }
   if (path.includes('._events') || holds === 'Function' || holds === '(closure)') {
     return 'A listener added per instance is never removed: remove it (emitter.off / removeListener) in cleanup().';
@@ -107,6 +118,20 @@ export function suggestionFor(
   }
   return 'Instances accumulate: find where they are created and make sure each is released (cleanup(), a bound, or weak references).';
 }
+
+/** What to do about growth that V8's or Node's own tables hold, by what grows. */
+function internalSuggestion(what: string): string {
+  if (what === '(symbol)') {
+    return 'Symbols registered with Symbol.for() are kept for the life of the process: use a fixed set of keys, or an unregistered Symbol() or a Map you can bound.';
+  }
+  if (what === '(compiled code)' || what === 'Function') {
+    return 'Code compiled per step (new Function, eval, vm.Script, a regular expression built from data) is kept by V8: compile once and reuse it.';
+  }
+  return 'None of the program’s objects holds it: look for an API that registers something with V8 or Node on every call (Symbol.for, new Function or eval, vm contexts, process-wide listeners, a native addon).';
+}
+
+/** A single object's backing store outside the heap, as `what` names it. */
+const OFF_HEAP_OBJECT = 'ArrayBuffer data (off the heap)';
 
 function collectionWhat(className: string, holds: string | null): string {
   return holds ? `${className} of ${holds}` : className;
@@ -166,19 +191,29 @@ export function findGrowth(summaries: readonly SnapshotSummary[], perInstance = 
       collections.some((d) => d !== c && isBelow(d.retainerPath, c.retainerPath)),
   );
   for (const holder of holders) collections.splice(collections.indexOf(holder), 1);
+  const objects = growingObjects(summaries, span).filter(
+    (o) => !collections.some((c) => o.retainerPath === c.retainerPath || isBelow(o.retainerPath, c.retainerPath)),
+  );
+  // A growing string's rope, and a growing buffer's store, are that object's detail.
+  for (const o of objects) {
+    if (o.what === OFF_HEAP_OBJECT) for (const c of ['ArrayBuffer', ...OFF_HEAP_CLASSES]) explained.add(c);
+    else if (STRING_CLASSES.includes(o.what)) for (const c of STRING_CLASSES) explained.add(c);
+  }
   const constructors: Finding[] = [];
   for (const [key, path] of last.paths) {
     if (!key.startsWith('class:')) continue;
     const className = key.slice('class:'.length);
     // Instances a found collection holds, directly or below its elements, are that finding's detail.
-    // Heap numbers are always some object's detail; a path from a GC root's internals names nothing.
-    if (className === '(number)' || path.startsWith('(GC roots)')) continue;
+    // Heap numbers are always some object's detail; an instance a stack or handle scope holds is one
+    // caught in use, not kept. Held by V8's own tables (its symbol registry), it is `internal` growth.
+    if (className === '(number)' || TRANSIENT_ROOTS.some((root) => path.startsWith(root))) continue;
+    const internal = path.startsWith(GC_ROOTS);
     if (explained.has(className) || collections.some((c) => path === c.retainerPath || isBelow(path, c.retainerPath)))
       continue;
     const counts = summaries.map((s) => s.classes.get(className)?.count ?? 0);
     const bytes = summaries.map((s) => s.classes.get(className)?.bytes ?? 0);
     if (!grewSteadily(units, counts, bytes, false)) continue;
-    const kind: FindingKind = OFF_HEAP_CLASSES.has(className) ? 'off-heap' : 'constructor';
+    const kind: FindingKind = internal ? 'internal' : OFF_HEAP_CLASSES.has(className) ? 'off-heap' : 'constructor';
     constructors.push({
       signature: signatureOf(kind, className, path),
       kind,
@@ -194,5 +229,73 @@ export function findGrowth(summaries: readonly SnapshotSummary[], perInstance = 
     });
   }
   const byBytes = (a: Finding, b: Finding) => b.growthPerUnit.bytes - a.growthPerUnit.bytes;
-  return [...collections.sort(byBytes), ...constructors.sort(byBytes)].slice(0, MAX_FINDINGS);
+  return [...collections.sort(byBytes), ...objects.sort(byBytes), ...constructors.sort(byBytes)].slice(0, MAX_FINDINGS);
+}
+
+/**
+ * Single objects that grew: among each snapshot's largest objects (`SnapshotSummary.largest`), one at
+ * the same path in every snapshot, never smaller than before, and at least MIN_BYTES_GROWTH larger at
+ * the last. Its count does not grow (a string rebuilt longer, a buffer replaced by a copy twice its size
+ * when full, growing in steps), so the collections and classes above cannot see it.
+ */
+function growingObjects(summaries: readonly SnapshotSummary[], span: number): Finding[] {
+  const found: Finding[] = [];
+  for (const [path, object] of summaries.at(-1)!.largest) {
+    const bytes = summaries.map((s) => s.largest.get(path)?.bytes ?? 0);
+    if (bytes.some((b, i) => b === 0 || (i > 0 && b < bytes[i - 1]!))) continue;
+    if (bytes.at(-1)! - bytes[0]! < MIN_BYTES_GROWTH) continue;
+    const offHeap = OFF_HEAP_CLASSES.has(object.className);
+    const what = offHeap ? OFF_HEAP_OBJECT : object.className;
+    found.push({
+      signature: signatureOf('object', what, path),
+      kind: 'object',
+      what,
+      retainerPath: path,
+      growthPerUnit: { count: 0, countEstimated: false, bytes: (bytes.at(-1)! - bytes[0]!) / span },
+      evidence: summaries.map((s, i) => ({ units: s.units, count: 1, bytes: bytes[i]! })),
+      suggestion: suggestionFor('object', what, path, null, false),
+    });
+  }
+  return found;
+}
+
+/** Paths from V8's roots begin so; the stack's and the handle scopes' hold what is in use at the moment. */
+const GC_ROOTS = '(GC roots)';
+const TRANSIENT_ROOTS = ['(GC roots) › (Stack roots)', '(GC roots) › (Handle scope)'];
+/** V8's and Node's own classes reported when nothing the program holds grew, the largest first. */
+const UNRETAINED_CLASSES = 3;
+
+/**
+ * Where the growth was when no finding names it (`UnretainedGrowth`): V8's and Node's own classes that
+ * grew by at least MIN_BYTES_GROWTH between the first snapshot and the last, and the heap at each.
+ */
+export function unretainedGrowth(summaries: readonly SnapshotSummary[]): UnretainedGrowth | null {
+  if (summaries.length < 2) return null;
+  const [first, last] = [summaries[0]!, summaries.at(-1)!];
+  const machinery = [...last.machinery]
+    .map(([className, t]) => ({ className, bytes: t.bytes - (first.machinery.get(className)?.bytes ?? 0) }))
+    .filter((c) => c.bytes >= MIN_BYTES_GROWTH)
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, UNRETAINED_CLASSES);
+  const total = (s: SnapshotSummary) =>
+    [...s.classes.values(), ...s.machinery.values()].reduce((sum, t) => sum + t.bytes, 0);
+  return { machinery, heapBytes: [total(first), total(last)] };
+}
+
+/**
+ * What a failing audit's report says when its diagnosis named nothing the program holds: where the
+ * growth was instead, so that none of the program's objects retains it. Null for an audit that did not
+ * fail (nothing grew), or with nothing to say.
+ */
+export function unretainedSentence(u: UnretainedGrowth | null, failedOffHeap: boolean): string | null {
+  if (!u) return null;
+  const [from, to] = u.heapBytes.map((b) => formatBytes(b));
+  if (u.machinery.length > 0) {
+    const list = u.machinery.map((c) => `${c.className} ${formatBytes(c.bytes, true)}`).join(', ');
+    return `no object of the program holds what grew: between the first snapshot and the last only V8’s and Node’s own memory grew (${list}): their tables (symbols, compiled code, interned strings) or a native addon’s objects`;
+  }
+  if (failedOffHeap) {
+    return `no object of the program holds what grew: the heap went from ${from} to ${to} between the first snapshot and the last, so the growth is off the heap, in memory no object on it owns (a native addon’s, or a library’s outside V8)`;
+  }
+  return `no object of the program grew between the snapshots (the heap went from ${from} to ${to}): the growth the verdict measured did not recur in the diagnosis run`;
 }

@@ -214,6 +214,19 @@ function collapseRepeats(segments: readonly string[]): string[] {
 }
 
 /**
+ * A path from V8's own roots, named by the root and the tables below it, whose names are V8's:
+ * `(GC roots) › (Strong roots) › public_symbol_table`. Element indexes of a table say nothing.
+ */
+function rootTablePath(graph: HeapGraph, hops: readonly PathHop[]): string {
+  const names = [graph.name(hops[1]!.node), graph.name(hops[2]!.node)];
+  for (const hop of hops.slice(3)) {
+    if (hop.edgeType === 'internal' && !/^\d+$/.test(hop.edgeName)) names.push(hop.edgeName);
+    else if (hop.edgeType === 'property' || hop.edgeType === 'context') names.push(hop.edgeName);
+  }
+  return names.join(' › ');
+}
+
+/**
  * Renders a retainer path for people: from its most meaningful anchor, with property names.
  *   - through the diagnosis worker's subject: `subject.controller.history.sigma`
  *   - through a module's top-level binding: `module fixtures/calibration/lifecycle.ts › instanceRegistry`
@@ -221,10 +234,14 @@ function collapseRepeats(segments: readonly string[]): string[] {
  *   - V8's internal hops (a Map's table, a module's cells) are left out.
  */
 export function renderPath(graph: HeapGraph, hops: readonly PathHop[], cwd = process.cwd()): string {
+  if (hops.length > 2 && graph.name(hops[1]!.node) === '(GC roots)') return rootTablePath(graph, hops);
   let anchor = 0;
-  let label = hops.length > 1 ? graph.name(hops[1]!.node) : graph.name(hops[0]!.node);
+  // A path cut at MAX_HOPS starts inside a chain, at no root: it is labelled so, never by the name of
+  // the node it was cut at (a string's name is its text).
+  const cut = hops[0]!.node !== graph.rootOrdinal;
+  let label = cut ? '…' : hops.length > 1 ? graph.name(hops[1]!.node) : graph.name(hops[0]!.node);
   let moduleRecord: number | null = null;
-  if (hops.length > 1) anchor = 1;
+  if (hops.length > 1 && !cut) anchor = 1;
   for (let i = 1; i < hops.length; i++) {
     const hop = hops[i]!;
     const variable =

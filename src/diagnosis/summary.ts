@@ -26,7 +26,23 @@ export interface SnapshotSummary {
   readonly paths: ReadonlyMap<string, string>;
   /** What the new elements of a collection are, by object id, when one class dominates. */
   readonly holds: ReadonlyMap<number, string>;
+  /**
+   * The largest single objects (LARGEST_OBJECTS, at least LARGE_OBJECT_BYTES each), by rendered path:
+   * an object replaced by a larger copy (a string rebuilt, a buffer doubled) has a new id in every
+   * snapshot, but the same path.
+   */
+  readonly largest: ReadonlyMap<string, { readonly className: string; readonly bytes: number }>;
+  /** Instances and shallow bytes of V8's and Node's own classes (`(array)`, `(system)`, …), which no path names. */
+  readonly machinery: ReadonlyMap<string, ClassTotals>;
 }
+
+/** V8's string classes: a string built by concatenation is a rope of them, retained by its top one. */
+export const STRING_CLASSES: readonly string[] = ['(string)', '(concatenated string)', '(sliced string)'];
+
+/** How many of the largest objects each snapshot records with their paths. */
+export const LARGEST_OBJECTS = 10;
+/** A single object smaller than this is not followed for growth of its own. */
+export const LARGE_OBJECT_BYTES = 64 * 1024;
 
 /** An object with at least this many properties is read as a dictionary (a collection). */
 export const MIN_DICTIONARY_PROPERTIES = 64;
@@ -123,6 +139,18 @@ function dominantElementClass(graph: HeapGraph, ordinal: number): string | null 
 }
 
 /**
+ * An object's own size, as `largest` follows it: its shallow size, but for a string the size of all it
+ * retains when no other string holds it (the top of a rope built by concatenation, whose own node is a
+ * few bytes), and nothing for a string inside a rope.
+ */
+function objectSize(graph: HeapGraph, ordinal: number, className: string): number {
+  const self = graph.selfSize(ordinal);
+  if (!STRING_CLASSES.includes(className) || graph.retainedSize(ordinal) < LARGE_OBJECT_BYTES) return self;
+  const inRope = graph.retainers(ordinal).some((e) => STRING_CLASSES.includes(graph.className(e.node)));
+  return inRope ? 0 : graph.retainedSize(ordinal);
+}
+
+/**
  * Reads what the growth analysis needs from one snapshot. Earlier snapshots record every collection's
  * size; the last one is read against the first (`reference`): it keeps the collections and classes
  * that grew, and renders their retainer paths (for a class, its newest instance's path).
@@ -131,9 +159,19 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
   const classes = new Map<string, { count: number; bytes: number }>();
   const newest = new Map<string, { id: number; ordinal: number }>();
   const collections = new Map<number, CollectionSize & { className: string }>();
+  const machinery = new Map<string, { count: number; bytes: number }>();
+  const large: { ordinal: number; bytes: number }[] = [];
   for (let o = 0; o < graph.nodeCount; o++) {
     const className = graph.className(o);
-    if (!isProgramClass(className)) continue;
+    if (!isProgramClass(className)) {
+      const totals = machinery.get(className) ?? { count: 0, bytes: 0 };
+      totals.count++;
+      totals.bytes += graph.selfSize(o);
+      machinery.set(className, totals);
+      continue;
+    }
+    const own = objectSize(graph, o, className);
+    if (own >= LARGE_OBJECT_BYTES && graph.distance(o) >= 0) large.push({ ordinal: o, bytes: own });
     const totals = classes.get(className) ?? { count: 0, bytes: 0 };
     totals.count++;
     totals.bytes += graph.selfSize(o);
@@ -150,6 +188,11 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
   }
   const paths = new Map<string, string>();
   const holds = new Map<number, string>();
+  const largest = new Map<string, { className: string; bytes: number }>();
+  for (const { ordinal, bytes } of large.sort((a, b) => b.bytes - a.bytes).slice(0, LARGEST_OBJECTS)) {
+    const path = renderPath(graph, shortestRetainerPath(graph, ordinal));
+    if (!largest.has(path)) largest.set(path, { className: graph.className(ordinal), bytes });
+  }
   if (reference) {
     for (const id of collections.keys()) {
       const ordinal = graph.ordinalOf(id)!;
@@ -174,5 +217,5 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
       if (instance) paths.set(`class:${className}`, renderPath(graph, shortestRetainerPath(graph, instance.ordinal)));
     }
   }
-  return { units, classes, collections, paths, holds };
+  return { units, classes, collections, paths, holds, largest, machinery };
 }

@@ -23,7 +23,13 @@ export interface SnapshotTaken {
   readonly ms: number;
 }
 
-export type FindingKind = 'collection' | 'constructor' | 'off-heap';
+/**
+ * `collection`: an Array, Map, Set or dictionary that gains elements; `constructor`: instances of a class
+ * that accumulate; `off-heap`: buffers kept outside the V8 heap; `object`: one object that grows (a
+ * string rebuilt longer, a buffer replaced by a larger copy); `internal`: growth that V8's or Node's own
+ * tables hold, which no object of the program retains (a `Symbol.for` key per step).
+ */
+export type FindingKind = 'collection' | 'constructor' | 'off-heap' | 'object' | 'internal';
 
 /** One thing that grows in proportion to the units run, and who holds it. */
 export interface Finding {
@@ -55,6 +61,11 @@ export interface Diagnosis {
   readonly note: string | null;
   readonly snapshots: readonly { readonly units: number; readonly bytes: number }[];
   readonly findings: readonly Finding[];
+  /**
+   * When the diagnosis found nothing the program holds growing: where the growth was instead (V8's own
+   * classes that grew, or none on the heap at all), and so that none of the program's objects retains it.
+   */
+  readonly unretained?: string | null;
   readonly ms: number;
   /** Snapshot files kept on disk (`--keep-snapshots`). */
   readonly keptSnapshots: readonly string[];

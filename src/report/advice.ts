@@ -21,7 +21,9 @@ const NOT_DIAGNOSED = 'not diagnosed: run this audit with --diagnose to name wha
 
 /** A diagnosis finding's count growth: `+~1.000 elements/step` (`~` when estimated from capacity). */
 export function countGrowth(f: Finding, unit: string): string {
-  return `+${f.growthPerUnit.countEstimated ? '~' : ''}${formatRate(f.growthPerUnit.count)} ${f.kind === 'constructor' ? 'instances' : 'elements'}/${unit}`;
+  if (f.kind === 'object') return 'one object, growing';
+  const what = f.kind === 'constructor' || f.kind === 'internal' ? 'instances' : 'elements';
+  return `+${f.growthPerUnit.countEstimated ? '~' : ''}${formatRate(f.growthPerUnit.count)} ${what}/${unit}`;
 }
 
 /** The retainer a heap-snapshot diagnosis named (its top finding), or why there is none. */
@@ -36,7 +38,9 @@ export function retainedBy(e: AuditEntry): string {
     return `${top.what} at \`${top.retainerPath}\`, ${countGrowth(top, e.slope.unit)} (${formatRate(top.growthPerUnit.bytes)} B/${e.slope.unit})`;
   }
   if (d.status === 'done')
-    return `the diagnosis found nothing growing in proportion to the ${e.slope.unit}s run (${d.snapshots.length} heap snapshots)`;
+    return d.unretained
+      ? `the diagnosis found ${d.unretained} (${d.snapshots.length} heap snapshots)`
+      : `the diagnosis found nothing growing in proportion to the ${e.slope.unit}s run (${d.snapshots.length} heap snapshots)`;
   return `diagnosis ${d.status}: ${d.note ?? 'no findings'}`;
 }
 

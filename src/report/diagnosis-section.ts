@@ -55,7 +55,7 @@ export function diagnosisContent(report: AuditReport): DiagnosisContent {
           path: f.retainerPath,
           rate:
             `${countGrowth(f, unit)}, ` +
-            `${formatRate(f.growthPerUnit.bytes)} B/${unit} (${f.evidence.map((x) => `${x.count.toLocaleString('en')} at ${x.units.toLocaleString('en')}`).join(' → ')})`,
+            `${formatRate(f.growthPerUnit.bytes)} B/${unit} (${f.evidence.map((x) => `${f.kind === 'object' ? formatBytes(x.bytes) : x.count.toLocaleString('en')} at ${x.units.toLocaleString('en')}`).join(' → ')})`,
           suggestion: f.suggestion,
           signature: f.signature,
           accepted: f.accepted
@@ -63,7 +63,9 @@ export function diagnosisContent(report: AuditReport): DiagnosisContent {
             : null,
         })),
         nothing:
-          d.findings.length === 0 && d.status === 'done' ? `nothing grows in proportion to the ${unit}s run` : null,
+          d.findings.length === 0 && d.status === 'done'
+            ? (d.unretained ?? `nothing grows in proportion to the ${unit}s run`)
+            : null,
         sitesTitle: d.allocationSites?.length
           ? `allocated by (live bytes sampled from the first snapshot to the last; profile ${d.profileFile ?? '-'}):`
           : null,
