@@ -17,7 +17,7 @@ import { renderPath, shortestRetainerPath } from '../src/diagnosis/retainer-path
 import { stableFileName } from '../src/diagnosis/file-names.ts';
 import { SUBJECT_GLOBAL } from '../src/protocol.ts';
 import { summariseSnapshot } from '../src/diagnosis/summary.ts';
-import { toDiagnose } from '../src/cli/run-diagnoses.ts';
+import { planDiagnosis, toDiagnose } from '../src/cli/run-diagnoses.ts';
 import type { AuditEntry } from '../src/model/report.ts';
 
 interface FakeNode {
@@ -496,5 +496,36 @@ describe('stableFileName', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('where a diagnosis takes its snapshots', () => {
+  /** A soak whose verdict run read `heap(at)` every 10 000 steps to `steps`, its warm-up ending at `warmup`. */
+  const entry = (steps: number, warmup: number, perStep: number, heap: (at: number) => number): AuditEntry =>
+    ({
+      id: 'leak',
+      workload: 'soak',
+      instances: 1,
+      steps,
+      warmup: { steps: warmup, bytes: 0, settled: true },
+      slope: { bytesPerUnit: perStep, bytesPerStep: perStep, ci: [perStep, perStep], unit: 'step', verdict: 'fail' },
+      offHeap: { bytesPerUnit: 0, bytesPerStep: 0, ci: [0, 0], unit: 'step', verdict: 'pass', warmupBytes: 0 },
+      samples: Array.from({ length: steps / 10_000 + 1 }, (_, i) => ({ at: i * 10_000, heapUsed: heap(i * 10_000) })),
+    }) as unknown as AuditEntry;
+  const plan = (e: AuditEntry) =>
+    planDiagnosis(e, '/tmp/s', { snapshotCapMb: 100, profile: false }, '/tmp/p').snapshotUnits;
+
+  it('takes them at W, 2W and 4W past the warm-up, W enough to grow 4 MiB', () => {
+    expect(plan(entry(1_000_000, 0, 100, (at) => 4e6 + 100 * at))).toEqual([41_944, 83_888, 167_776]);
+  });
+
+  it('steps no further than the verdict run did, and only as far as its heap made a snapshot under the cap', () => {
+    // A leak that starts at 590 000 steps: 4W would be 2.36 M steps, past the run, and a 240 MB snapshot.
+    const late = entry(1_000_000, 590_000, 65, (at) => 4e6 + 65 * Math.max(0, at - 590_000));
+    expect(plan(late)).toEqual([590_000, 795_000, 1_000_000]);
+    // 400 B/step from the start: at 2.5 bytes of snapshot per byte of heap, 100 MiB is reached near 94 000 steps.
+    const big = plan(entry(1_000_000, 0, 400, (at) => 4e6 + 400 * at));
+    expect(big.at(-1)).toBeLessThanOrEqual(100_000);
+    expect(big).toEqual([big[0], 2 * big[0]!, 4 * big[0]!]);
   });
 });

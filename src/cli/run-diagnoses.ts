@@ -3,7 +3,12 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DIAGNOSIS_GROWTH_BYTES, MIN_DIAGNOSIS_CYCLES, MIN_DIAGNOSIS_STEPS } from '../analysis/constants.ts';
+import {
+  DIAGNOSIS_GROWTH_BYTES,
+  MIN_DIAGNOSIS_CYCLES,
+  MIN_DIAGNOSIS_STEPS,
+  SNAPSHOT_BYTES_PER_HEAP_BYTE,
+} from '../analysis/constants.ts';
 import type { Diagnosis } from '../model/diagnosis.ts';
 import { unretainedSentence } from '../diagnosis/findings.ts';
 import type { AnalysisInput, AnalysisOutput, DiagnosisPlan, RawDiagnosisRecord } from '../protocol.ts';
@@ -40,7 +45,16 @@ export function toDiagnose(entries: readonly AuditEntry[], cli: Pick<CliOptions,
 /**
  * Where to take the snapshots: W units past the warm-up, where W is what the subject needs to grow by
  * DIAGNOSIS_GROWTH_BYTES at its measured rate, then 2W and 4W. A subject that does not grow runs as
- * many units as its verdict run did (4W = its units).
+ * many units as its verdict run did (4W = its units). The verdict run's readings bound the plan
+ * (`reachable`): the last snapshot is at most where that run went, so the diagnosis steps no longer than
+ * it did, and where its heap, at SNAPSHOT_BYTES_PER_HEAP_BYTE, still made a snapshot under the cap. When
+ * 4W is beyond that, the snapshots are at a quarter, half and all of it, or, when the warm-up ends too
+ * late for that, at the warm-up's end, the end of what is reachable, and halfway, if the subject still
+ * grows DIAGNOSIS_GROWTH_BYTES over the two spans (a finding needs 1 MiB or 32 elements in each);
+ * otherwise as before, and the snapshot cap ends it. Measured on `--diagnose` over the default run: the
+ * late-onset leak was cut short over the cap at 1.18 M steps (13.1 s), and is now done at 1.17 M
+ * within its verdict's run; a leak that slows quadratically (signal-listener) stepped to 57 800 steps
+ * where its verdict stopped at ~45 000.
  */
 export function planDiagnosis(
   entry: AuditEntry,
@@ -51,13 +65,36 @@ export function planDiagnosis(
   const perUnit = Math.max(entry.slope.bytesPerUnit, entry.offHeap.bytesPerUnit) * instanceUnits(entry);
   const min = entry.workload === 'churn' ? MIN_DIAGNOSIS_CYCLES : MIN_DIAGNOSIS_STEPS;
   const forGrowth = perUnit > 0 ? DIAGNOSIS_GROWTH_BYTES / perUnit : Infinity;
-  const w = Math.ceil(Math.max(min, entry.warmup.steps, Math.min(forGrowth, entry.steps / 4)));
+  const first = Math.ceil(Math.max(min, entry.warmup.steps));
+  const w = Math.ceil(Math.max(first, Math.min(forGrowth, entry.steps / 4)));
+  const maxSnapshotBytes = cli.snapshotCapMb * 2 ** 20;
+  const reach = reachable(entry, maxSnapshotBytes);
+  let snapshotUnits = [w, 2 * w, 4 * w];
+  if (4 * w > reach && reach >= 4 * first) {
+    const quarter = Math.floor(reach / 4);
+    snapshotUnits = [quarter, 2 * quarter, 4 * quarter];
+  } else if (4 * w > reach && (reach - first) * perUnit >= DIAGNOSIS_GROWTH_BYTES) {
+    snapshotUnits = [first, Math.round((first + reach) / 2), reach];
+  }
   return {
-    snapshotUnits: [w, 2 * w, 4 * w],
+    snapshotUnits,
     dir,
-    maxSnapshotBytes: cli.snapshotCapMb * 2 ** 20,
+    maxSnapshotBytes,
     profileFile: cli.profile ? join(profileDir, `${entry.id}.heapprofile`) : null,
   };
+}
+
+/**
+ * How far a diagnosis may step, from the verdict run's readings: no further than that run's units, and
+ * only as far as its heap, at SNAPSHOT_BYTES_PER_HEAP_BYTE, stayed under `maxSnapshotBytes`.
+ */
+function reachable(entry: AuditEntry, maxSnapshotBytes: number): number {
+  let reach = 0;
+  for (const sample of entry.samples) {
+    if (sample.heapUsed * SNAPSHOT_BYTES_PER_HEAP_BYTE > maxSnapshotBytes) break;
+    reach = sample.at;
+  }
+  return Math.min(reach, entry.steps);
 }
 
 /**
