@@ -42,7 +42,7 @@ export interface HeapGraph {
 }
 
 /** DevTools' offset for nodes reached only through V8's own roots, so user objects sort first. */
-const SYSTEM_DISTANCE = 100_000_000;
+export const SYSTEM_DISTANCE = 100_000_000;
 
 /**
  * Distances from the root as DevTools computes them (breadth-first, weak edges skipped, first from the

@@ -1,4 +1,4 @@
-import type { HeapEdge, HeapGraph } from './heap-graph.ts';
+import { SYSTEM_DISTANCE, type HeapEdge, type HeapGraph } from './heap-graph.ts';
 import { renderPath, shortestRetainerPath } from './retainer-path.ts';
 
 /** How many elements a collection holds, as far as a snapshot shows it. */
@@ -34,6 +34,8 @@ export interface SnapshotSummary {
   readonly largest: ReadonlyMap<string, { readonly className: string; readonly bytes: number }>;
   /** Instances and shallow bytes of V8's and Node's own classes (`(array)`, `(system)`, …), which no path names. */
   readonly machinery: ReadonlyMap<string, ClassTotals>;
+  /** The highest object id: an object first seen in a later snapshot has a higher one. */
+  readonly maxId: number;
 }
 
 /** V8's string classes: a string built by concatenation is a rope of them, retained by its top one. */
@@ -153,11 +155,17 @@ function objectSize(graph: HeapGraph, ordinal: number, className: string): numbe
 /**
  * Reads what the growth analysis needs from one snapshot. Earlier snapshots record every collection's
  * size; the last one is read against the first (`reference`): it keeps the collections and classes
- * that grew, and renders their retainer paths (for a class, its newest instance's path).
+ * that grew, and renders their retainer paths. For a class, the path of its farthest instance from the
+ * root among those new since the reference (the newest on a tie): the same place in every run,
+ * whatever the heap's order. Instances held side by side (a list's elements) are all as far; in a
+ * chain (each new instance holding the last) it is the oldest new link, and its path, cut at 100 hops
+ * from it, reads the chain with its link collapsed: `…(.someMethod→originalThing)×33.gain`. The newest
+ * instance was any link: the head's path in one run, the middle's in the next.
  */
 export function summariseSnapshot(graph: HeapGraph, units: number, reference?: SnapshotSummary): SnapshotSummary {
   const classes = new Map<string, { count: number; bytes: number }>();
-  const newest = new Map<string, { id: number; ordinal: number }>();
+  const farthest = new Map<string, { id: number; distance: number; ordinal: number }>();
+  let maxId = 0;
   const collections = new Map<number, CollectionSize & { className: string }>();
   const machinery = new Map<string, { count: number; bytes: number }>();
   const large: { ordinal: number; bytes: number }[] = [];
@@ -177,8 +185,14 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
     totals.bytes += graph.selfSize(o);
     classes.set(className, totals);
     const id = graph.id(o);
-    if (reference && graph.distance(o) >= 0 && (newest.get(className)?.id ?? -1) < id)
-      newest.set(className, { id, ordinal: o });
+    // Native nodes (an ArrayBuffer's data) are numbered apart, from far above the heap's objects.
+    if (id > maxId && graph.type(o) !== 'native') maxId = id;
+    const distance = graph.distance(o);
+    if (reference && id > reference.maxId && distance >= 0 && distance < SYSTEM_DISTANCE) {
+      const known = farthest.get(className);
+      if (!known || distance > known.distance || (distance === known.distance && id > known.id))
+        farthest.set(className, { id, distance, ordinal: o });
+    }
     const size = collectionSize(graph, o);
     if (!size) continue;
     // In the last snapshot only what grew since the first matters.
@@ -213,9 +227,9 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
       .sort((a, b) => b[1] - a[1])
       .slice(0, MAX_CLASSES_WITH_PATHS);
     for (const [className] of grown) {
-      const instance = newest.get(className);
+      const instance = farthest.get(className);
       if (instance) paths.set(`class:${className}`, renderPath(graph, shortestRetainerPath(graph, instance.ordinal)));
     }
   }
-  return { units, classes, collections, paths, holds, largest, machinery };
+  return { units, classes, collections, paths, holds, largest, machinery, maxId };
 }
