@@ -446,6 +446,12 @@ describe('growth between snapshots', () => {
       /the growth is off the heap, in memory no object on it owns/,
     );
     expect(unretainedSentence(unretainedGrowth(flat), false)).toMatch(/did not recur in the diagnosis run/);
+    // The program's own memory grew, but in no proportion a finding needs (it started late).
+    const late = [heap(0, 1 << 20), heap(200, 1 << 20)].map((h, i) => summariseSnapshot(h, 100 * (i + 1)));
+    const grew = unretainedGrowth(late)!;
+    expect(
+      unretainedSentence({ ...grew, heapBytes: [grew.heapBytes[0], grew.heapBytes[0] + (2 << 20)] }, false),
+    ).toMatch(/nothing in it grew in every interval in proportion to the units run/);
   });
 
   it('keeps signatures free of element indexes and repeat counts', () => {
@@ -527,5 +533,44 @@ describe('where a diagnosis takes its snapshots', () => {
     const big = plan(entry(1_000_000, 0, 400, (at) => 4e6 + 400 * at));
     expect(big.at(-1)).toBeLessThanOrEqual(100_000);
     expect(big).toEqual([big[0], 2 * big[0]!, 4 * big[0]!]);
+  });
+});
+
+describe('the path a class of growing instances is shown by', () => {
+  /**
+   * A chain of `links` objects, each holding the last through a closure's scope (three hops a link),
+   * the newest at the head: subject → head → someMethod → scope → originalThing → … Ids grow towards
+   * the head, as later snapshots number new objects.
+   */
+  const chain = (links: number): FakeHeap => {
+    const nodes: FakeNode[] = [
+      { id: 1, type: 'synthetic', name: '' },
+      { id: 3, type: 'object', name: 'global' },
+    ];
+    const edges: [number, string, string, number][] = [[0, 'element', '1', 1]];
+    let holder = 1;
+    let edge: [string, string] = ['property', SUBJECT_GLOBAL];
+    for (let link = 0; link < links; link++) {
+      const id = 10 * (links - link);
+      const [object, closure, scope] = [nodes.length, nodes.length + 1, nodes.length + 2];
+      nodes.push(
+        { id, type: 'object', name: 'Object', className: '{gain, someMethod}' },
+        { id: id + 2, type: 'closure', name: 'someMethod' },
+        { id: id + 4, type: 'object', name: 'system / Context' },
+      );
+      edges.push([holder, edge[0], edge[1], object]);
+      edges.push([object, 'property', 'someMethod', closure], [closure, 'internal', 'context', scope]);
+      [holder, edge] = [scope, ['context', 'originalThing']];
+    }
+    return new FakeHeap(nodes, edges);
+  };
+
+  it('reads a chain deeper than a path may be from where it begins, the same at any depth', () => {
+    const first = summariseSnapshot(chain(10), 100);
+    const path = (links: number) =>
+      summariseSnapshot(chain(links), 100 * links, first).paths.get('class:{gain, someMethod}');
+    expect(path(80)).toMatch(/^subject …\(→originalThing\.someMethod\)×\d+→originalThing$/);
+    const signature = (links: number) => signatureOf('constructor', '{gain, someMethod}', path(links)!);
+    expect(signature(80)).toBe(signature(120));
   });
 });

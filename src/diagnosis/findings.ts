@@ -1,6 +1,6 @@
 import type { Finding, FindingKind } from '../model/diagnosis.ts';
 import { formatBytes } from '../format.ts';
-import { STRING_CLASSES, type SnapshotSummary } from './summary.ts';
+import { MIN_BYTES_GROWTH, MIN_ELEMENT_GROWTH, STRING_CLASSES, type SnapshotSummary } from './summary.ts';
 import type { UnretainedGrowth } from '../protocol.ts';
 
 /**
@@ -15,10 +15,6 @@ export const PROPORTION_TOLERANCE = 3;
  * each interval's capacity gain is between 0.5 and 2 elements per element added.
  */
 export const ESTIMATED_PROPORTION_TOLERANCE = 4;
-/** Elements (or instances) a collection (or class) must gain between the first and last snapshot. */
-export const MIN_ELEMENT_GROWTH = 32;
-/** Or bytes: a few large elements (1 MiB buffers) matter as much as many small ones. */
-export const MIN_BYTES_GROWTH = 1 << 20;
 /** Findings kept per audit, the largest growth first. */
 export const MAX_FINDINGS = 5;
 
@@ -228,7 +224,11 @@ export function findGrowth(summaries: readonly SnapshotSummary[], perInstance = 
       suggestion: suggestionFor(kind, className, path, null, perInstance),
     });
   }
-  const byBytes = (a: Finding, b: Finding) => b.growthPerUnit.bytes - a.growthPerUnit.bytes;
+  // Equal growth (a history's arrays, each a number per step) is ordered by signature, not heap order,
+  // so that the same findings come first in every run.
+  const byBytes = (a: Finding, b: Finding) =>
+    b.growthPerUnit.bytes - a.growthPerUnit.bytes ||
+    (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0);
   return [...collections.sort(byBytes), ...objects.sort(byBytes), ...constructors.sort(byBytes)].slice(0, MAX_FINDINGS);
 }
 
@@ -296,6 +296,9 @@ export function unretainedSentence(u: UnretainedGrowth | null, failedOffHeap: bo
   }
   if (failedOffHeap) {
     return `no object of the program holds what grew: the heap went from ${from} to ${to} between the first snapshot and the last, so the growth is off the heap, in memory no object on it owns (a native addon’s, or a library’s outside V8)`;
+  }
+  if (u.heapBytes[1] - u.heapBytes[0] >= MIN_BYTES_GROWTH) {
+    return `the heap grew from ${from} to ${to} between the first snapshot and the last, but nothing in it grew in every interval in proportion to the units run (growth that started late, or came in one step): keep the snapshots (--keep-snapshots) and compare the last two in DevTools' Comparison view`;
   }
   return `no object of the program grew between the snapshots (the heap went from ${from} to ${to}): the growth the verdict measured did not recur in the diagnosis run`;
 }

@@ -238,7 +238,7 @@ export function renderPath(graph: HeapGraph, hops: readonly PathHop[], cwd = pro
   let anchor = 0;
   // A path cut at MAX_HOPS starts inside a chain, at no root: it is labelled so, never by the name of
   // the node it was cut at (a string's name is its text).
-  const cut = hops[0]!.node !== graph.rootOrdinal;
+  const cut = hops.length > MAX_HOPS;
   let label = cut ? '…' : hops.length > 1 ? graph.name(hops[1]!.node) : graph.name(hops[0]!.node);
   let moduleRecord: number | null = null;
   if (hops.length > 1 && !cut) anchor = 1;

@@ -22,7 +22,7 @@ export interface SnapshotSummary {
   readonly classes: ReadonlyMap<string, ClassTotals>;
   /** Collections by V8 object id (stable between snapshots of one process). */
   readonly collections: ReadonlyMap<number, CollectionSize & { readonly className: string }>;
-  /** Rendered retainer paths, by object id (collections) or `class:` + name (newest instance). */
+  /** Rendered retainer paths, by object id (collections) or `class:` + name (see `summariseSnapshot`). */
   readonly paths: ReadonlyMap<string, string>;
   /** What the new elements of a collection are, by object id, when one class dominates. */
   readonly holds: ReadonlyMap<number, string>;
@@ -46,11 +46,16 @@ export const LARGEST_OBJECTS = 10;
 /** A single object smaller than this is not followed for growth of its own. */
 export const LARGE_OBJECT_BYTES = 64 * 1024;
 
+/**
+ * Elements (or instances) a collection (or class) must gain between the first and last snapshot to be
+ * a finding; the last snapshot follows (renders the path of) no collection or class that gained less.
+ */
+export const MIN_ELEMENT_GROWTH = 32;
+/** Or bytes: a few large elements (1 MiB buffers) matter as much as many small ones. */
+export const MIN_BYTES_GROWTH = 1 << 20;
+
 /** An object with at least this many properties is read as a dictionary (a collection). */
 export const MIN_DICTIONARY_PROPERTIES = 64;
-/** A class whose instances grew by fewer than this, and bytes by less than 1 MiB, is not followed. */
-const MIN_CLASS_GROWTH = 32;
-const MIN_CLASS_BYTES_GROWTH = 1 << 20;
 /** At most this many grown classes get a rendered path (the most grown first). */
 const MAX_CLASSES_WITH_PATHS = 40;
 /** JSArray header plus its elements store's header, bytes (8-byte pointers). */
@@ -155,16 +160,18 @@ function objectSize(graph: HeapGraph, ordinal: number, className: string): numbe
 /**
  * Reads what the growth analysis needs from one snapshot. Earlier snapshots record every collection's
  * size; the last one is read against the first (`reference`): it keeps the collections and classes
- * that grew, and renders their retainer paths. For a class, the path of its farthest instance from the
- * root among those new since the reference (the newest on a tie): the same place in every run,
- * whatever the heap's order. Instances held side by side (a list's elements) are all as far; in a
- * chain (each new instance holding the last) it is the oldest new link, and its path, cut at 100 hops
- * from it, reads the chain with its link collapsed: `…(.someMethod→originalThing)×33.gain`. The newest
- * instance was any link: the head's path in one run, the middle's in the next.
+ * that grew, and renders their retainer paths. For a class, the path of its newest instance; but when the
+ * farthest of its instances new since the reference lies deeper than a path may be (a chain, each new
+ * instance holding the last, or a long linked list), the newest is any link (V8 numbers new objects in
+ * heap order): the head in one run, a middle link in the next. The farthest's path, cut at its root
+ * side, then follows the nearest's, where the chain begins, the same in every run: `subject.step→theThing
+ * …(→originalThing.someMethod)×33→originalThing`. Objects only V8's own roots reach are left out.
  */
 export function summariseSnapshot(graph: HeapGraph, units: number, reference?: SnapshotSummary): SnapshotSummary {
   const classes = new Map<string, { count: number; bytes: number }>();
   const farthest = new Map<string, { id: number; distance: number; ordinal: number }>();
+  const nearest = new Map<string, { id: number; distance: number; ordinal: number }>();
+  const newest = new Map<string, { id: number; ordinal: number }>();
   let maxId = 0;
   const collections = new Map<number, CollectionSize & { className: string }>();
   const machinery = new Map<string, { count: number; bytes: number }>();
@@ -189,15 +196,24 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
     if (id > maxId && graph.type(o) !== 'native') maxId = id;
     const distance = graph.distance(o);
     if (reference && id > reference.maxId && distance >= 0 && distance < SYSTEM_DISTANCE) {
-      const known = farthest.get(className);
-      if (!known || distance > known.distance || (distance === known.distance && id > known.id))
+      const far = farthest.get(className);
+      if (!far || distance > far.distance || (distance === far.distance && id > far.id))
         farthest.set(className, { id, distance, ordinal: o });
+      const near = nearest.get(className);
+      if (!near || distance < near.distance || (distance === near.distance && id > near.id))
+        nearest.set(className, { id, distance, ordinal: o });
+      if ((newest.get(className)?.id ?? -1) < id) newest.set(className, { id, ordinal: o });
     }
     const size = collectionSize(graph, o);
     if (!size) continue;
-    // In the last snapshot only what grew since the first matters.
+    // In the last snapshot only what grew since the first by as much as a finding needs matters. Each
+    // one kept gets a path: a subject that makes small arrays as it goes (a subscriber's own lists) has
+    // tens of thousands, and rendering them all took 200 s of a diagnosis.
     const before = reference?.collections.get(id);
-    if (reference && size.count <= (before?.count ?? 0) && size.retainedBytes <= (before?.retainedBytes ?? 0)) continue;
+    const gained = size.count - (before?.count ?? 0);
+    const bytesNow = Math.max(size.retainedBytes, size.selfBytes);
+    const grewBytes = bytesNow - Math.max(before?.retainedBytes ?? 0, before?.selfBytes ?? 0);
+    if (reference && gained < MIN_ELEMENT_GROWTH && grewBytes < MIN_BYTES_GROWTH) continue;
     collections.set(id, { ...size, className });
   }
   const paths = new Map<string, string>();
@@ -223,12 +239,22 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
             t.bytes - (reference.classes.get(name)?.bytes ?? 0),
           ] as const,
       )
-      .filter(([, count, bytes]) => count >= MIN_CLASS_GROWTH || bytes >= MIN_CLASS_BYTES_GROWTH)
+      .filter(([, count, bytes]) => count >= MIN_ELEMENT_GROWTH || bytes >= MIN_BYTES_GROWTH)
       .sort((a, b) => b[1] - a[1])
       .slice(0, MAX_CLASSES_WITH_PATHS);
     for (const [className] of grown) {
-      const instance = farthest.get(className);
-      if (instance) paths.set(`class:${className}`, renderPath(graph, shortestRetainerPath(graph, instance.ordinal)));
+      const [far, near, last] = [farthest.get(className), nearest.get(className), newest.get(className)];
+      if (!far || !near || !last) continue;
+      // The newest new instance's path, unless the farthest's is cut at its root side (a chain, or a long
+      // linked list, deeper than a path may be, of which the newest is any link): then that one, after
+      // the nearest's, where the chain begins: `clearImmediate→timerListMap[1000]._idleNext …._idleNext×100`.
+      const farPath = renderPath(graph, shortestRetainerPath(graph, far.ordinal));
+      const nearPath = renderPath(graph, shortestRetainerPath(graph, near.ordinal));
+      const chained = farPath.startsWith('…') && !nearPath.startsWith('…') && far.ordinal !== near.ordinal;
+      paths.set(
+        `class:${className}`,
+        chained ? `${nearPath} ${farPath}` : renderPath(graph, shortestRetainerPath(graph, last.ordinal)),
+      );
     }
   }
   return { units, classes, collections, paths, holds, largest, machinery, maxId };
