@@ -14,7 +14,7 @@ import {
 } from '../src/diagnosis/findings.ts';
 import type { HeapEdge, HeapGraph } from '../src/diagnosis/heap-graph.ts';
 import { renderPath, shortestRetainerPath } from '../src/diagnosis/retainer-path.ts';
-import { stableFileName } from '../src/diagnosis/file-names.ts';
+import { isFileName, stableFileName } from '../src/diagnosis/file-names.ts';
 import { SUBJECT_GLOBAL } from '../src/protocol.ts';
 import { summariseSnapshot } from '../src/diagnosis/summary.ts';
 import { planDiagnosis, toDiagnose } from '../src/cli/run-diagnoses.ts';
@@ -493,6 +493,8 @@ describe('stableFileName', () => {
     expect(stableFileName('/home/a/app/node_modules/pino/lib/tools.js')).toBe('pino/lib/tools.js');
     expect(stableFileName('file:///srv/x/node_modules/a/node_modules/@scope/b/index.js')).toBe('@scope/b/index.js');
     expect(stableFileName('/tmp/run-1/.build/chunks/chunk-YJRBBVA7.mjs')).toBe('chunk.mjs');
+    // A module cache's key is a script's path; a route cache's key that starts with a slash is not.
+    expect([isFileName('/srv/app/lib/registry.js'), isFileName('/api/users')]).toEqual([true, false]);
     const root = mkdtempSync(join(tmpdir(), 'leak-audit-names-'));
     try {
       mkdirSync(join(root, 'src', 'lib'), { recursive: true });

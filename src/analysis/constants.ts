@@ -11,7 +11,7 @@ export const UNIFORM_WINDOWS = 100;
  * loop turns between its steps (a control loop at 1 kHz turns at least this often). A subject's I/O then
  * completes as it would in its program: an async file logger keeps one write in flight, and each turn
  * completes one. Turned once per window (~10 000 steps), a structured logger's async destination, logging
- * every 10 steps, grew 4.8 B/step of backlog and failed; turned every 10 or 100 steps it is flat.
+ * every 10 steps, grew 4.8–9.5 B/step of backlog and failed; turned every 10 or 100 steps it is flat.
  */
 export const TURN_INTERVAL_MS = 1;
 /**
@@ -160,18 +160,17 @@ export const COLLECTION_PROBE_CYCLES = 20;
  */
 export const RESOURCE_HORIZON_BUDGET = 100;
 /**
+ * When the heap cap ends a run early, a `fail` may rest on this many steady samples: the growth that
+ * filled the heap is the evidence, and no more samples can be had.
+ */
+export const MIN_GUARD_STEADY_SAMPLES = 10;
+/**
  * Resource counts are exact, not read through a collector: a count series is judged on this many steady
  * readings, as a run ended at the heap guard is. A timer armed every 1000 steps and never cleared, in
  * windows widened to 120 000 steps, had 16 steady readings when its heap passed, and its count,
  * 1.0e-3/step [1.0e-3, 1.0e-3], was left inconclusive (2 runs of 3).
  */
-export const RESOURCE_MIN_STEADY_SAMPLES = 10;
-
-/**
- * When the heap cap ends a run early, a `fail` may rest on this many steady samples: the growth that
- * filled the heap is the evidence, and no more samples can be had.
- */
-export const MIN_GUARD_STEADY_SAMPLES = 10;
+export const RESOURCE_MIN_STEADY_SAMPLES = MIN_GUARD_STEADY_SAMPLES;
 /** A post-GC heap above this fraction of the heap cap ends the run before V8 aborts it. */
 export const HEAP_CAP_GUARD_FRACTION = 0.85;
 /**

@@ -16,7 +16,7 @@ import {
   RESOURCE_HORIZON_BUDGET,
   RESOURCE_MIN_STEADY_SAMPLES,
 } from './constants.ts';
-import { analyseSeries, median, type SeriesAnalysis } from './series.ts';
+import { analyseSeries, median, reachesNewHigh, type SeriesAnalysis } from './series.ts';
 
 export interface Projection {
   /** Units x instances of the horizon the growth is projected over. */
@@ -193,7 +193,11 @@ export function analyseResources(
       first: counts[0] ?? 0,
       last: counts.at(-1) ?? 0,
       level: { median: median(steady, 0), highest: Math.max(0, ...steady) },
-      verdict: series.atLevel ? 'pass' : series.verdict,
+      // At a level even in a run that had to end (where a heap's fail is not held back): a count has no limit to fill.
+      verdict:
+        series.atLevel || (series.verdict === 'fail' && !reachesNewHigh(counts, series.warmup.index))
+          ? 'pass'
+          : series.verdict,
     };
   });
 }
@@ -244,7 +248,7 @@ export function judge(record: RawAuditRecord): Judgement {
     else if (s.verdict === 'inconclusive') {
       reasons.push(
         !s.warmup.settled
-          ? `${label}: still rising, ${range} after ${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s, and slowing: no warm-up end yet, so no steady state to judge (more ${unit}s, ${options.workload === 'churn' ? 'the audit’s `cycles`' : '--steps'}, would show whether it levels off)`
+          ? `${label}: ${range} after ${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s, with no warm-up end yet, so no steady state to judge (more ${unit}s, ${options.workload === 'churn' ? 'the audit’s `cycles`' : '--steps'}, would show whether it levels off)`
           : s.levelling
             ? `${label} grew ${range} but its last third is flat: a bound being reached, or a pause`
             : s.atLevel

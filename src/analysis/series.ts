@@ -104,6 +104,7 @@ export function analyseSeries(
     // depends on the moment of the reading: the timers its steps armed, still pending), whose drift
     // the slope reads as growth. More readings tell: a leak passes its old highs as it grows.
     atLevel = true;
+    stillGrowing = false;
     verdict = 'inconclusive';
   }
   let growingLate = false;

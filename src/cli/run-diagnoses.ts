@@ -73,7 +73,7 @@ export function planDiagnosis(
   if (4 * w > reach && reach >= 4 * first) {
     const quarter = Math.floor(reach / 4);
     snapshotUnits = [quarter, 2 * quarter, 4 * quarter];
-  } else if (4 * w > reach && (reach - first) * perUnit >= DIAGNOSIS_GROWTH_BYTES) {
+  } else if (4 * w > reach && perUnit > 0 && reach > first && (reach - first) * perUnit >= DIAGNOSIS_GROWTH_BYTES) {
     snapshotUnits = [first, Math.round((first + reach) / 2), reach];
   }
   return {
@@ -212,7 +212,8 @@ function diagnosisOf(
     findings: analysed.findings,
     unretained:
       entry.verdict === 'fail' && analysed.findings.length === 0
-        ? unretainedSentence(analysed.unretained, entry.offHeap.verdict === 'fail')
+        ? // Failed, but not on the heap: on the off-heap series or the total.
+          unretainedSentence(analysed.unretained, entry.slope.verdict !== 'fail')
         : null,
   };
 }

@@ -27,9 +27,15 @@ function projectRoot(dir: string): string | null {
   return root;
 }
 
-/** Whether `name` is a file's absolute path or file URL (a module cache's key, a script's name). */
+/** A script's extension: what a module cache's key or a script's name ends with. */
+const SCRIPT = /\.(?:[cm]?[jt]sx?|json|node)$/;
+
+/**
+ * Whether `name` is a script's absolute path or file URL (a module cache's key, a script's name), not
+ * any key that starts with a slash (a route cache's `/api/users`).
+ */
 export function isFileName(name: string): boolean {
-  return name.startsWith('file://') || (isAbsolute(name) && name.length > 1);
+  return (name.startsWith('file://') || isAbsolute(name)) && SCRIPT.test(name);
 }
 
 /**

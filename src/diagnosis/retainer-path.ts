@@ -13,6 +13,9 @@ export interface PathHop {
 
 /** Paths longer than this are cut (a linked list of thousands of nodes, say). */
 const MAX_HOPS = 100;
+/** The first hop of a path cut at MAX_HOPS (its root side is missing), and how a rendered one begins. */
+const CUT_EDGE = 'cut';
+export const CUT_MARK = '…';
 
 /** Edges whose names mean something to a programmer rank first when two retainers are equally near. */
 const EDGE_PREFERENCE: Readonly<Record<string, number>> = {
@@ -57,7 +60,12 @@ function compareTies(graph: HeapGraph, a: HeapEdge, b: HeapEdge): number {
 export function shortestRetainerPath(graph: HeapGraph, ordinal: number): PathHop[] {
   const hops: PathHop[] = [];
   let current = ordinal;
-  while (current !== graph.rootOrdinal && hops.length < MAX_HOPS) {
+  let cut = false;
+  while (current !== graph.rootOrdinal) {
+    if (hops.length >= MAX_HOPS) {
+      cut = true;
+      break;
+    }
     const distance = graph.distance(current);
     let best: HeapEdge | null = null;
     let bestDistance = Infinity;
@@ -75,7 +83,7 @@ export function shortestRetainerPath(graph: HeapGraph, ordinal: number): PathHop
     hops.push({ edgeType: best.type, edgeName: best.name, node: current });
     current = best.node;
   }
-  hops.push({ edgeType: 'root', edgeName: '', node: current });
+  hops.push({ edgeType: cut ? CUT_EDGE : 'root', edgeName: '', node: current });
   return hops.reverse();
 }
 
@@ -238,8 +246,8 @@ export function renderPath(graph: HeapGraph, hops: readonly PathHop[], cwd = pro
   let anchor = 0;
   // A path cut at MAX_HOPS starts inside a chain, at no root: it is labelled so, never by the name of
   // the node it was cut at (a string's name is its text).
-  const cut = hops.length > MAX_HOPS;
-  let label = cut ? '…' : hops.length > 1 ? graph.name(hops[1]!.node) : graph.name(hops[0]!.node);
+  const cut = hops[0]!.edgeType === CUT_EDGE;
+  let label = cut ? CUT_MARK : hops.length > 1 ? graph.name(hops[1]!.node) : graph.name(hops[0]!.node);
   let moduleRecord: number | null = null;
   if (hops.length > 1 && !cut) anchor = 1;
   for (let i = 1; i < hops.length; i++) {

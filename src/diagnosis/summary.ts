@@ -1,5 +1,5 @@
 import { SYSTEM_DISTANCE, type HeapEdge, type HeapGraph } from './heap-graph.ts';
-import { renderPath, shortestRetainerPath } from './retainer-path.ts';
+import { CUT_MARK, renderPath, shortestRetainerPath } from './retainer-path.ts';
 
 /** How many elements a collection holds, as far as a snapshot shows it. */
 export interface CollectionSize {
@@ -195,6 +195,9 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
     // Native nodes (an ArrayBuffer's data) are numbered apart, from far above the heap's objects.
     if (id > maxId && graph.type(o) !== 'native') maxId = id;
     const distance = graph.distance(o);
+    // The newest instance of any, as V8's tables may hold it (a Symbol.for key); for a chain, the
+    // nearest and the farthest of those new since the reference that the program's roots reach.
+    if (reference && distance >= 0 && (newest.get(className)?.id ?? -1) < id) newest.set(className, { id, ordinal: o });
     if (reference && id > reference.maxId && distance >= 0 && distance < SYSTEM_DISTANCE) {
       const far = farthest.get(className);
       if (!far || distance > far.distance || (distance === far.distance && id > far.id))
@@ -202,7 +205,6 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
       const near = nearest.get(className);
       if (!near || distance < near.distance || (distance === near.distance && id > near.id))
         nearest.set(className, { id, distance, ordinal: o });
-      if ((newest.get(className)?.id ?? -1) < id) newest.set(className, { id, ordinal: o });
     }
     const size = collectionSize(graph, o);
     if (!size) continue;
@@ -244,13 +246,13 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
       .slice(0, MAX_CLASSES_WITH_PATHS);
     for (const [className] of grown) {
       const [far, near, last] = [farthest.get(className), nearest.get(className), newest.get(className)];
-      if (!far || !near || !last) continue;
+      if (!last) continue;
       // The newest new instance's path, unless the farthest's is cut at its root side (a chain, or a long
       // linked list, deeper than a path may be, of which the newest is any link): then that one, after
       // the nearest's, where the chain begins: `clearImmediate→timerListMap[1000]._idleNext …._idleNext×100`.
-      const farPath = renderPath(graph, shortestRetainerPath(graph, far.ordinal));
-      const nearPath = renderPath(graph, shortestRetainerPath(graph, near.ordinal));
-      const chained = farPath.startsWith('…') && !nearPath.startsWith('…') && far.ordinal !== near.ordinal;
+      const farPath = far && near ? renderPath(graph, shortestRetainerPath(graph, far.ordinal)) : '';
+      const nearPath = far && near ? renderPath(graph, shortestRetainerPath(graph, near.ordinal)) : '';
+      const chained = farPath.startsWith(CUT_MARK) && !nearPath.startsWith(CUT_MARK) && far!.ordinal !== near!.ordinal;
       paths.set(
         `class:${className}`,
         chained ? `${nearPath} ${farPath}` : renderPath(graph, shortestRetainerPath(graph, last.ordinal)),

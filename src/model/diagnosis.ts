@@ -38,7 +38,12 @@ export interface Finding {
   readonly kind: FindingKind;
   /** `Array`, `Map`, `Float64Array`, `Timeout`, …; for collections, what they hold when one type dominates. */
   readonly what: string;
-  /** The shortest retainer path from a GC root, e.g. `subject.controller.history.sigma`. */
+  /**
+   * The shortest retainer path from a GC root, e.g. `subject.controller.history.sigma`; for a chain
+   * deeper than a path may be, the path to where it begins, then the chain read from its far end:
+   * `subject.step→theThing …(→originalThing.someMethod)×33→originalThing`. `object` findings count no
+   * elements (`growthPerUnit.count` is 0): one object's bytes grow.
+   */
   readonly retainerPath: string;
   readonly growthPerUnit: {
     /** Elements (collections) or instances (constructors) per unit. */
