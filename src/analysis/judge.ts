@@ -16,7 +16,7 @@ import {
   RESOURCE_HORIZON_BUDGET,
   RESOURCE_MIN_STEADY_SAMPLES,
 } from './constants.ts';
-import { analyseSeries, median, reachesNewHigh, type SeriesAnalysis } from './series.ts';
+import { analyseSeries, median, type SeriesAnalysis } from './series.ts';
 
 export interface Projection {
   /** Units x instances of the horizon the growth is projected over. */
@@ -194,10 +194,7 @@ export function analyseResources(
       last: counts.at(-1) ?? 0,
       level: { median: median(steady, 0), highest: Math.max(0, ...steady) },
       // At a level even in a run that had to end (where a heap's fail is not held back): a count has no limit to fill.
-      verdict:
-        series.atLevel || (series.verdict === 'fail' && !reachesNewHigh(counts, series.warmup.index))
-          ? 'pass'
-          : series.verdict,
+      verdict: series.atLevel ? 'pass' : series.verdict,
     };
   });
 }
@@ -241,14 +238,15 @@ export function judge(record: RawAuditRecord): Judgement {
   ] as const) {
     const [low, high] = s.slope.ci;
     const range = `${bytes(s.slope.bytesPerUnit)}/${unit} [${bytes(low)}, ${bytes(high)}]`;
+    const cutAt = `${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s`;
     if (s.verdict === 'fail')
       reasons.push(
-        `${label} grows ${range}, above the budget of ${bytes(s.budgetPerUnit)}/${unit}${s.throughout ? `, from its first readings to its last with no warm-up ending (measured from ${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s on)` : ''}`,
+        `${label} grows ${range}, above the budget of ${bytes(s.budgetPerUnit)}/${unit}${s.throughout ? `, from its first readings to its last with no warm-up ending (measured from ${cutAt} on)` : ''}`,
       );
     else if (s.verdict === 'inconclusive') {
       reasons.push(
         !s.warmup.settled
-          ? `${label}: ${range} after ${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s, with no warm-up end yet, so no steady state to judge (more ${unit}s, ${options.workload === 'churn' ? 'the audit’s `cycles`' : '--steps'}, would show whether it levels off)`
+          ? `${label}: ${range} after ${cutAt}, with no warm-up end yet, so no steady state to judge (more ${unit}s, ${options.workload === 'churn' ? 'the audit’s `cycles`' : '--steps'}, would show whether it levels off)`
           : s.levelling
             ? `${label} grew ${range} but its last third is flat: a bound being reached, or a pause`
             : s.atLevel
@@ -256,7 +254,7 @@ export function judge(record: RawAuditRecord): Judgement {
               : s.growingLate
                 ? `${label} ${range} is within budget over the run, but its recent part grows: growth that started late`
                 : s.shortPlateau
-                  ? `${label} rose ${bytes(s.warmup.bytes)} by ${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s, then was flat for less than that: a plateau must last as long as the rise before it (growth in doublings looks like this)`
+                  ? `${label} rose ${bytes(s.warmup.bytes)} by ${cutAt}, then was flat for less than that: a plateau must last as long as the rise before it (growth in doublings looks like this)`
                   : s.steadySamples < minSteadyFor(record)
                     ? `${label}: only ${s.steadySamples} steady-state samples (need ${minSteadyFor(record)})`
                     : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}`,

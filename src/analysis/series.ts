@@ -38,7 +38,8 @@ export interface SeriesAnalysis {
   readonly levelling: boolean;
   /**
    * True when the slope failed but the steady state never passed its old highs (`reachesNewHigh`): a
-   * series moving about a level. Held back as inconclusive; a resource count is passed for it.
+   * series moving about a level. Held back as inconclusive unless `final` (a heap at its limit is a
+   * fail); a resource count is passed for it either way.
    */
   readonly atLevel: boolean;
   /**
@@ -98,12 +99,12 @@ export function analyseSeries(
     }
     stillGrowing = recent !== null && !levelling && grewAcross(xs, ys, first, n - 1, budgetPerUnit);
   }
-  let atLevel = false;
-  if (verdict === 'fail' && !final && !reachesNewHigh(ys, index)) {
-    // The slope fails, but the series never passes its old highs: it moves about a level (what it holds
-    // depends on the moment of the reading: the timers its steps armed, still pending), whose drift
-    // the slope reads as growth. More readings tell: a leak passes its old highs as it grows.
-    atLevel = true;
+  // The slope fails, but the series never passes its old highs: it moves about a level (what it holds
+  // depends on the moment of the reading: the timers its steps armed, still pending), whose drift the
+  // slope reads as growth. More readings tell (a leak passes its old highs as it grows): the fail is
+  // held back, unless no more readings can be had (`final`).
+  const atLevel = verdict === 'fail' && !reachesNewHigh(ys, index);
+  if (atLevel && !final) {
     stillGrowing = false;
     verdict = 'inconclusive';
   }

@@ -2,6 +2,7 @@ import type { Finding, FindingKind } from '../model/diagnosis.ts';
 import { formatBytes } from '../format.ts';
 import { MIN_BYTES_GROWTH, MIN_ELEMENT_GROWTH, STRING_CLASSES, type SnapshotSummary } from './summary.ts';
 import type { UnretainedGrowth } from '../protocol.ts';
+import { GC_ROOTS } from './retainer-path.ts';
 
 /**
  * Growth between consecutive snapshots counts as "in proportion to the units run" when the fastest
@@ -52,6 +53,11 @@ function grewSteadily(
 /** Whether `path` continues `ancestor` (an element, property or captured variable below it). */
 function isBelow(path: string, ancestor: string): boolean {
   return path.length > ancestor.length && path.startsWith(ancestor) && '[.→'.includes(path[ancestor.length]!);
+}
+
+/** Whether a found collection holds what `path` leads to: that collection itself, or below it. */
+function heldByCollection(path: string, collections: readonly Finding[]): boolean {
+  return collections.some((c) => path === c.retainerPath || isBelow(path, c.retainerPath));
 }
 
 /**
@@ -187,9 +193,7 @@ export function findGrowth(summaries: readonly SnapshotSummary[], perInstance = 
       collections.some((d) => d !== c && isBelow(d.retainerPath, c.retainerPath)),
   );
   for (const holder of holders) collections.splice(collections.indexOf(holder), 1);
-  const objects = growingObjects(summaries, span).filter(
-    (o) => !collections.some((c) => o.retainerPath === c.retainerPath || isBelow(o.retainerPath, c.retainerPath)),
-  );
+  const objects = growingObjects(summaries, span).filter((o) => !heldByCollection(o.retainerPath, collections));
   // A growing string's rope, and a growing buffer's store, are that object's detail.
   for (const o of objects) {
     if (o.what === OFF_HEAP_OBJECT) for (const c of ['ArrayBuffer', ...OFF_HEAP_CLASSES]) explained.add(c);
@@ -204,8 +208,7 @@ export function findGrowth(summaries: readonly SnapshotSummary[], perInstance = 
     // caught in use, not kept. Held by V8's own tables (its symbol registry), it is `internal` growth.
     if (className === '(number)' || TRANSIENT_ROOTS.some((root) => path.startsWith(root))) continue;
     const internal = path.startsWith(GC_ROOTS);
-    if (explained.has(className) || collections.some((c) => path === c.retainerPath || isBelow(path, c.retainerPath)))
-      continue;
+    if (explained.has(className) || heldByCollection(path, collections)) continue;
     const counts = summaries.map((s) => s.classes.get(className)?.count ?? 0);
     const bytes = summaries.map((s) => s.classes.get(className)?.bytes ?? 0);
     if (!grewSteadily(units, counts, bytes, false)) continue;
@@ -260,8 +263,7 @@ function growingObjects(summaries: readonly SnapshotSummary[], span: number): Fi
 }
 
 /** Paths from V8's roots begin so; the stack's and the handle scopes' hold what is in use at the moment. */
-const GC_ROOTS = '(GC roots)';
-const TRANSIENT_ROOTS = ['(GC roots) › (Stack roots)', '(GC roots) › (Handle scope)'];
+const TRANSIENT_ROOTS = ['(Stack roots)', '(Handle scope)'].map((root) => `${GC_ROOTS} › ${root}`);
 /** V8's and Node's own classes reported when nothing the program holds grew, the largest first. */
 const UNRETAINED_CLASSES = 3;
 

@@ -16,6 +16,8 @@ const MAX_HOPS = 100;
 /** The first hop of a path cut at MAX_HOPS (its root side is missing), and how a rendered one begins. */
 const CUT_EDGE = 'cut';
 export const CUT_MARK = '…';
+/** The node V8's own roots hang from, as a path from them begins. */
+export const GC_ROOTS = '(GC roots)';
 
 /** Edges whose names mean something to a programmer rank first when two retainers are equally near. */
 const EDGE_PREFERENCE: Readonly<Record<string, number>> = {
@@ -242,7 +244,7 @@ function rootTablePath(graph: HeapGraph, hops: readonly PathHop[]): string {
  *   - V8's internal hops (a Map's table, a module's cells) are left out.
  */
 export function renderPath(graph: HeapGraph, hops: readonly PathHop[], cwd = process.cwd()): string {
-  if (hops.length > 2 && graph.name(hops[1]!.node) === '(GC roots)') return rootTablePath(graph, hops);
+  if (hops.length > 2 && graph.name(hops[1]!.node) === GC_ROOTS) return rootTablePath(graph, hops);
   let anchor = 0;
   // A path cut at MAX_HOPS starts inside a chain, at no root: it is labelled so, never by the name of
   // the node it was cut at (a string's name is its text).
