@@ -37,7 +37,7 @@ interface OverheadRun {
 function runCli(args: string[]): { wallMs: number; report: AuditReport } {
   const out = mkdtempSync(join(tmpdir(), 'leak-audit-bench-'));
   const start = performance.now();
-  spawnSync(process.execPath, ['bin/leak-audit.js', '--out', out, ...args], {
+  spawnSync(process.execPath, ['scripts/leak-audit-from-source.js', '--out', out, ...args], {
     stdio: 'ignore',
     env: { ...process.env, NO_COLOR: '1' },
   });
@@ -53,7 +53,7 @@ console.log(`node ${process.version}\n`);
 
 /** Audit processes of the no-op audit for section 0. */
 const PROCESS_RUNS = 5;
-const NOOP_AUDIT = join(process.cwd(), 'src/builtin/noise-floor.audit.ts');
+const NOOP_AUDIT = join(process.cwd(), 'audits/noise-floor/noise-floor.audit.ts');
 console.log(
   `0. The audit process (the no-op audit, ${PROCESS_RUNS} processes, one at a time; median [lowest, highest])`,
 );

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /** `npm run audit` and `npx leak-audit`: the pipeline is in cli/run.ts, the options in cli/args.ts. */
 import { runCli } from './cli/run.ts';
 

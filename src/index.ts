@@ -2,10 +2,12 @@
  * leak-audit's public API, for audit files:
  *
  * ```ts
- * import { audit } from 'leak-audit';   // or a relative path to src/index.ts
+ * import { audit } from 'leak-audit';
  * ```
  */
 export { audit } from './worker/audit.ts';
+/** The plan of an audit that names none: steps of a soak or batch, cycles of a churn. */
+export { DEFAULT_CYCLES, DEFAULT_STEPS } from './model/defaults.ts';
 export type {
   AuditContext,
   AuditOptions,

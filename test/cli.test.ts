@@ -413,7 +413,7 @@ describe('npm run audit: configuration errors exit 2 with one clear line', { tim
   it('prints help', () => {
     const run = cli(['--help']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^Usage: npm run audit -- \[paths...\] \[options\]/);
+    expect(run.stdout).toMatch(/^Usage: leak-audit \[paths...\] \[options\]/);
   });
 });
 

@@ -58,7 +58,7 @@ function shardReport(
 
 const noop = entry('noise-floor-no-op', {
   role: 'noise-floor',
-  file: '/repo/src/builtin/noise-floor.audit.ts',
+  file: '/repo/audits/noise-floor/noise-floor.audit.ts',
   slope: { bytesPerUnit: 0.01, bytesPerStep: 0.01, ci: [-0.02, 0.05], unit: 'step', verdict: 'pass' },
 });
 const bounded = entry('classical-bounded', { file: '/repo/audits/classical-bounded.audit.ts' });
@@ -81,8 +81,8 @@ describe('mergeReports', () => {
     expect(merged.audits.map((a) => a.id)).toEqual([
       'classical-bounded',
       'classical-legacy',
-      'sta-bounded',
       'noise-floor-no-op',
+      'sta-bounded',
     ]);
     expect(merged.summary).toMatchObject({
       audits: 4,

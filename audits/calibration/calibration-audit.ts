@@ -1,5 +1,5 @@
 import type { CalibrationSubject, SubjectInstance } from '../../fixtures/calibration/types.ts';
-import { audit } from '../../src/index.ts';
+import { audit } from 'leak-audit';
 
 async function finishCycle(instance: SubjectInstance, pending: Promise<void>, steps: number) {
   await pending;

@@ -1,7 +1,7 @@
 import { createController, type ControllerKind, type HistoryPolicy } from '../../fixtures/controllers/index.ts';
 import { ClosedLoop } from '../../fixtures/loop/closed-loop.ts';
 import { DIPPlant } from '../../fixtures/plant/dip-plant.ts';
-import { audit } from '../../src/index.ts';
+import { audit } from 'leak-audit';
 
 /**
  * A controller in closed loop with the DIP plant for the soak: under `legacy` history it appends to every

@@ -229,8 +229,8 @@ function optionHelp(name: OptionName): string {
   return [...head, ...rest.map((l) => `${pad}${l}`)].join('\n');
 }
 
-export const USAGE = `Usage: npm run audit -- [paths...] [options]
-       npm run audit -- --merge-reports DIR... [--out DIR] [--baseline FILE] [--ci] [--json]
+export const USAGE = `Usage: leak-audit [paths...] [options]          (npx leak-audit, or npm run audit -- here)
+       leak-audit --merge-reports DIR... [--out DIR] [--baseline FILE] [--ci] [--json]
 
 Runs every audit (*.audit.ts) under the given files or folders (default: audits/), each in its own
 --expose-gc process, and writes reports/audit-report.json. The no-op noise-floor audit always runs.

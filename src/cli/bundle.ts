@@ -3,11 +3,18 @@ import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ownModule } from '../own-files.ts';
 
 /** The audit process's entry module (worker/child.ts), bundled into every audit's bundle. */
-const CHILD_ENTRY = fileURLToPath(new URL('../worker/child.ts', import.meta.url));
-/** leak-audit's own package name: an audit file's `import … from 'leak-audit'` is bundled, not loaded. */
+const CHILD_ENTRY = fileURLToPath(ownModule('../worker/child', import.meta.url));
+/**
+ * leak-audit's own package name: an audit file's `import … from 'leak-audit'` is this harness's public
+ * API (index.ts), bundled with the entry above, so both share one registry of audits. Resolved here, not
+ * by the package's `exports`: an audit file in any folder, with or without leak-audit installed beside
+ * it, gets the harness that runs it.
+ */
 const SELF = 'leak-audit';
+const OWN_INDEX = fileURLToPath(ownModule('../index', import.meta.url));
 const ENTRY_NAMESPACE = 'leak-audit-entry';
 
 /** The bundle of each audit file, or why it could not be built (a syntax error, an import not found). */
@@ -129,7 +136,7 @@ function packagesAsNodeLoadsThem(): Plugin {
       b.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.pluginData === 'resolving' || args.namespace === ENTRY_NAMESPACE) return undefined;
         if (args.path.startsWith('node:') || builtins.has(args.path)) return { path: args.path, external: true };
-        if (args.path === SELF || args.path.startsWith(`${SELF}/`)) return undefined;
+        if (args.path === SELF) return { path: OWN_INDEX };
         const resolved = await b.resolve(args.path, {
           kind: args.kind,
           resolveDir: args.resolveDir,

@@ -13,9 +13,9 @@ export const DEFAULT_AUDIT_DIR = 'audits';
 /** leak-audit's planted subjects: they come with the harness, wherever it is installed. */
 export const CALIBRATION_DIR = join(PROJECT_ROOT, 'audits', 'calibration');
 /** Always run: the harness measuring itself gives the noise floor. */
-export const NOISE_FLOOR_AUDIT = join(PROJECT_ROOT, 'src', 'builtin', 'noise-floor.audit.ts');
+export const NOISE_FLOOR_AUDIT = join(PROJECT_ROOT, 'audits', 'noise-floor', 'noise-floor.audit.ts');
 /** The no-op churn audit: the churn workload's noise floor. */
-export const NOISE_FLOOR_CYCLE_AUDIT = join(PROJECT_ROOT, 'src', 'builtin', 'noise-floor-cycle.audit.ts');
+export const NOISE_FLOOR_CYCLE_AUDIT = join(PROJECT_ROOT, 'audits', 'noise-floor', 'noise-floor-cycle.audit.ts');
 
 /** What an audit file is for: a real subject, a planted calibration subject, or the no-op noise floor. */
 export function roleOf(file: string): AuditRole {

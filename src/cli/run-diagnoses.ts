@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
@@ -19,10 +19,11 @@ import { OUTPUT_CAP_BYTES } from '../model/defaults.ts';
 import type { CliOptions } from './args.ts';
 import { BUILD_DIR, LOG_DIR } from './out-dir.ts';
 import { bundleScript } from './bundle.ts';
+import { ownModule } from '../own-files.ts';
 import { runProcesses } from './vitest/session.ts';
 
 const run = promisify(execFile);
-const ANALYSE_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'diagnosis', 'analyse-main.ts');
+const ANALYSE_SCRIPT = fileURLToPath(ownModule('../diagnosis/analyse-main', import.meta.url));
 /** Heap of the analysis process: a parsed snapshot takes ~5x its file size. */
 const ANALYSIS_HEAP_MB = 4096;
 

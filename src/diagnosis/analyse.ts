@@ -27,7 +27,7 @@ export async function analyseSnapshots(
 /**
  * What the analysis process does (the CLI runs it apart from both the measured processes and itself: a
  * large snapshot takes several times its size in memory while parsed), from `analyse-main.ts`:
- *   node --import tsx src/diagnosis/analyse-main.ts <input.json> <output.json>
+ *   node <analyse-main's bundle> <input.json> <output.json>
  * input: AnalysisInput; output: AnalysisOutput (protocol.ts).
  */
 export async function main(): Promise<void> {

@@ -25,7 +25,7 @@ function post<T>(session: Session, method: string, params?: object): T {
 }
 
 /**
- * `file:line` of a function, relative to the working directory. TypeScript loaded through tsx runs as
+ * `file:line` of a function, relative to the working directory. Bundled or compiled TypeScript runs as
  * transformed code whose positions mean nothing to a reader: they are mapped back through the module's
  * source map (the diagnosis process runs with --enable-source-maps, which makes Node keep them).
  */

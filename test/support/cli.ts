@@ -21,7 +21,7 @@ const CLI_TIMEOUT_MS = 240_000;
 export const RUN_TIMEOUT_MS = CLI_TIMEOUT_MS + 10_000;
 
 /** The CLI as `npm run audit` starts it (node's arguments before the CLI's own). */
-export const CLI_ENTRY: readonly string[] = ['bin/leak-audit.js'];
+export const CLI_ENTRY: readonly string[] = ['scripts/leak-audit-from-source.js'];
 
 function command(args: readonly string[], out: string): string[] {
   return [...CLI_ENTRY, '--out', out, ...args];

@@ -15,8 +15,8 @@ export const AUDIT_POOL = 'leak-audit';
 /** What the pool needs to start one audit process per audit file. */
 export interface AuditPoolOptions {
   /**
-   * What loads an audit file, after the Node options: its bundle (cli/bundle.ts), or tsx and the
-   * unbundled entry; or why there is nothing to load (it did not build).
+   * What loads an audit file, after the Node options: its bundle (cli/bundle.ts); or why there is
+   * nothing to load (it did not build).
    */
   readonly entry: (file: string) => { readonly args: readonly string[] } | { readonly error: string };
   /** Node options of every audit process: `--expose-gc`, the heap cap, what the run adds. */

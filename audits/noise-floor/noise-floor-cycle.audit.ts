@@ -3,7 +3,7 @@
  * and drops it). Every run includes it; its slope is the churn workload's noise floor, per cycle: no
  * churn budget may be set below it, and a churn's growth within budget is a finding only above it.
  */
-import { audit } from '../index.ts';
+import { audit } from 'leak-audit';
 
 export const NOISE_FLOOR_CYCLE_AUDIT_NAME = 'noise floor (no-op cycle)';
 

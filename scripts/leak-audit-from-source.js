@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run audit` here, and `npx leak-audit [paths] [options]` in a repository that installed
-// leak-audit. leak-audit ships TypeScript; tsx compiles it as it loads.
+// `npm run audit` in this repository: the CLI run from its TypeScript source, compiled by tsx as it loads,
+// so an edit is tested without a build. The installed package runs the compiled dist/cli.js instead.
 //
 // vitest's node API is JavaScript, several hundred modules of it. Imported after tsx's hooks are
 // registered, every one of them is resolved and loaded through the hooks' thread: 1.35–1.7 s, against

@@ -3,7 +3,7 @@
  * this machine, and no budget may be set below it.
  */
 import { noop } from '../../fixtures/calibration/clean-tricky.ts';
-import { audit } from '../index.ts';
+import { audit } from 'leak-audit';
 
 export const NOISE_FLOOR_AUDIT_NAME = 'noise floor (no-op)';
 

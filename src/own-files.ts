@@ -1,0 +1,11 @@
+/**
+ * Where the harness's own files are. In this repository it runs from its TypeScript source (through tsx);
+ * installed, from the JavaScript that `npm run build` compiled into dist/, beside the same folders of
+ * audits, fixtures and schema. The one difference between the two is the extension of its modules.
+ */
+const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/** The path of one of the harness's modules, named without its extension, relative to `base` (a module's URL). */
+export function ownModule(relativePath: string, base: string): URL {
+  return new URL(`${relativePath}${OWN_EXTENSION}`, base);
+}
