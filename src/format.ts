@@ -47,3 +47,8 @@ export function formatCount(n: number): string {
   if (n >= 1e4) return `${+(n / 1e3).toFixed(1)} k`;
   return String(n);
 }
+
+/** An ISO date and time as a reader wants it: `2026-12-06 10:21 UTC`. */
+export function recordedWhen(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}

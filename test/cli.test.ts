@@ -605,3 +605,45 @@ describe('npm run audit: processes a subject starts', { timeout: 120_000 }, () =
     expect(sleeping).toBe('');
   });
 });
+
+describe('npm run audit: calibration recorded once, then reused beside its sentinels', { timeout: 240_000 }, () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'leak-audit-cache-'));
+  const args = ['audits/controllers/classical-bounded.audit.ts', '--no-diagnose'];
+  let first: CliRun;
+  let second: CliRun;
+  beforeAll(() => {
+    first = cli(args, { cacheDir });
+    second = cli(args, { cacheDir });
+  }, 2 * RUN_TIMEOUT_MS);
+
+  it('the first run on a machine measures the whole planted set and records it', () => {
+    expect(first.status).toBe(0);
+    const { calibration, audits } = first.report();
+    expect(calibration).toMatchObject({ source: 'measured', why: 'no record of it on this machine yet' });
+    expect(calibration?.recordFile).toBe(join(cacheDir, 'calibration.json'));
+    expect(audits.filter((a) => a.role === 'calibration').length).toBeGreaterThan(20);
+    expect(first.stdout).toMatch(/^Calibration: (\d+)\/\1 planted subjects as expected, the whole set measured/m);
+  });
+
+  it('the next measures only the sentinels (and the noise floor), and says whose record it trusts', () => {
+    expect(second.status).toBe(0);
+    const report = second.report();
+    expect(report.calibration).toMatchObject({
+      source: 'recorded',
+      sentinels: ['calibration-garbage', 'calibration-slow-leak'],
+      record: { recordedAt: first.report().generatedAt },
+    });
+    expect(report.audits.map((a) => a.id).sort()).toEqual([
+      'calibration-garbage',
+      'calibration-slow-leak',
+      'classical-smc-bounded-soak',
+      'noise-floor-no-op',
+      'noise-floor-no-op-cycle',
+    ]);
+    expect(schemaErrors(report)).toEqual([]);
+    expect(second.stdout).toMatch(/^Calibration: (\d+)\/\1 planted subjects as expected, recorded \d{4}-\d\d-\d\d /m);
+    // The report's calibration table still lists every planted subject, the recorded ones marked as such.
+    const recordedRows = second.markdown().match(/^\| calibration-[^|]+\|[^\n]*recorded \d{4}-/gm) ?? [];
+    expect(recordedRows.length).toBe(first.report().audits.filter((a) => a.role === 'calibration').length - 2);
+  });
+});

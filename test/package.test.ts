@@ -129,7 +129,7 @@ describe('the published package', { timeout: 240_000 }, () => {
     const run = spawnSync('npx', ['leak-audit', '--no-calibration', '--out', out, 'audits', calibrationAudit], {
       cwd: project,
       encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', LEAK_AUDIT_CACHE_DIR: join(scratch, 'cache') },
     });
     expect(run.stderr).not.toMatch(/tsx|ERR_/);
     expect(run.status).toBe(0);

@@ -24,7 +24,11 @@ export interface CliOptions {
   readonly jobs: number;
   readonly heapCapMb: number;
   readonly hangTimeoutMs: number;
-  readonly calibration: boolean;
+  /**
+   * The planted subjects: `auto` reuses a record of a full run with this run's provenance and measures
+   * the sentinels (cli/calibration.ts), `full` runs them all (--calibrate), `none` runs none (--no-calibration).
+   */
+  readonly calibration: 'auto' | 'full' | 'none';
   /** Which audits get a heap-snapshot diagnosis: the failing ones (default), all, or none. */
   readonly diagnose: 'failing' | 'all' | 'none';
   readonly keepSnapshots: boolean;
@@ -104,6 +108,13 @@ const OPTIONS = {
     arg: 'S',
     runOnly: true,
     help: `kill an audit that takes no reading for S seconds (default ${DEFAULT_HANG_TIMEOUT_MS / 1000})`,
+  },
+  calibrate: {
+    type: 'boolean',
+    runOnly: true,
+    help:
+      'run every planted calibration subject (its audits/calibration) and record the result; by default a record ' +
+      'of such a run on this machine, with this Node, harness and flags, is reused, and only two sentinels run again',
   },
   'no-calibration': {
     type: 'boolean',
@@ -303,6 +314,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (jobs > cores) throw new AuditConfigError(`--jobs: at most the core count (${cores}), got ${jobs}`);
   const seed = given('seed', integerArg) ?? DEFAULT_SEED;
   if (v.diagnose && v['no-diagnose']) throw new AuditConfigError('--diagnose and --no-diagnose contradict each other');
+  if (v.calibrate && v['no-calibration'])
+    throw new AuditConfigError('--calibrate and --no-calibration contradict each other');
   if (v['fail-on-regression'] && v.baseline === undefined)
     throw new AuditConfigError('--fail-on-regression needs --baseline FILE');
   if (v.profile && v['no-diagnose'])
@@ -330,7 +343,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     jobs,
     heapCapMb: heapCap(given('heap-cap', positiveIntegerArg)),
     hangTimeoutMs: (given('hang-timeout', positiveNumberArg) ?? DEFAULT_HANG_TIMEOUT_MS / 1000) * 1000,
-    calibration: !v['no-calibration'],
+    calibration: v.calibrate ? 'full' : v['no-calibration'] ? 'none' : 'auto',
     diagnose: v.diagnose ? 'all' : v['no-diagnose'] ? 'none' : 'failing',
     keepSnapshots: v['keep-snapshots'] ?? false,
     snapshotCapMb: given('snapshot-cap', positiveIntegerArg) ?? DEFAULT_SNAPSHOT_CAP_MB,

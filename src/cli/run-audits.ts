@@ -108,3 +108,14 @@ export async function runAudits(files: readonly string[], cli: CliOptions, outDi
   const intervals = new Map([...started].map(([file, at]) => [file, { start: at, end: ended.get(file) ?? end }]));
   return { records, loadErrors, wallMs: end - start, intervals, interrupted };
 }
+
+/** Two runs one after the other as one: their records in file order, their wall times added. */
+export function joinRuns(first: AuditRun, then: AuditRun): AuditRun {
+  return {
+    records: [...first.records, ...then.records].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
+    loadErrors: [...first.loadErrors, ...then.loadErrors],
+    wallMs: first.wallMs + then.wallMs,
+    intervals: new Map([...first.intervals, ...then.intervals]),
+    interrupted: then.interrupted ?? first.interrupted,
+  };
+}

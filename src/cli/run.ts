@@ -15,7 +15,7 @@ import { applyAllowlist, resolveAllowlist } from '../gate/allowlist.ts';
 import { compareWithBaseline, loadBaseline } from '../gate/baseline.ts';
 import { EXIT_CONFIG, EXIT_HARNESS, EXIT_OK, withGate, type ExitCode } from '../gate/outcome.ts';
 import { AuditConfigError } from '../validate.ts';
-import type { AuditReport, GatedReport } from '../model/report.ts';
+import type { AuditReport, CalibrationProvenance, GatedReport } from '../model/report.ts';
 import {
   auditEntry,
   budgetErrors,
@@ -32,13 +32,23 @@ import { JUNIT_REPORT_FILE, writeJunitReport } from '../report/junit.ts';
 import { MARKDOWN_REPORT_FILE, writeMarkdownReport } from '../report/markdown.ts';
 import { loadReport, mergeReports, type LoadedReport } from '../report/merge.ts';
 import { oneLine } from '../report/escape.ts';
+import { recordedWhen } from '../format.ts';
 import { fileErrorText } from '../report/write-file.ts';
 import { renderSummary, terminalChalk } from '../report/terminal.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
 import { concurrencyOf } from './concurrency.ts';
 import { discoverAuditFiles, roleOf } from './discover.ts';
 import { lockOutDir, prepareOutDir } from './out-dir.ts';
-import { runAudits, type AuditRun } from './run-audits.ts';
+import { joinRuns, runAudits, type AuditRun } from './run-audits.ts';
+import {
+  disagreeingSentinels,
+  harnessFingerprint,
+  planCalibration,
+  plantedPaths,
+  provenanceOf,
+  settleCalibration,
+  type CalibrationPlan,
+} from './calibration.ts';
 import { failedDiagnosis, runDiagnoses, toDiagnose } from './run-diagnoses.ts';
 
 type Allowlist = ReturnType<typeof resolveAllowlist>;
@@ -53,6 +63,8 @@ interface Inputs {
   readonly parts: readonly LoadedReport[];
   readonly allowlist: Allowlist;
   readonly baseline: AuditReport | null;
+  /** Which planted subjects run, and what the run's calibration depends on; null when merging. */
+  readonly calibration: { readonly plan: CalibrationPlan; readonly provenance: CalibrationProvenance } | null;
 }
 
 /** Runs the CLI on `argv` (without node and the script) and says how the process should exit. */
@@ -106,6 +118,7 @@ function readInputs(argv: readonly string[]): Inputs | 'help' {
   const outDir = resolve(cli.out);
   let files: string[] = [];
   let parts: LoadedReport[] = [];
+  let calibration: Inputs['calibration'] = null;
   if (cli.mergeReports) {
     parts = cli.paths.map(loadReport);
     const clobbered = parts.find((p) => dirname(resolve(p.file)) === outDir);
@@ -114,18 +127,46 @@ function readInputs(argv: readonly string[]): Inputs | 'help' {
       throw new AuditConfigError(`--out ${cli.out} would overwrite the part ${part}: merge into another folder`);
     }
   } else {
-    files = discoverAuditFiles(cli.paths, cli.calibration);
+    const provenance = provenanceOf(runtimeFacts(), cli, harnessFingerprint());
+    const plan = planCalibration(cli, provenance);
+    files = discoverAuditFiles(cli.paths, plantedPaths(plan));
+    calibration = { plan, provenance };
   }
   const allowlist = resolveAllowlist(cli.allowlist);
   const baseline = cli.baseline !== undefined ? loadBaseline(cli.baseline) : null;
   prepareOutDir(outDir, cli.out);
-  return { cli, outDir, files, parts, allowlist, baseline };
+  return { cli, outDir, files, parts, allowlist, baseline, calibration };
 }
 
-/** Runs the audits (or this shard's) and judges each from its samples. */
-async function runAndJudge({ files, cli, outDir }: Inputs): Promise<AuditReport> {
-  const run = await runAudits(files, cli, outDir);
-  const report = buildReport(run, cli);
+/** The Node, V8 and machine a run measures on. */
+function runtimeFacts(): Pick<AuditReport, 'node' | 'v8' | 'machine'> {
+  return { node: process.version, v8: process.versions.v8, machine: machineFacts() };
+}
+
+/**
+ * Runs the audits (or this shard's) and judges each from its samples. Beside a calibration record, a
+ * sentinel that disagrees with it means the machine is not the one recorded: the whole planted set
+ * then runs after the others, in this run, and its result replaces the record.
+ */
+async function runAndJudge({ files, cli, outDir, calibration }: Inputs): Promise<AuditReport> {
+  let run = await runAudits(files, cli, outDir);
+  let report = buildReport(run, cli);
+  let plan = calibration!.plan;
+  if (plan.source === 'recorded' && !run.interrupted) {
+    const disagreeing = disagreeingSentinels(report.audits);
+    if (disagreeing.length > 0) {
+      const which = `${disagreeing.length === 1 ? 'sentinel' : 'sentinels'} ${disagreeing.join(', ')}`;
+      plan = {
+        source: 'measured',
+        why: `the ${which} disagreed with the record of ${recordedWhen(plan.record.recordedAt)}`,
+      };
+      console.error(`Calibration: the ${which} disagreed with the record; measuring the whole planted set…`);
+      const rest = discoverAuditFiles(plantedPaths(plan), []).filter((f) => !files.includes(f));
+      run = joinRuns(run, await runAudits(rest, cli, outDir));
+      report = buildReport(run, cli);
+    }
+  }
+  report = { ...report, calibration: settleCalibration(plan, report, calibration!.provenance) };
   // Written now so the verdicts are on disk whatever the diagnosis does; rewritten with it later (and
   // a failure to write then is reported then).
   try {
@@ -165,9 +206,7 @@ export function buildReport(run: AuditRun, cli: CliOptions): AuditReport {
   return {
     schemaVersion: SCHEMA_VERSION,
     generatedAt: new Date().toISOString(),
-    node: process.version,
-    v8: process.versions.v8,
-    machine: machineFacts(),
+    ...runtimeFacts(),
     run: {
       commit: gitCommit(),
       seed: cli.seed,

@@ -149,18 +149,20 @@ export interface ReportPart {
   readonly peakConcurrency: number;
 }
 
+export interface MachineFacts {
+  readonly platform: string;
+  readonly arch: string;
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryBytes: number;
+}
+
 export interface AuditReport {
   readonly schemaVersion: number;
   readonly generatedAt: string;
   readonly node: string;
   readonly v8: string;
-  readonly machine: {
-    readonly platform: string;
-    readonly arch: string;
-    readonly cpus: number;
-    readonly cpuModel: string;
-    readonly memoryBytes: number;
-  };
+  readonly machine: MachineFacts;
   readonly run: {
     /** `git rev-parse --short HEAD` where the run started, or null outside a git checkout. */
     readonly commit: string | null;
@@ -192,6 +194,8 @@ export interface AuditReport {
   };
   readonly constants: Readonly<Record<string, number>>;
   readonly noiseFloor: NoiseFloor | null;
+  /** Where the run's trust in its verdicts comes from. Optional: reports from before it lack it. */
+  readonly calibration?: RunCalibration | null;
   readonly summary: {
     readonly audits: number;
     readonly expectationsMet: number;
@@ -251,6 +255,50 @@ export interface GatePolicy {
   readonly strict: boolean;
   /** A regression against the baseline fails the run, even under budget. */
   readonly failOnRegression: boolean;
+}
+
+// Calibration: the planted subjects, measured in this run or recorded from an earlier one.
+
+/** Everything the planted set's answer depends on; a record is reused only when all of it is the same. */
+export interface CalibrationProvenance {
+  /** leak-audit's version and a hash of its code, planted subjects and fixtures: `0.1.0+1a2b3c4d5e6f`. */
+  readonly harness: string;
+  readonly node: string;
+  readonly v8: string;
+  readonly machine: MachineFacts;
+  readonly flags: {
+    readonly seed: number;
+    readonly jobs: number;
+    readonly heapCapMb: number;
+    readonly heapsnapshotSignal: boolean;
+  };
+}
+
+/** A full run of the planted set that met every expectation, kept in the user's cache folder. */
+export interface CalibrationRecord {
+  /** ISO date and time of the run. */
+  readonly recordedAt: string;
+  readonly provenance: CalibrationProvenance;
+  readonly subjects: readonly { readonly id: string; readonly expect: Expectation; readonly verdict: Verdict }[];
+}
+
+/**
+ * `measured`: the whole planted set ran in this run. `recorded`: a record with this run's provenance
+ * was reused, and the sentinels, measured again in this run, agreed with it. `none`: --no-calibration
+ * (planted subjects given as paths still run, as any audit).
+ */
+export type CalibrationSource = 'measured' | 'recorded' | 'none';
+
+export interface RunCalibration {
+  readonly source: CalibrationSource;
+  /** Why that source, one phrase without a full stop: "no record on this machine yet", "--calibrate". */
+  readonly why: string;
+  /** The record reused, or the one this run wrote; null when there is none (a planted subject missed, a shard). */
+  readonly record: CalibrationRecord | null;
+  /** Where that record is kept. */
+  readonly recordFile: string | null;
+  /** The planted subjects this run measured beside a record (the sentinels); empty otherwise. */
+  readonly sentinels: readonly string[];
 }
 
 // The comparison with --baseline.

@@ -3,7 +3,7 @@ import * as constants from '../analysis/constants.ts';
 import * as defaults from '../model/defaults.ts';
 import { unitName, type Judgement } from '../analysis/judge.ts';
 import { instanceUnits, type Expectation, type RawAuditRecord, type Verdict } from '../model/audit.ts';
-import type { AuditEntry, AuditReport, AuditRole, NoiseFloor, SlopeEntry } from '../model/report.ts';
+import type { AuditEntry, AuditReport, AuditRole, MachineFacts, NoiseFloor, SlopeEntry } from '../model/report.ts';
 
 /**
  * Building the report model: an audit's entry from its record and judgement, and the run-wide parts
@@ -146,7 +146,7 @@ export function auditEntry(record: RawAuditRecord, j: Judgement, role: AuditRole
   };
 }
 
-export function machineFacts(): AuditReport['machine'] {
+export function machineFacts(): MachineFacts {
   return {
     platform: process.platform,
     arch: process.arch,

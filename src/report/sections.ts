@@ -1,7 +1,14 @@
-import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
+import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi, recordedWhen } from '../format.ts';
 import { reportAdvice, type Advice } from './advice.ts';
 import { DEFAULT_CHURN_HORIZON, DEFAULT_CYCLES, DEFAULT_SOAK_HORIZON, DEFAULT_STEPS } from '../model/defaults.ts';
-import type { BaselineComparison, AuditEntry, AuditReport, GatedReport, RunOutcome } from '../model/report.ts';
+import type {
+  AuditEntry,
+  AuditReport,
+  BaselineComparison,
+  CalibrationRecord,
+  GatedReport,
+  RunOutcome,
+} from '../model/report.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import { score, type Score } from './score.ts';
 
@@ -23,7 +30,6 @@ export interface ReportContent {
   readonly calibrationNote: string;
   readonly subjects: readonly AuditEntry[];
   readonly planted: readonly AuditEntry[];
-  readonly trusted: boolean;
   readonly score: Score;
   readonly scoreTable: Table;
   readonly subjectTable: Table;
@@ -104,15 +110,25 @@ function withinBudgetText(report: GatedReport, subjects: readonly AuditEntry[]):
   return `${within} of ${subjects.length} audited subjects stay within budget${expected > 0 ? ` (${expected} of the others ${expected === 1 ? 'is a leak' : 'are leaks'} their audit expects)` : ''}.`;
 }
 
-function calibrationNote(planted: readonly AuditEntry[]): string {
-  if (planted.length === 0) {
+function calibrationNote(report: GatedReport, planted: readonly AuditEntry[]): string {
+  const c = report.calibration;
+  const missed = planted.filter((e) => !e.expectationMet).map((e) => e.id);
+  if (missed.length > 0) {
+    return `Calibration failed: ${missed.join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`;
+  }
+  if (c?.source === 'recorded' && c.record) {
+    return (
+      `Calibration: all ${c.record.subjects.length} planted subjects got the verdict their truth predicts in a run ` +
+      `recorded ${recordedWhen(c.record.recordedAt)} on this machine, with this Node, harness and flags ` +
+      `(${c.recordFile}); measured again now, the sentinels (${c.sentinels.join(', ')}) and the noise floor agree, ` +
+      'so these verdicts can be trusted on this machine. --calibrate measures the whole set again.'
+    );
+  }
+  if (planted.every((e) => e.role === 'noise-floor')) {
     return 'Calibration: no planted subject ran, so this run cannot say whether its verdicts can be trusted on this machine.';
   }
-  const missed = planted.filter((e) => !e.expectationMet).map((e) => e.id);
-  if (missed.length === 0) {
-    return `Calibration: all ${planted.length} planted subjects got the verdict their truth predicts, so these verdicts can be trusted on this machine.`;
-  }
-  return `Calibration failed: ${missed.join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`;
+  const recorded = c?.record ? ` Recorded for the next runs (${c.recordFile}).` : '';
+  return `Calibration: all ${planted.length} planted subjects got the verdict their truth predicts, so these verdicts can be trusted on this machine${c ? ` (the whole set ran: ${c.why})` : ''}.${recorded}`;
 }
 
 export function reportContent(report: GatedReport): ReportContent {
@@ -159,10 +175,9 @@ export function reportContent(report: GatedReport): ReportContent {
     why: report.gate.why,
     notRun: report.gate.notRun,
     withinBudget: withinBudgetText(report, subjects),
-    calibrationNote: calibrationNote(planted),
+    calibrationNote: calibrationNote(report, planted),
     subjects,
     planted,
-    trusted: planted.length > 0 && planted.every((e) => e.expectationMet),
     score: s,
     scoreTable: {
       header: ['category', 'weight', 'measured', 'points'],
@@ -196,20 +211,29 @@ export function reportContent(report: GatedReport): ReportContent {
     advice: reportAdvice(report.audits, report.noiseFloor),
     calibrationTable: {
       header: ['planted subject', 'truth', 'verdict', 'result'],
-      rows: planted.map((e) => [
-        e.id,
-        e.expect,
-        e.verdict.toUpperCase(),
-        e.expectationMet
-          ? e.expect === 'leak'
-            ? 'caught'
-            : 'passed (no false alarm)'
-          : e.expect === 'leak'
-            ? 'missed'
-            : 'false alarm',
-      ]),
+      rows: [
+        ...planted.map((e) => [e.id, e.expect, e.verdict.toUpperCase(), plantedResult(e.expect, e.expectationMet)]),
+        ...recordedOnly(report, planted).map((r) => [
+          r.id,
+          r.expect,
+          r.verdict.toUpperCase(),
+          `${plantedResult(r.expect, true)}, recorded ${recordedWhen(report.calibration!.record!.recordedAt)}`,
+        ]),
+      ],
     },
   };
+}
+
+function plantedResult(expect: string, met: boolean): string {
+  if (expect === 'leak') return met ? 'caught' : 'missed';
+  return met ? 'passed (no false alarm)' : 'false alarm';
+}
+
+/** The recorded planted subjects this run did not measure again. */
+function recordedOnly(report: GatedReport, planted: readonly AuditEntry[]): CalibrationRecord['subjects'] {
+  const c = report.calibration;
+  if (c?.source !== 'recorded' || !c.record) return [];
+  return c.record.subjects.filter((r) => !planted.some((e) => e.id === r.id));
 }
 
 /**

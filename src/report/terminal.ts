@@ -4,7 +4,7 @@ import { oneLine } from './escape.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import { expectationMark, outputs, unmetEntries } from './sections.ts';
 import type { AuditEntry, GatedReport } from '../model/report.ts';
-import { formatBytes, formatCount, formatInterval, formatRateWithCi } from '../format.ts';
+import { formatBytes, formatCount, formatInterval, formatRateWithCi, recordedWhen } from '../format.ts';
 
 /** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function terminalChalk(stream: NodeJS.WriteStream = process.stdout): ChalkInstance {
@@ -30,6 +30,20 @@ const colourOfMark = {
   '✗': (c: ChalkInstance) => c.red('✗'),
   '~': (c: ChalkInstance) => c.yellow('~'),
 } as const;
+
+/** Where the run's trust in its verdicts comes from, in one line; null for a report from before it was kept. */
+function calibrationLine(report: GatedReport): string | null {
+  const c = report.calibration;
+  if (!c) return null;
+  const planted = report.audits.filter((e) => e.role === 'calibration');
+  const met = planted.filter((e) => e.expectationMet).length;
+  if (c.source === 'none') return `Calibration: none (${c.why}).`;
+  if (c.source === 'recorded' && c.record) {
+    const all = c.record.subjects.length;
+    return `Calibration: ${all}/${all} planted subjects as expected, recorded ${recordedWhen(c.record.recordedAt)}; the sentinels measured now ${met === planted.length ? 'agree' : 'disagree'} (${c.sentinels.join(', ')}). --calibrate measures the whole set.`;
+  }
+  return `Calibration: ${met}/${planted.length} planted subjects as expected, the whole set measured (${c.why})${c.record ? '; recorded for the next runs' : ''}.`;
+}
 
 /** The summary table: one row per audit, then the noise floor and the calibration tally. */
 export function renderSummary(report: GatedReport, c: ChalkInstance): string {
@@ -71,6 +85,8 @@ export function renderSummary(report: GatedReport, c: ChalkInstance): string {
         ? 'Noise floor: measured by another shard; budgets are checked against it when the shards are merged (--merge-reports).'
         : c.yellow('Noise floor: unknown (the no-op audit did not produce a slope).'),
   );
+  const calibration = calibrationLine(report);
+  if (calibration) lines.push(calibration);
   const written = outputs(report);
   if (written.length > 0) lines.push(`Subject output, kept out of the measured heap: ${oneLine(written.join('; '))}`);
   const { gate } = report;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditReport } from '../../src/model/report.ts';
 import { reportSchemaErrors } from '../../src/report/schema.ts';
+import { CACHE_DIR_ENV } from '../../src/cli/calibration.ts';
 
 /** One run of the CLI: how it exited, what it printed, and the reports it wrote to `out`. */
 export interface CliRun {
@@ -39,11 +40,18 @@ function cliRun(out: string, status: number | null, stdout: string, stderr: stri
   };
 }
 
-const env = { ...process.env, NO_COLOR: '1' };
+/**
+ * A run's environment: no colour, and a calibration cache of its own (a fresh one unless given), so no
+ * test reuses a record another run, or the developer's, left in the user's cache folder.
+ */
+function environment(cacheDir = mkdtempSync(join(tmpdir(), 'leak-audit-cache-'))): NodeJS.ProcessEnv {
+  return { ...process.env, NO_COLOR: '1', [CACHE_DIR_ENV]: cacheDir };
+}
 
 /** Runs the CLI as a user would, in its own process (each audit then forks its own). */
-export function cli(args: readonly string[]): CliRun {
+export function cli(args: readonly string[], options: { cacheDir?: string } = {}): CliRun {
   const out = mkdtempSync(join(tmpdir(), 'leak-audit-'));
+  const env = environment(options.cacheDir);
   const result = spawnSync(process.execPath, command(args, out), { encoding: 'utf8', env, timeout: CLI_TIMEOUT_MS });
   return cliRun(out, result.status, result.stdout, result.stderr);
 }
@@ -51,7 +59,7 @@ export function cli(args: readonly string[]): CliRun {
 /** The same, without blocking: for runs that go side by side (the shards of one run). */
 export function cliAsync(args: readonly string[]): Promise<CliRun> {
   const out = mkdtempSync(join(tmpdir(), 'leak-audit-'));
-  const child = spawn(process.execPath, command(args, out), { env, timeout: CLI_TIMEOUT_MS });
+  const child = spawn(process.execPath, command(args, out), { env: environment(), timeout: CLI_TIMEOUT_MS });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
