@@ -34,7 +34,7 @@ import { loadReport, mergeReports, type LoadedReport } from '../report/merge.ts'
 import { oneLine } from '../report/escape.ts';
 import { recordedWhen } from '../format.ts';
 import { fileErrorText } from '../report/write-file.ts';
-import { renderSummary, terminalChalk } from '../report/terminal.ts';
+import { renderSummary, terminalChalk, terminalWidth, wrap } from '../report/terminal.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
 import { concurrencyOf } from './concurrency.ts';
 import { discoverAuditFiles, roleOf } from './discover.ts';
@@ -294,8 +294,11 @@ function writeReports(report: GatedReport, cli: CliOptions, outDir: string): str
   }
   if (cli.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
-    console.log(renderSummary(report, cli.ci ? new Chalk({ level: 0 }) : terminalChalk()));
-    console.log(`Reports: ${written.map((p) => relative(process.cwd(), p)).join(', ') || 'none written'}`);
+    // In CI, plain and unwrapped: one line per audit and message, for grep.
+    const width = cli.ci ? Infinity : terminalWidth();
+    console.log(renderSummary(report, cli.ci ? new Chalk({ level: 0 }) : terminalChalk(), width));
+    const reports = `Reports: ${written.map((p) => relative(process.cwd(), p)).join(', ') || 'none written'}`;
+    console.log(wrap(reports, width).join('\n'));
   }
   // Workflow commands go to stdout, unless stdout carries the JSON report. A shard leaves them to the
   // merge, so each appears once on the pull request.

@@ -3,7 +3,6 @@ import { reportAdvice, type Advice } from './advice.ts';
 import { DEFAULT_CHURN_HORIZON, DEFAULT_CYCLES, DEFAULT_SOAK_HORIZON, DEFAULT_STEPS } from '../model/defaults.ts';
 import type {
   AuditEntry,
-  AuditReport,
   BaselineComparison,
   CalibrationRecord,
   GatedReport,
@@ -169,7 +168,9 @@ export function reportContent(report: GatedReport): ReportContent {
             : 'unknown: the no-op audit gave no slope',
       ],
       ...(part ? [['Part of run', part] as [string, string]] : []),
-      ...(outputs(report).length > 0 ? [['Subject output', outputs(report).join('; ')] as [string, string]] : []),
+      ...(outputs(report.audits).length > 0
+        ? [['Subject output', outputs(report.audits).join('; ')] as [string, string]]
+        : []),
     ],
     overall: report.gate.outcome.toUpperCase() as Uppercase<RunOutcome>,
     why: report.gate.why,
@@ -240,8 +241,8 @@ function recordedOnly(report: GatedReport, planted: readonly AuditEntry[]): Cali
  * What the subjects wrote to stdout and stderr, one entry per audit that wrote any: `calibration-x:
  * 6.11 MiB in reports/logs/….log` (and what was past the log's cap).
  */
-export function outputs(report: AuditReport): string[] {
-  return report.audits.flatMap((e) =>
+export function outputs(audits: readonly AuditEntry[]): string[] {
+  return audits.flatMap((e) =>
     e.output
       ? [
           `${e.id}: ${formatBytes(e.output.bytes)} in ${e.output.log}${e.output.droppedBytes > 0 ? ` (the last ${formatBytes(e.output.droppedBytes)} past the log's cap not kept)` : ''}`,
