@@ -1,13 +1,7 @@
 import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi, recordedWhen } from '../format.ts';
 import { reportAdvice, type Advice } from './advice.ts';
 import { DEFAULT_CHURN_HORIZON, DEFAULT_CYCLES, DEFAULT_SOAK_HORIZON, DEFAULT_STEPS } from '../model/defaults.ts';
-import type {
-  AuditEntry,
-  BaselineComparison,
-  CalibrationRecord,
-  GatedReport,
-  RunOutcome,
-} from '../model/report.ts';
+import type { AuditEntry, BaselineComparison, CalibrationRecord, GatedReport, RunOutcome } from '../model/report.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import { score, type Score } from './score.ts';
 
