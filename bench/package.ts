@@ -4,7 +4,7 @@
  * Packs the repository (`npm pack`, which builds it), installs the tarball into an empty project as a
  * user would, writes one audit of a 10-line PID controller that keeps its saturated outputs, then times:
  *  - the install, and the installed size (node_modules, bytes on disk);
- *  - `npx leak-audit --help`;
+ *  - `npx leak-audit --help`, and the installed bin's `--help` without npx;
  *  - `npx leak-audit --no-calibration` (the user's audit and the noise floor alone);
  *  - the first `npx leak-audit` on this machine (nothing recorded: calibration in full), then the next
  *    ones (what every edit-and-rerun costs).

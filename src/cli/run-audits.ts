@@ -14,7 +14,8 @@ import type { RunInterval } from './concurrency.ts';
 import { catchInterrupts } from './interrupt.ts';
 import { startMonitor } from './monitor.ts';
 import { BUILD_DIR, LOG_DIR } from './out-dir.ts';
-import { runProcesses, type RunDirs } from './vitest/session.ts';
+import { runProcesses } from './vitest/lazy.ts';
+import type { RunDirs } from './vitest/session.ts';
 
 export interface AuditRun {
   readonly records: RawAuditRecord[];

@@ -18,9 +18,8 @@ import type { AuditEntry } from '../model/report.ts';
 import { OUTPUT_CAP_BYTES } from '../model/defaults.ts';
 import type { CliOptions } from './args.ts';
 import { BUILD_DIR, LOG_DIR } from './out-dir.ts';
-import { bundleScript } from './bundle.ts';
 import { ownModule } from '../own-files.ts';
-import { runProcesses } from './vitest/session.ts';
+import { runProcesses } from './vitest/lazy.ts';
 
 const run = promisify(execFile);
 const ANALYSE_SCRIPT = fileURLToPath(ownModule('../diagnosis/analyse-main', import.meta.url));
@@ -238,7 +237,9 @@ export async function runDiagnoses(
   const profileDir = join(outDir, 'profiles');
   if (cli.profile) mkdirSync(profileDir, { recursive: true });
   const plans = new Map(entries.map((e) => [e.file, planDiagnosis(e, snapshotDir, cli, profileDir)]));
-  const script = bundleScript(ANALYSE_SCRIPT, join(workDir, 'analyse.mjs'));
+  const script = import('./bundle.ts').then(({ bundleScript }) =>
+    bundleScript(ANALYSE_SCRIPT, join(workDir, 'analyse.mjs')),
+  );
   // Should it fail, each analysis that needs it says so; with none, nothing waits for it.
   script.catch(() => undefined);
   // Each audit's snapshots are analysed as soon as its diagnosis process has taken them, beside the
