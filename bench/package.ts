@@ -85,6 +85,12 @@ try {
     'npx leak-audit --help',
     Array.from({ length: 5 }, () => timed('npx', ['leak-audit', '--help'], project)),
   );
+  // Without npx's own start (~0.5 s of npm): what a package.json script or a shell alias runs.
+  const bin = join(project, 'node_modules', '.bin', 'leak-audit');
+  spread(
+    'node_modules/.bin/leak-audit --help',
+    Array.from({ length: 5 }, () => timed(bin, ['--help'], project)),
+  );
   const runs = (extra: string[]) =>
     Array.from({ length: RUNS }, () => timed('npx', ['leak-audit', '--out', join(scratch, 'out'), ...extra], project));
   spread('npx leak-audit --no-calibration', runs(['--no-calibration']));
