@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/model/report.ts';
@@ -18,9 +19,44 @@ describe(
   () => {
     // No diagnosis: it does not change a verdict, and would double the time.
     let whole: CliRun;
+    const cacheDir = mkdtempSync(join(tmpdir(), 'leak-audit-cache-'));
     beforeAll(() => {
-      whole = cli(['--no-diagnose']);
+      whole = cli(['--no-diagnose'], { cacheDir });
     }, RUN_TIMEOUT_MS);
+
+    it('measures the whole planted set on a machine with no record, and records it', () => {
+      const { calibration, audits } = whole.report();
+      expect(calibration).toMatchObject({ source: 'measured', why: 'no record of it on this machine yet' });
+      expect(calibration?.recordFile).toMatch(new RegExp(`^${cacheDir}/calibration-[0-9a-f]{16}\\.json$`));
+      expect(audits.filter((a) => a.role === 'calibration').length).toBeGreaterThan(20);
+      expect(whole.stdout).toMatch(/^Calibration: all (\d+) planted subjects got the verdict their truth predicts/m);
+    });
+
+    it('then reuses the record beside its sentinels, and says whose record it trusts', () => {
+      const next = cli(['audits/controllers/classical-bounded.audit.ts', '--no-diagnose'], { cacheDir });
+      expect(next.status).toBe(0);
+      const report = next.report();
+      expect(report.calibration).toMatchObject({
+        source: 'recorded',
+        sentinels: ['calibration-garbage', 'calibration-slow-leak'],
+        record: { recordedAt: whole.report().generatedAt },
+      });
+      expect(report.audits.map((a) => a.id).sort()).toEqual([
+        'calibration-garbage',
+        'calibration-slow-leak',
+        'classical-smc-bounded-soak',
+        'noise-floor-no-op',
+        'noise-floor-no-op-cycle',
+      ]);
+      expect(schemaErrors(report)).toEqual([]);
+      expect(next.stdout).toMatch(
+        /^Calibration: all \d+ planted subjects got the verdict .* in a run recorded \d{4}-/m,
+      );
+      // The calibration table still lists every planted subject, the recorded ones dated.
+      const recordedRows = next.markdown().match(/^\| calibration-[^|]+\|[^\n]*recorded \d{4}-/gm) ?? [];
+      const planted = whole.report().audits.filter((a) => a.role === 'calibration').length;
+      expect(recordedRows.length).toBe(planted - 2);
+    });
 
     it('gives every calibration subject its expected verdict, and no clean subject a growth finding (P1)', () => {
       const report = whole.report();
@@ -53,6 +89,7 @@ describe(
       for (const file of ['audit-report.md', 'audit-report.html', 'junit.xml', 'pr-comment.md'])
         expect(existsSync(join(merged.out, file))).toBe(true);
       expect(merged.markdown()).toMatch(/\| Part of run \| merged from 2 reports \(shard 1\/2, shard 2\/2\) \|/);
+      expect(report.calibration).toMatchObject({ source: 'measured', why: 'the 2 shards measured the whole set' });
     });
   },
 );

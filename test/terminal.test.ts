@@ -92,6 +92,8 @@ describe('the terminal summary', () => {
     expect(terminalWidth(pipe, { COLUMNS: '80' })).toBe(80);
     expect(terminalWidth(pipe, {})).toBe(Infinity);
     expect(terminalWidth(pipe, { COLUMNS: 'wide' })).toBe(Infinity);
+    // Narrower than any layout's least, it is read as that least.
+    expect(terminalWidth(pipe, { COLUMNS: '10' })).toBe(40);
   });
 });
 
@@ -106,5 +108,6 @@ describe('wrap', () => {
       '  nnot/break',
     ]);
     expect(wrap('short', Infinity)).toEqual(['short']);
+    expect(wrap('ab', 0)).toEqual(['a', 'b']);
   });
 });

@@ -110,11 +110,17 @@ export async function runAudits(files: readonly string[], cli: CliOptions, outDi
   return { records, loadErrors, wallMs: end - start, intervals, interrupted };
 }
 
-/** Two runs one after the other as one: their records in file order, their wall times added. */
+/**
+ * Two runs one after the other as one: their records in file order, a file measured in both as the
+ * second measured it, their wall times added.
+ */
 export function joinRuns(first: AuditRun, then: AuditRun): AuditRun {
+  const again = new Set([...then.records.map((r) => r.file), ...then.loadErrors.map((e) => e.file)]);
   return {
-    records: [...first.records, ...then.records].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
-    loadErrors: [...first.loadErrors, ...then.loadErrors],
+    records: [...first.records.filter((r) => !again.has(r.file)), ...then.records].sort((a, b) =>
+      a.file < b.file ? -1 : a.file > b.file ? 1 : 0,
+    ),
+    loadErrors: [...first.loadErrors.filter((e) => !again.has(e.file)), ...then.loadErrors],
     wallMs: first.wallMs + then.wallMs,
     intervals: new Map([...first.intervals, ...then.intervals]),
     interrupted: then.interrupted ?? first.interrupted,

@@ -159,10 +159,12 @@ async function runAndJudge({ files, cli, outDir, calibration }: Inputs): Promise
       plan = {
         source: 'measured',
         why: `the ${which} disagreed with the record of ${recordedWhen(plan.record.recordedAt)}`,
+        keep: true,
       };
       console.error(`Calibration: the ${which} disagreed with the record; measuring the whole planted set…`);
-      const rest = discoverAuditFiles(plantedPaths(plan), []).filter((f) => !files.includes(f));
-      run = joinRuns(run, await runAudits(rest, cli, outDir));
+      // The sentinels run again with the rest: the set is measured whole, in one state of the machine.
+      const planted = discoverAuditFiles(plantedPaths(plan), []).filter((f) => roleOf(f) === 'calibration');
+      run = joinRuns(run, await runAudits(planted, cli, outDir));
       report = buildReport(run, cli);
     }
   }

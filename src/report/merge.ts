@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { budgetErrors, duplicateIdErrors, noiseFloorOf, summaryOf } from './assemble.ts';
 import { JSON_REPORT_FILE, readJsonReport } from './json.ts';
-import { type AuditReport, type ReportPart } from '../model/report.ts';
+import { type AuditReport, type ReportPart, type RunCalibration } from '../model/report.ts';
 
 /** A report to merge, and where it was read from. */
 export interface LoadedReport {
@@ -109,9 +109,18 @@ export function mergeReports(parts: readonly LoadedReport[]): AuditReport {
       analysisMs: runs.reduce((sum, r) => sum + r.analysisMs, 0),
     },
     noiseFloor,
+    calibration: mergedCalibration(parts),
     summary: summaryOf(entries, configErrors),
     baseline: null,
     allowlist: null,
     audits: entries,
   };
+}
+
+/** Shards that each measured their part of the whole planted set measured it together; else the first's. */
+function mergedCalibration(parts: readonly LoadedReport[]): RunCalibration | null {
+  const first = parts[0]!.report.calibration ?? null;
+  if (!parts.every((p) => p.report.calibration?.source === 'measured')) return first;
+  const why = `the ${parts.length} shards measured the whole set`;
+  return { source: 'measured', why, record: null, recordFile: null, sentinels: [] };
 }

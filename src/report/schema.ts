@@ -11,7 +11,28 @@ const SCHEMA_FILE = fileURLToPath(new URL('../../schema/audit-report.schema.json
 /** RFC 3339 as Date.prototype.toISOString writes it. */
 const DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
-let validate: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+let validators: { report: Validate; calibrationRecord: Validate } | undefined;
+
+function compiled(): NonNullable<typeof validators> {
+  if (!validators) {
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    ajv.addFormat('date-time', DATE_TIME);
+    const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as { $id: string };
+    ajv.addSchema(schema);
+    validators = {
+      report: ajv.getSchema(schema.$id) as Validate,
+      calibrationRecord: ajv.compile({ $ref: `${schema.$id}#/definitions/calibrationRecord` }),
+    };
+  }
+  return validators;
+}
+
+function errorsOf(validate: Validate, data: unknown): string[] {
+  if (validate(data)) return [];
+  const depth = (e: ErrorObject) => e.instancePath.split('/').length;
+  return [...(validate.errors ?? [])].sort((a, b) => depth(b) - depth(a)).map(describe);
+}
 
 function describe(error: ErrorObject): string {
   const where = error.instancePath || '(the top level)';
@@ -25,12 +46,10 @@ function describe(error: ErrorObject): string {
  * `/noiseFloor/heapBytesPerStep must be number`); empty when it is one.
  */
 export function reportSchemaErrors(data: unknown): string[] {
-  if (!validate) {
-    const ajv = new Ajv({ allErrors: true, strict: true });
-    ajv.addFormat('date-time', DATE_TIME);
-    validate = ajv.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
-  }
-  if (validate(data)) return [];
-  const depth = (e: ErrorObject) => e.instancePath.split('/').length;
-  return [...(validate.errors ?? [])].sort((a, b) => depth(b) - depth(a)).map(describe);
+  return errorsOf(compiled().report, data);
+}
+
+/** The same, for a calibration record read from the cache (the schema's `calibrationRecord`). */
+export function calibrationRecordErrors(data: unknown): string[] {
+  return errorsOf(compiled().calibrationRecord, data);
 }

@@ -1,7 +1,14 @@
 import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi, recordedWhen } from '../format.ts';
 import { reportAdvice, type Advice } from './advice.ts';
 import { DEFAULT_CHURN_HORIZON, DEFAULT_CYCLES, DEFAULT_SOAK_HORIZON, DEFAULT_STEPS } from '../model/defaults.ts';
-import type { AuditEntry, BaselineComparison, CalibrationRecord, GatedReport, RunOutcome } from '../model/report.ts';
+import type {
+  AuditEntry,
+  AuditReport,
+  BaselineComparison,
+  CalibrationRecord,
+  GatedReport,
+  RunOutcome,
+} from '../model/report.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import { score, type Score } from './score.ts';
 
@@ -103,25 +110,35 @@ function withinBudgetText(report: GatedReport, subjects: readonly AuditEntry[]):
   return `${within} of ${subjects.length} audited subjects stay within budget${expected > 0 ? ` (${expected} of the others ${expected === 1 ? 'is a leak' : 'are leaks'} their audit expects)` : ''}.`;
 }
 
-function calibrationNote(report: GatedReport, planted: readonly AuditEntry[]): string {
+/**
+ * Whether the planted subjects say these verdicts can be trusted, and on what evidence: the whole set
+ * measured in this run, a record reused beside its sentinels, or nothing. The one sentence every
+ * writer gives (the terminal, the Markdown and HTML reports).
+ */
+export function calibrationNote(report: AuditReport): string {
+  const planted = report.audits.filter((e) => e.role !== 'subject');
   const c = report.calibration;
   const missed = planted.filter((e) => !e.expectationMet).map((e) => e.id);
   if (missed.length > 0) {
     return `Calibration failed: ${missed.join(', ')} did not get the verdict their truth predicts; do not trust this run's verdicts.`;
   }
+  const measured = planted.filter((e) => e.role === 'calibration');
   if (c?.source === 'recorded' && c.record) {
     return (
       `Calibration: all ${c.record.subjects.length} planted subjects got the verdict their truth predicts in a run ` +
-      `recorded ${recordedWhen(c.record.recordedAt)} on this machine, with this Node, harness and flags ` +
-      `(${c.recordFile}); measured again now, the sentinels (${c.sentinels.join(', ')}) and the noise floor agree, ` +
-      'so these verdicts can be trusted on this machine. --calibrate measures the whole set again.'
+      `recorded ${recordedWhen(c.record.recordedAt)} with this machine, Node, harness and flags (${c.recordFile}); ` +
+      `measured again now, the sentinels (${c.sentinels.join(', ')}) agree, so these verdicts can be trusted on ` +
+      'this machine. --calibrate measures the whole set again.'
     );
   }
-  if (planted.every((e) => e.role === 'noise-floor')) {
-    return 'Calibration: no planted subject ran, so this run cannot say whether its verdicts can be trusted on this machine.';
+  if (c?.source === 'none' || measured.length === 0) {
+    const given =
+      measured.length > 0 ? `; the ${measured.length} given as paths got the verdict their truth predicts` : '';
+    return `Calibration: not measured (${c?.why ?? 'no planted subject ran'})${given}, so this run cannot say whether its verdicts can be trusted on this machine.`;
   }
+  const why = c ? ` (the whole set ran: ${c.why})` : '';
   const recorded = c?.record ? ` Recorded for the next runs (${c.recordFile}).` : '';
-  return `Calibration: all ${planted.length} planted subjects got the verdict their truth predicts, so these verdicts can be trusted on this machine${c ? ` (the whole set ran: ${c.why})` : ''}.${recorded}`;
+  return `Calibration: all ${measured.length} planted subjects got the verdict their truth predicts, so these verdicts can be trusted on this machine${why}.${recorded}`;
 }
 
 export function reportContent(report: GatedReport): ReportContent {
@@ -170,7 +187,7 @@ export function reportContent(report: GatedReport): ReportContent {
     why: report.gate.why,
     notRun: report.gate.notRun,
     withinBudget: withinBudgetText(report, subjects),
-    calibrationNote: calibrationNote(report, planted),
+    calibrationNote: calibrationNote(report),
     subjects,
     planted,
     score: s,

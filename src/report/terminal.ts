@@ -4,9 +4,9 @@ import { stripVTControlCharacters } from 'node:util';
 import { oneLine } from './escape.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import { countGrowth } from './advice.ts';
-import { expectationMark, outputs, unmetEntries } from './sections.ts';
+import { calibrationNote, expectationMark, outputs, unmetEntries } from './sections.ts';
 import type { AuditEntry, GatedReport } from '../model/report.ts';
-import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi, recordedWhen } from '../format.ts';
+import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
 
 /** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function terminalChalk(stream: NodeJS.WriteStream = process.stdout): ChalkInstance {
@@ -14,18 +14,17 @@ export function terminalChalk(stream: NodeJS.WriteStream = process.stdout): Chal
   return new Chalk({ level: enabled ? 1 : 0 });
 }
 
+/** Below this, even the narrowest table is not worth drawing: ids alone would not fit. */
+const MIN_WIDTH = 40;
+
 /**
  * How wide the summary may be: the terminal's width, or `COLUMNS` when the output is piped and it is set;
  * otherwise no limit, so a CI log keeps one line per audit and per message, for grep.
  */
 export function terminalWidth(stream: NodeJS.WriteStream = process.stdout, env = process.env): number {
-  if (stream.isTTY === true && stream.columns > 0) return stream.columns;
-  const columns = Number(env['COLUMNS']);
-  return Number.isInteger(columns) && columns > 0 ? columns : Infinity;
+  const columns = stream.isTTY === true && stream.columns > 0 ? stream.columns : Number(env['COLUMNS']);
+  return Number.isInteger(columns) && columns > 0 ? Math.max(columns, MIN_WIDTH) : Infinity;
 }
-
-/** Below this, even the narrowest table is not worth drawing: ids alone would not fit. */
-const MIN_WIDTH = 40;
 
 function verdictCell(entry: AuditEntry, c: ChalkInstance): string {
   const text = entry.verdict.toUpperCase();
@@ -146,8 +145,9 @@ function auditTable(audits: readonly AuditEntry[], report: GatedReport, c: Chalk
  * `text` in lines of at most `width` columns, broken between words (a word longer than a line is cut);
  * continuation lines keep the text's own indentation, and `indent` more.
  */
-export function wrap(text: string, width: number, indent = '  '): string[] {
-  if (!Number.isFinite(width) || text.length <= width) return [text];
+export function wrap(text: string, columns: number, indent = '  '): string[] {
+  if (!Number.isFinite(columns) || text.length <= columns) return [text];
+  const width = Math.max(1, Math.floor(columns));
   const lead = /^ */.exec(text)![0];
   const more = lead.length + indent.length < width / 2 ? lead + indent : '';
   const lines: string[] = [];
@@ -181,20 +181,6 @@ function topFinding(e: AuditEntry): string[] {
   ];
 }
 
-/** Where the run's trust in its verdicts comes from, in one line; null for a report from before it was kept. */
-function calibrationLine(report: GatedReport): string | null {
-  const c = report.calibration;
-  if (!c) return null;
-  const planted = report.audits.filter((e) => e.role === 'calibration');
-  const met = planted.filter((e) => e.expectationMet).length;
-  if (c.source === 'none') return `Calibration: none (${c.why}).`;
-  if (c.source === 'recorded' && c.record) {
-    const all = c.record.subjects.length;
-    return `Calibration: ${all}/${all} planted subjects as expected, recorded ${recordedWhen(c.record.recordedAt)}; the sentinels measured now ${met === planted.length ? 'agree' : 'disagree'} (${c.sentinels.join(', ')}). --calibrate measures the whole set.`;
-  }
-  return `Calibration: ${met}/${planted.length} planted subjects as expected, the whole set measured (${c.why})${c.record ? '; recorded for the next runs' : ''}.`;
-}
-
 /**
  * The summary: the audits a reader must see, the noise floor and calibration, then each audit that did
  * not get its expected verdict or that fails as expected, with its top finding and fix, and the outcome
@@ -217,8 +203,8 @@ export function renderSummary(report: GatedReport, c: ChalkInstance, width = Inf
       'Noise floor: measured by another shard; budgets are checked against it when the shards are merged (--merge-reports).',
     );
   } else say('Noise floor: unknown (the no-op audit did not produce a slope).', c.yellow);
-  const calibration = calibrationLine(report);
-  if (calibration) say(calibration);
+  if (report.calibration !== undefined || report.audits.some((e) => e.role === 'calibration'))
+    say(calibrationNote(report), calibrationNote(report).startsWith('Calibration failed') ? c.red : undefined);
   // The planted subjects' output (a logger's, by design) is in the reports; the terminal names the audits it shows.
   const written = outputs(shown);
   if (written.length > 0) say(`Subject output, kept out of the measured heap: ${oneLine(written.join('; '))}`);
