@@ -8,7 +8,13 @@ import { defineConfig } from 'vitest/config';
  *   run it for real.
  * - e2e: the CLI in its own process, running real audits; the HTML report in Chromium (`npm run test:e2e`).
  */
-const E2E = ['test/cli.test.ts', 'test/shard-merge.test.ts', 'test/html-browser.test.ts', 'test/package.test.ts'];
+const E2E = [
+  'test/cli.test.ts',
+  'test/shard-merge.test.ts',
+  'test/html-browser.test.ts',
+  'test/package.test.ts',
+  'test/program.test.ts',
+];
 
 export default defineConfig({
   // Fixtures import 'leak-audit' as a user's audit does; here that is the source (tsconfig.json's `paths`).

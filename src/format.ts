@@ -45,7 +45,8 @@ export function formatRateWithCi(rate: number, ci: readonly [number, number]): s
 export function formatCount(n: number): string {
   if (n >= 1e6) return `${+(n / 1e6).toFixed(2)} M`;
   if (n >= 1e4) return `${+(n / 1e3).toFixed(1)} k`;
-  return String(n);
+  // A watched program's seconds are not whole: 19.8, not 19.786612684.
+  return Number.isInteger(n) ? String(n) : String(+n.toPrecision(3));
 }
 
 /** An ISO date and time as a reader wants it: `2026-12-06 10:21 UTC`. */

@@ -34,6 +34,25 @@ export const AUDIT_PROCESS_FLAGS: readonly string[] = ['--expose-gc', SYNC_ARRAY
 /** The environment variable through which an audit process receives its ChildTask, as JSON. */
 export const CHILD_TASK_ENV = 'LEAK_AUDIT_TASK';
 
+/** The environment variable through which a watched program's preload receives its ProgramTask, as JSON. */
+export const PROGRAM_TASK_ENV = 'LEAK_AUDIT_PROGRAM';
+
+/**
+ * What `leak-audit run` asks of the preload it loads into a watched Node program (program/preload.ts):
+ * where to write its sample stream, how often to read, and what the x axis counts.
+ */
+export interface ProgramTask {
+  readonly streamFile: string;
+  readonly intervalMs: number;
+  /** `second`: the program's time since it started; anything else: the progress it reports (`progress(n)`). */
+  readonly per: string;
+  /** The stream's start event, but for what only the program knows (its pid, its heap limit). */
+  readonly start: Omit<StartEvent, 'type' | 'pid' | 'heapCapBytes'>;
+}
+
+/** The global (`Symbol.for`) through which a watched program reports its progress: leak-audit's `progress(n)`. */
+export const PROGRESS_SYMBOL = 'leak-audit.progress';
+
 /** One audit process's whole assignment: one audit file, measured or diagnosed. */
 export interface ChildTask {
   /** The audit file, as the CLI and the reports name it (the process loads a bundle of it). */

@@ -43,6 +43,7 @@ export interface Judgement {
 }
 
 export function unitName(options: ResolvedAuditOptions): string {
+  if (options.unit) return options.unit;
   return options.workload === 'churn' ? 'cycle' : options.workload === 'batch' ? 'instance-step' : 'step';
 }
 

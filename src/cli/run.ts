@@ -277,7 +277,7 @@ export function withBaseline(report: AuditReport, baseline: AuditReport | null, 
  * Writes every report and prints the summary (in CI, with the annotations). A report that cannot be
  * written does not stop the others or the summary; each is returned as one line naming its path.
  */
-function writeReports(report: GatedReport, cli: CliOptions, outDir: string): string[] {
+export function writeReports(report: GatedReport, cli: CliOptions, outDir: string): string[] {
   const writers = [
     [MARKDOWN_REPORT_FILE, writeMarkdownReport],
     [HTML_REPORT_FILE, writeHtmlReport],

@@ -127,6 +127,11 @@ export interface ResolvedAuditOptions {
   readonly budgetSource: 'budgetPerUnit' | 'budget' | 'default';
   readonly seed: number;
   readonly description: string | null;
+  /**
+   * The x axis's unit, when it is not the workload's (step, cycle, instance-step): a watched program's
+   * `second`, or the progress it reports (`leak-audit run --per request`).
+   */
+  readonly unit?: string;
 }
 
 /** One reading, taken right after a forced full GC. Bytes. */

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { SYNC_ARRAY_BUFFER_SWEEPING } from '../protocol.ts';
+import type { Sample } from '../model/audit.ts';
 import type { SampleStore } from './sample-store.ts';
 type GC = () => void;
 
@@ -19,8 +20,23 @@ export function takeReading(store: SampleStore, gc: GC, at: number, startMs: num
   gc();
   const i = store.append(at, performance.now() - startMs, process.memoryUsage(), getHeapSpaceStatistics());
   // After the memory reading: what counting allocates is garbage for the next reading's GC.
-  countResources(store, i);
+  countResources((type, n) => store.addResource(i, type, n));
   return i;
+}
+
+/**
+ * The same reading as one Sample, kept nowhere: for a watched program (program/preload.ts), which
+ * writes each reading to its stream and holds none of them in the heap it measures.
+ */
+export function readingNow(gc: GC, at: number, startMs: number): Sample {
+  gc();
+  const { heapUsed, external, arrayBuffers, rss } = process.memoryUsage();
+  const ms = performance.now() - startMs;
+  const spaces: Record<string, number> = {};
+  for (const space of getHeapSpaceStatistics()) spaces[space.space_name] = space.space_used_size;
+  const resources: Record<string, number> = {};
+  countResources((type, n) => (resources[type] = n));
+  return { at, ms, heapUsed, external, arrayBuffers, rss, spaces, resources };
 }
 
 /** Whether this platform shows open file descriptors and threads (`/proc/self`): tried at the first reading. */
@@ -29,15 +45,15 @@ let procReadable: boolean | null = null;
 /**
  * Active handles and requests by type (timers, sockets, child processes as `ProcessWrap`, …), and, where
  * the platform shows them, open file descriptors as `fd` and the process's threads as `thread` (a worker
- * thread is not an active resource; it is at least one more thread), into reading `i`'s counts.
+ * thread is not an active resource; it is at least one more thread), each handed to `add`.
  */
-function countResources(store: SampleStore, i: number): void {
-  for (const [type, n] of Object.entries(activeResources())) store.addResource(i, type, n);
+function countResources(add: (type: string, n: number) => void): void {
+  for (const [type, n] of Object.entries(activeResources())) add(type, n);
   if (procReadable === false) return;
   try {
-    store.addResource(i, FD_RESOURCE, readdirSync('/proc/self/fd').length);
+    add(FD_RESOURCE, readdirSync('/proc/self/fd').length);
     const threads = /^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'latin1'));
-    if (threads) store.addResource(i, THREAD_RESOURCE, Number(threads[1]));
+    if (threads) add(THREAD_RESOURCE, Number(threads[1]));
     procReadable = true;
   } catch {
     procReadable = false;

@@ -1,0 +1,391 @@
+/**
+ * `leak-audit run [options] -- node app.js [args]`: a whole Node program, watched as it runs, judged with
+ * the statistics an audit's subject gets. The program runs unchanged, with a preload (program/preload.ts)
+ * that takes forced-GC readings on its own event loop and writes them to the sample stream; at the end
+ * of `--duration` it is stopped (SIGTERM, then SIGKILL after a grace), or it ends by itself. Its readings
+ * become one audit record (a soak whose x axis is the program's seconds, or the progress it reports),
+ * judged, gated and reported as any audit is.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { withGate, EXIT_CONFIG, type ExitCode } from '../gate/outcome.ts';
+import { DEFAULT_HORIZON_BUDGET_BYTES } from '../model/defaults.ts';
+import type { AuditError, RawAuditRecord } from '../model/audit.ts';
+import { resolveAuditOptions } from '../model/options.ts';
+import { ownModule } from '../own-files.ts';
+import { PROGRAM_TASK_ENV, type ProgramTask } from '../protocol.ts';
+import { oneLine } from '../report/escape.ts';
+import { AuditConfigError } from '../validate.ts';
+import { parseCli, type CliOptions } from './args.ts';
+import { catchInterrupts } from './interrupt.ts';
+import { BUILD_DIR, LOG_DIR, lockOutDir, prepareOutDir } from './out-dir.ts';
+import { readStream } from './stream-reader.ts';
+import { buildReport, writeReports } from './run.ts';
+
+/**
+ * Readings a watch of known --duration aims at, by default: a verdict needs 30 uniform readings after the
+ * warm-up (MIN_STEADY_SAMPLES), and a program's warm-up (its JIT, its caches filling) can take half the
+ * watch. A 30 s watch reads every 250 ms.
+ */
+export const PROGRAM_READINGS_PER_WATCH = 120;
+/** The shortest and longest default interval: a reading is two full GCs on the program's own thread. */
+export const MIN_PROGRAM_INTERVAL_MS = 100;
+export const MAX_PROGRAM_INTERVAL_MS = 5000;
+/** The interval of a watch that lasts until the program ends. */
+export const DEFAULT_PROGRAM_INTERVAL_MS = 500;
+
+/** The interval a watch reads at when --interval is not given. */
+export function defaultInterval(durationMs: number | null): number {
+  if (durationMs === null) return DEFAULT_PROGRAM_INTERVAL_MS;
+  const even = durationMs / PROGRAM_READINGS_PER_WATCH;
+  return Math.round(Math.min(MAX_PROGRAM_INTERVAL_MS, Math.max(MIN_PROGRAM_INTERVAL_MS, even)));
+}
+/** The night a program must survive, by default: 10 hours, in seconds. */
+export const DEFAULT_PROGRAM_HORIZON_S = 10 * 3600;
+/** How long a stopped program has to end after SIGTERM before it is killed. */
+const STOP_GRACE_MS = 5000;
+
+export const RUN_USAGE = `Usage: leak-audit run [options] -- node <script> [args...]
+
+Runs a Node program unchanged, takes a forced-GC reading of its memory every --interval on its own event
+loop, stops it after --duration (or lets it end), and judges its growth with the statistics of an audit:
+warm-up, steady slope with its 99 % interval, the budget over --horizon. Reports go to --out as for audits.
+
+Options:
+  --duration T    how long to watch, then stop it gracefully (SIGTERM): 30s, 10m, 2h (default: until it ends)
+  --horizon T     how long it must run in production (default 10h); with --per, how many units
+  --budget BYTES  growth allowed over the horizon: 64MiB, 500MB (default ${DEFAULT_HORIZON_BUDGET_BYTES / 2 ** 20}MiB)
+  --interval T    time between readings (default: --duration / ${PROGRAM_READINGS_PER_WATCH}, within ${MIN_PROGRAM_INTERVAL_MS}ms–${MAX_PROGRAM_INTERVAL_MS / 1000}s;
+                  ${DEFAULT_PROGRAM_INTERVAL_MS}ms without a duration)
+  --per UNIT      judge growth per UNIT of the progress the program reports with leak-audit's
+                  progress(n) (requests, steps, ...), not per second
+  --name NAME     the program's name in the reports (default: the script's file name)
+  --expect leak   the program is known to leak (default: clean)
+  --out DIR, --json, --ci   as for audits
+`;
+
+const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `30s`, `10m`, `2h`, `500ms`, or a number of seconds, in milliseconds. */
+export function parseDuration(option: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const ms = match ? Number(match[1]) * UNITS_MS[match[2] ?? 's']! : NaN;
+  if (!(ms > 0))
+    throw new AuditConfigError(`${option}: expected a duration such as 30s, 10m or 2h, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+const UNITS_BYTES: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+};
+
+/** `64MiB`, `500MB`, `1e6`, in bytes. */
+export function parseBytes(option: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?(?:e\d+)?)\s*([kmg]i?b|b)?$/i.exec(text.trim());
+  const bytes = match ? Number(match[1]) * UNITS_BYTES[(match[2] ?? 'b').toLowerCase()]! : NaN;
+  if (!(bytes > 0))
+    throw new AuditConfigError(`${option}: expected a size such as 64MiB or 500MB, got ${JSON.stringify(text)}`);
+  return bytes;
+}
+
+/** What `leak-audit run` was asked. */
+export interface ProgramOptions {
+  readonly command: readonly string[];
+  readonly durationMs: number | null;
+  /** Over what the budget is spread: the seconds it must run (`--horizon 10h`), or units of its progress (`--per`). */
+  readonly horizon: { readonly units: number; readonly label: string };
+  readonly budgetBytes: number;
+  readonly intervalMs: number;
+  readonly per: string;
+  readonly name: string;
+  readonly expect: 'clean' | 'leak';
+  readonly cli: CliOptions;
+  readonly help: boolean;
+}
+
+/** Parses `run`'s arguments (after the word `run`); throws AuditConfigError with one line on a mistake. */
+export function parseRunArgs(argv: readonly string[]): ProgramOptions {
+  const split = argv.indexOf('--');
+  const own = split < 0 ? argv : argv.slice(0, split);
+  const command = split < 0 ? [] : argv.slice(split + 1);
+  let values;
+  try {
+    values = parseArgs({
+      args: [...own],
+      options: {
+        duration: { type: 'string' },
+        horizon: { type: 'string' },
+        budget: { type: 'string' },
+        interval: { type: 'string' },
+        per: { type: 'string' },
+        name: { type: 'string' },
+        expect: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+        ci: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    }).values;
+  } catch (e) {
+    throw new AuditConfigError((e as Error).message);
+  }
+  const cli = parseCli([
+    ...(values.out !== undefined ? ['--out', values.out] : []),
+    ...(values.json ? ['--json'] : []),
+    ...(values.ci ? ['--ci'] : []),
+    '--no-calibration',
+    '--no-diagnose',
+  ]);
+  const base = { cli, help: values.help ?? false };
+  if (base.help)
+    return {
+      ...base,
+      command: [],
+      durationMs: null,
+      horizon: { units: 1, label: '' },
+      budgetBytes: 0,
+      intervalMs: 0,
+      per: '',
+      name: '',
+      expect: 'clean',
+    };
+  if (command.length === 0)
+    throw new AuditConfigError('run: give the program after --, e.g. leak-audit run -- node app.js');
+  const program = basename(command[0]!).replace(/\.exe$/i, '');
+  if (program !== 'node' && resolve(command[0]!) !== process.execPath) {
+    throw new AuditConfigError(
+      `run: only Node programs can be watched in this version (the command must be node, got ${JSON.stringify(command[0])})`,
+    );
+  }
+  const expect = values.expect ?? 'clean';
+  if (expect !== 'clean' && expect !== 'leak')
+    throw new AuditConfigError(`--expect: clean or leak, got ${JSON.stringify(expect)}`);
+  const script = command.slice(1).find((a) => !a.startsWith('-'));
+  const durationMs = values.duration !== undefined ? parseDuration('--duration', values.duration) : null;
+  return {
+    ...base,
+    command,
+    durationMs,
+    horizon: horizonOf(values.horizon, values.per ?? 'second'),
+    budgetBytes: values.budget !== undefined ? parseBytes('--budget', values.budget) : DEFAULT_HORIZON_BUDGET_BYTES,
+    intervalMs:
+      values.interval !== undefined ? parseDuration('--interval', values.interval) : defaultInterval(durationMs),
+    per: values.per ?? 'second',
+    name: values.name ?? (script ? basename(script).replace(/\.[cm]?[jt]s$/, '') : 'program'),
+    expect,
+  };
+}
+
+/** The horizon in the x axis's units: seconds of a duration, or a count of the program's progress. */
+function horizonOf(text: string | undefined, per: string): ProgramOptions['horizon'] {
+  if (per === 'second') {
+    const ms = text !== undefined ? parseDuration('--horizon', text) : DEFAULT_PROGRAM_HORIZON_S * 1000;
+    return { units: Math.max(1, Math.round(ms / 1000)), label: formatHorizon(ms) };
+  }
+  if (text === undefined)
+    throw new AuditConfigError(`--per ${per} needs --horizon N: how many ${per}s it must survive`);
+  const units = Number(text);
+  if (!Number.isFinite(units) || units < 1)
+    throw new AuditConfigError(`--horizon: a count of ${per}s, got ${JSON.stringify(text)}`);
+  return { units: Math.round(units), label: `${units.toLocaleString('en')} ${per}s` };
+}
+
+/** How the program ended, as the runner saw it. */
+interface ProgramEnd {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** The runner stopped it: its --duration was over. */
+  readonly stopped: boolean;
+  readonly interrupted: 'SIGINT' | 'SIGTERM' | null;
+  readonly wallMs: number;
+  readonly startedAt: number;
+}
+
+/** Runs the program with the preload, until it ends or its --duration is over; its stdout and stderr go to `logFile`. */
+async function watchProgram(
+  o: ProgramOptions,
+  preload: string,
+  task: ProgramTask,
+  logFile: string,
+): Promise<ProgramEnd> {
+  const log = openSync(logFile, 'w');
+  const startedAt = Date.now();
+  const [node, ...args] = o.command;
+  const child = spawn(node!, [`--import=${pathToFileURL(preload).href}`, ...args], {
+    env: { ...process.env, [PROGRAM_TASK_ENV]: JSON.stringify(task) },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  let stopped = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    stopped = true;
+    child.kill('SIGTERM');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  };
+  const deadline = o.durationMs !== null ? setTimeout(stop, o.durationMs) : undefined;
+  const interrupts = catchInterrupts(stop, () => child.kill('SIGKILL'));
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
+    child.on('close', (code, sig) => done([code, sig])),
+  );
+  clearTimeout(deadline);
+  clearTimeout(killTimer);
+  interrupts.stop();
+  const interrupted = interrupts.signal();
+  return { exitCode, signal, stopped: stopped && !interrupted, interrupted, wallMs: Date.now() - startedAt, startedAt };
+}
+
+/** Why the watch ended early, or null: stopped at its duration, or ended by itself with code 0. */
+function endError(end: ProgramEnd, logFile: string, at: number | undefined): AuditError | null {
+  const where = at !== undefined ? { at } : {};
+  if (end.interrupted) {
+    return {
+      kind: 'interrupted',
+      message: `the run was interrupted (${end.interrupted}); the readings before it are kept`,
+      ...where,
+    };
+  }
+  if (end.stopped || end.exitCode === 0) return null;
+  const tail = readFileSync(logFile, 'utf8').slice(-64 * 1024);
+  if (/heap out of memory|Last few GCs/.test(tail)) {
+    return {
+      kind: 'heap-exhausted',
+      message: 'the program ran out of heap; it is judged on the readings it had',
+      ...where,
+    };
+  }
+  const how = end.signal ? `was ended by ${end.signal}` : `exited with code ${end.exitCode}`;
+  const line = tail
+    .split('\n')
+    .reverse()
+    .find((l) => /Error\b/.test(l))
+    ?.trim()
+    .slice(0, 300);
+  return { kind: 'crashed', message: `the program ${how}${line ? ` (${line})` : ''}`, ...where };
+}
+
+/** `leak-audit run …`: the exit code, as for audits (0 the verdict is what was expected, 1 not, 2 usage). */
+export async function runProgramCli(argv: readonly string[]): Promise<ExitCode> {
+  let o: ProgramOptions;
+  try {
+    o = parseRunArgs(argv);
+  } catch (e) {
+    if (!(e instanceof AuditConfigError)) throw e;
+    console.error(`leak-audit run: ${oneLine(e.message)} (see leak-audit run --help)`);
+    return EXIT_CONFIG;
+  }
+  if (o.help) {
+    console.log(RUN_USAGE);
+    return 0;
+  }
+  const outDir = resolve(o.cli.out);
+  let release: () => void;
+  try {
+    prepareOutDir(outDir, o.cli.out);
+    release = lockOutDir(outDir, o.cli.out);
+  } catch (e) {
+    if (!(e instanceof AuditConfigError)) throw e;
+    console.error(`leak-audit run: ${oneLine(e.message)}`);
+    return EXIT_CONFIG;
+  }
+  try {
+    return await watchAndReport(o, outDir);
+  } finally {
+    release();
+  }
+}
+
+async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCode> {
+  const workDir = join(outDir, BUILD_DIR);
+  mkdirSync(join(outDir, LOG_DIR), { recursive: true });
+  const { bundleScript } = await import('./bundle.ts');
+  const preload = await bundleScript(
+    fileURLToPath(ownModule('../program/preload', import.meta.url)),
+    join(workDir, 'preload.mjs'),
+  );
+  const options = {
+    ...resolveAuditOptions(o.name, {
+      expect: o.expect,
+      steps: Math.max(1, Math.round((o.durationMs ?? 1000) / 1000)),
+      budget: o.budgetBytes,
+      horizon: { units: o.horizon.units, instances: 1, label: o.horizon.label },
+    }),
+    unit: o.per,
+  };
+  const id = o.name.replace(/[^\w.-]+/g, '-');
+  const file = resolve(o.command.slice(1).find((a) => !a.startsWith('-')) ?? o.command[0]!);
+  const streamFile = join(workDir, `${id}.ndjson`);
+  const logFile = join(outDir, LOG_DIR, `${id}.log`);
+  const task: ProgramTask = {
+    streamFile,
+    intervalMs: o.intervalMs,
+    per: o.per,
+    start: { id, name: o.name, file, options },
+  };
+  console.error(
+    `Watching ${o.command.join(' ')} ${o.durationMs !== null ? `for ${o.durationMs / 1000} s` : 'until it ends'}, a reading every ${o.intervalMs} ms (its output: ${relative(process.cwd(), logFile)})…`,
+  );
+  const end = await watchProgram(o, preload, task, logFile);
+  const stream = readStream(streamFile);
+  if (!stream.start) {
+    console.error(
+      `leak-audit run: ${o.command.join(' ')} took no reading: it ended before its first (see ${relative(process.cwd(), logFile)})`,
+    );
+    return EXIT_CONFIG;
+  }
+  const record: RawAuditRecord = {
+    id,
+    name: o.name,
+    file,
+    options: stream.start.options,
+    pid: stream.start.pid,
+    node: process.version,
+    heapCapBytes: stream.start.heapCapBytes,
+    samples: stream.samples,
+    stopReason: end.stopped ? 'planned' : end.exitCode === 0 ? 'planned' : 'error',
+    collection: null,
+    handles: null,
+    error: endError(end, logFile, stream.samples.at(-1)?.at),
+    timings: { startupMs: 0, setupMs: 0, loopMs: end.wallMs, samplingMs: 0, decisionMs: 0 },
+  };
+  const built = buildReport(
+    {
+      records: [record],
+      loadErrors: [],
+      wallMs: end.wallMs,
+      intervals: new Map([[file, { start: end.startedAt, end: end.startedAt + end.wallMs }]]),
+      interrupted: end.interrupted,
+    },
+    o.cli,
+  );
+  const report = {
+    ...built,
+    calibration: {
+      source: 'none' as const,
+      why: 'a watched program: the planted subjects calibrate audits; this mode is calibrated by its own tests',
+      record: null,
+      recordFile: null,
+      sentinels: [],
+    },
+  };
+  const gated = withGate(report, o.cli);
+  const unwritten = writeReports(gated, o.cli, outDir);
+  for (const message of [...gated.gate.messages, ...unwritten]) console.error(`leak-audit: ${oneLine(message)}`);
+  return unwritten.length > 0 ? 3 : gated.gate.exitCode;
+}
+
+/** `10 h`, `30 min`, `45 s`: a horizon as its report names it. */
+function formatHorizon(ms: number): string {
+  if (ms >= 3_600_000) return `${Number((ms / 3_600_000).toPrecision(3))} h`;
+  if (ms >= 60_000) return `${Number((ms / 60_000).toPrecision(3))} min`;
+  return `${Number((ms / 1000).toPrecision(3))} s`;
+}
