@@ -48,7 +48,15 @@ export interface ProgramTask {
   readonly per: string;
   /** The stream's start event, but for what only the program knows (its pid, its heap limit). */
   readonly start: Omit<StartEvent, 'type' | 'pid' | 'heapCapBytes'>;
+  /**
+   * A diagnosis watch: heap snapshots written into `dir` at these times since the program started, each
+   * listed as a SnapshotTaken line in `dir`/PROGRAM_SNAPSHOTS_FILE.
+   */
+  readonly snapshots?: { readonly dir: string; readonly atMs: readonly number[] };
 }
+
+/** The list of a diagnosis watch's snapshots, one JSON SnapshotTaken per line, in their folder. */
+export const PROGRAM_SNAPSHOTS_FILE = 'taken.ndjson';
 
 /** The global (`Symbol.for`) through which a watched program reports its progress: leak-audit's `progress(n)`. */
 export const PROGRESS_SYMBOL = 'leak-audit.progress';

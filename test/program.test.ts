@@ -45,7 +45,7 @@ describe('leak-audit run: its options', () => {
 });
 
 describe('leak-audit run: planted programs, judged as audits are', { timeout: 180_000 }, () => {
-  it('a 1 kHz loop that keeps ~100 B per tick fails, per second, with the readings in the report', () => {
+  it('a 1 kHz loop that keeps ~100 B per tick fails, per second, and its diagnosis names the array', () => {
     const r = run(['--duration', '8s', '--interval', '100ms', '--', 'node', 'examples/programs/ticker-leak.mjs']);
     expect(r.status).toBe(1);
     const audit = r.report!.audits[0]!;
@@ -56,6 +56,15 @@ describe('leak-audit run: planted programs, judged as audits are', { timeout: 18
     expect(audit.samples.length).toBeGreaterThan(20);
     expect(schemaErrors(r.report!)).toEqual([]);
     expect(r.stdout).toMatch(/^FAIL: 0\/1 audits gave the verdict expected of them; ticker-leak did not/m);
+    // Watched again with heap snapshots: the array that keeps every record, by its module and name.
+    expect(audit.diagnosis).toMatchObject({ status: 'done' });
+    expect(audit.diagnosis!.findings[0]).toMatchObject({
+      kind: 'collection',
+      retainerPath: 'module examples/programs/ticker-leak.mjs › history',
+    });
+    expect(r.stdout).toMatch(
+      /^ {2}grows: collection Array of \{label\} at module examples\/programs\/ticker-leak\.mjs › history/m,
+    );
   });
 
   it('its fixed twin, a ring of the last 1000 records, passes over a 30 s watch', () => {

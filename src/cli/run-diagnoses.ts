@@ -130,8 +130,14 @@ async function takeSnapshots(
 /** Parses and compares one audit's snapshots in a process of its own (see src/diagnosis/analyse.ts). */
 type Analysed = AnalysisOutput & { ms?: number };
 
+/** What a diagnosis took, whoever took it: an audit's diagnosis process, or a watched program. */
+type Taken = Pick<
+  RawDiagnosisRecord,
+  'id' | 'snapshots' | 'cutShort' | 'error' | 'ms' | 'allocationSites' | 'profileFile'
+>;
+
 async function analyse(
-  record: RawDiagnosisRecord,
+  record: Taken,
   perInstance: boolean,
   workDir: string,
   script: Promise<string>,
@@ -186,7 +192,7 @@ export function failedDiagnosis(note: string): Diagnosis {
 
 function diagnosisOf(
   entry: AuditEntry,
-  record: RawDiagnosisRecord | undefined,
+  record: Taken | undefined,
   analysed: Analysed | null,
   kept: boolean,
 ): Diagnosis {
@@ -272,4 +278,28 @@ export async function runDiagnoses(
   rmSync(workDir, { recursive: true, force: true });
   if (!cli.keepSnapshots) rmSync(snapshotDir, { recursive: true, force: true });
   return result;
+}
+
+/**
+ * The diagnosis of `entry` from snapshots taken elsewhere (by a watched program's preload, at the times
+ * its runner chose): analysed in a process of their own as an audit's are, and deleted unless `keep`.
+ */
+export async function diagnoseSnapshots(
+  entry: AuditEntry,
+  taken: Taken,
+  outDir: string,
+  keep: boolean,
+): Promise<Diagnosis> {
+  const workDir = join(outDir, '.diagnosis');
+  mkdirSync(workDir, { recursive: true });
+  const script = import('./bundle.ts').then(({ bundleScript }) =>
+    bundleScript(ANALYSE_SCRIPT, join(workDir, 'analyse.mjs')),
+  );
+  try {
+    const analysed = taken.error || taken.snapshots.length < 2 ? null : await analyse(taken, false, workDir, script);
+    return diagnosisOf(entry, taken, analysed, keep);
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+    if (!keep) for (const s of taken.snapshots) rmSync(s.file, { force: true });
+  }
 }

@@ -7,7 +7,7 @@
  * judged, gated and reported as any audit is.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,10 @@ import { DEFAULT_HORIZON_BUDGET_BYTES } from '../model/defaults.ts';
 import type { AuditError, RawAuditRecord } from '../model/audit.ts';
 import { resolveAuditOptions } from '../model/options.ts';
 import { ownModule } from '../own-files.ts';
-import { PROGRAM_TASK_ENV, type ProgramTask } from '../protocol.ts';
+import { PROGRAM_SNAPSHOTS_FILE, PROGRAM_TASK_ENV, type ProgramTask } from '../protocol.ts';
+import type { SnapshotTaken } from '../model/diagnosis.ts';
+import type { AuditReport } from '../model/report.ts';
+import { diagnoseSnapshots } from './run-diagnoses.ts';
 import { oneLine } from '../report/escape.ts';
 import { AuditConfigError } from '../validate.ts';
 import { parseCli, type CliOptions } from './args.ts';
@@ -64,6 +67,9 @@ Options:
                   progress(n) (requests, steps, ...), not per second
   --name NAME     the program's name in the reports (default: the script's file name)
   --expect leak   the program is known to leak (default: clean)
+  --no-diagnose   no heap-snapshot diagnosis: by default a failing program is watched a second time,
+                  for as long, and writes three heap snapshots the report compares
+  --keep-snapshots  keep them (in <out>/snapshots)
   --out DIR, --json, --ci   as for audits
 `;
 
@@ -133,6 +139,8 @@ export function parseRunArgs(argv: readonly string[]): ProgramOptions {
         json: { type: 'boolean' },
         ci: { type: 'boolean' },
         help: { type: 'boolean' },
+        'no-diagnose': { type: 'boolean' },
+        'keep-snapshots': { type: 'boolean' },
       },
     }).values;
   } catch (e) {
@@ -143,7 +151,8 @@ export function parseRunArgs(argv: readonly string[]): ProgramOptions {
     ...(values.json ? ['--json'] : []),
     ...(values.ci ? ['--ci'] : []),
     '--no-calibration',
-    '--no-diagnose',
+    ...(values['no-diagnose'] ? ['--no-diagnose'] : []),
+    ...(values['keep-snapshots'] ? ['--keep-snapshots'] : []),
   ]);
   const base = { cli, help: values.help ?? false };
   if (base.help)
@@ -216,6 +225,7 @@ async function watchProgram(
   preload: string,
   task: ProgramTask,
   logFile: string,
+  finished: () => boolean = () => false,
 ): Promise<ProgramEnd> {
   const log = openSync(logFile, 'w');
   const startedAt = Date.now();
@@ -233,12 +243,17 @@ async function watchProgram(
     killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
   };
   const deadline = o.durationMs !== null ? setTimeout(stop, o.durationMs) : undefined;
+  // Polled: a watch that has what it came for (a diagnosis' last snapshot) ends before its deadline.
+  const poll = setInterval(() => {
+    if (!stopped && finished()) stop();
+  }, 100);
   const interrupts = catchInterrupts(stop, () => child.kill('SIGKILL'));
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
     child.on('close', (code, sig) => done([code, sig])),
   );
   clearTimeout(deadline);
   clearTimeout(killTimer);
+  clearInterval(poll);
   interrupts.stop();
   const interrupted = interrupts.signal();
   return { exitCode, signal, stopped: stopped && !interrupted, interrupted, wallMs: Date.now() - startedAt, startedAt };
@@ -367,7 +382,7 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
     },
     o.cli,
   );
-  const report = {
+  const judged = {
     ...built,
     calibration: {
       source: 'none' as const,
@@ -377,10 +392,79 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
       sentinels: [],
     },
   };
+  const report =
+    o.cli.diagnose === 'none' || judged.audits[0]?.verdict !== 'fail'
+      ? judged
+      : await withDiagnosis(o, judged, task, preload, outDir);
   const gated = withGate(report, o.cli);
   const unwritten = writeReports(gated, o.cli, outDir);
   for (const message of [...gated.gate.messages, ...unwritten]) console.error(`leak-audit: ${oneLine(message)}`);
   return unwritten.length > 0 ? 3 : gated.gate.exitCode;
+}
+
+/** Fractions of the watch at which a diagnosis watch writes its snapshots (the first not before the warm-up's end). */
+const SNAPSHOT_FRACTIONS = [0.4, 0.7, 0.95];
+/** A diagnosis watch lasts until its last snapshot, and at most this many times the first watch. */
+const DIAGNOSIS_WATCH_CAP = 2;
+
+/**
+ * The program watched a second time, for as long as the first, writing heap snapshots at times chosen
+ * from the first watch (after its warm-up), then analysed as an audit's snapshots are: what grows and
+ * the path that retains it. Its readings are not judged again.
+ */
+async function withDiagnosis(
+  o: ProgramOptions,
+  report: AuditReport,
+  task: ProgramTask,
+  preload: string,
+  outDir: string,
+): Promise<AuditReport> {
+  const entry = report.audits[0]!;
+  const lengthMs = o.durationMs ?? report.run.wallMs;
+  const warmupMs = entry.samples.find((s) => s.at >= entry.warmup.steps)?.ms ?? 0;
+  const atMs = SNAPSHOT_FRACTIONS.map((f) => f * lengthMs);
+  atMs[0] = Math.min(Math.max(atMs[0]!, warmupMs + o.intervalMs), (atMs[0]! + atMs[1]!) / 2);
+  const dir = join(outDir, 'snapshots', entry.id);
+  rmSync(dir, { recursive: true, force: true });
+  console.error(
+    `Diagnosing ${entry.id} with heap snapshots, in a second watch of ${(lengthMs / 1000).toFixed(0)} s (--no-diagnose skips this)…`,
+  );
+  const start = performance.now();
+  const diagnosisTask: ProgramTask = { ...task, streamFile: `${task.streamFile}.diagnosis`, snapshots: { dir, atMs } };
+  const log = join(outDir, LOG_DIR, `${entry.id}.diagnosis.log`);
+  const listed = join(dir, PROGRAM_SNAPSHOTS_FILE);
+  const taken = (): SnapshotTaken[] =>
+    existsSync(listed)
+      ? readFileSync(listed, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as SnapshotTaken)
+      : [];
+  // Snapshots pause the program, which then reaches its last one later than planned: the watch goes on
+  // until it has it, for at most twice its length.
+  const stopAt = { ...o, durationMs: DIAGNOSIS_WATCH_CAP * lengthMs };
+  const end = await watchProgram(stopAt, preload, diagnosisTask, log, () => taken().length >= atMs.length);
+  const snapshots = taken();
+  const diagnosis = await diagnoseSnapshots(
+    entry,
+    {
+      id: entry.id,
+      snapshots,
+      cutShort:
+        snapshots.length < atMs.length
+          ? `the program ended after ${snapshots.length} of ${atMs.length} snapshots`
+          : null,
+      error: end.interrupted ? `the diagnosis watch was interrupted (${end.interrupted})` : null,
+      ms: performance.now() - start,
+      allocationSites: null,
+      profileFile: null,
+    },
+    outDir,
+    o.cli.keepSnapshots,
+  );
+  if (!o.cli.keepSnapshots) rmSync(join(outDir, 'snapshots'), { recursive: true, force: true });
+  return { ...report, audits: [{ ...entry, diagnosis }] };
 }
 
 /** `10 h`, `30 min`, `45 s`: a horizon as its report names it. */

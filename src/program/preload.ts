@@ -8,10 +8,12 @@
  * no reading in the heap it measures, and it measures only the process it was loaded into, not the
  * workers or the node processes the program starts (they inherit its options and environment).
  */
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { appendFileSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
-import { PROGRAM_TASK_ENV, PROGRESS_SYMBOL, type ProgramTask } from '../protocol.ts';
+import { PROGRAM_SNAPSHOTS_FILE, PROGRAM_TASK_ENV, PROGRESS_SYMBOL, type ProgramTask } from '../protocol.ts';
 import { readingNow } from '../worker/sampler.ts';
 import { SampleStream } from '../worker/stream.ts';
 
@@ -57,6 +59,21 @@ function watch(task: ProgramTask): void {
   };
   read();
   setInterval(read, task.intervalMs).unref();
+  if (task.snapshots) {
+    const { dir, atMs } = task.snapshots;
+    mkdirSync(dir, { recursive: true });
+    atMs.forEach((t, i) => {
+      setTimeout(() => {
+        if (process.ppid !== watcher) return;
+        gc();
+        const heapUsed = process.memoryUsage().heapUsed;
+        const units = x();
+        const file = writeHeapSnapshot(join(dir, `${i}.heapsnapshot`));
+        const taken = { file, units, bytes: statSync(file).size, heapUsed, ms: performance.now() - startMs };
+        appendFileSync(join(dir, PROGRAM_SNAPSHOTS_FILE), `${JSON.stringify(taken)}\n`);
+      }, t).unref();
+    });
+  }
   process.on('exit', () => {
     if (process.ppid !== watcher) return;
     read();
