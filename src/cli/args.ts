@@ -242,6 +242,7 @@ function optionHelp(name: OptionName): string {
 
 export const USAGE = `Usage: leak-audit [paths...] [options]          (npx leak-audit, or npm run audit -- here)
        leak-audit --merge-reports DIR... [--out DIR] [--baseline FILE] [--ci] [--json]
+       leak-audit run [options] -- node app.js [args...]   (a whole program: leak-audit run --help)
 
 Runs every audit (*.audit.ts) under the given files or folders (default: audits/), each in its own
 --expose-gc process, and writes reports/audit-report.json. The no-op noise-floor audit always runs.

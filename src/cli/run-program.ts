@@ -167,12 +167,11 @@ export function parseRunArgs(argv: readonly string[]): ProgramOptions {
       name: '',
       expect: 'clean',
     };
-  if (command.length === 0)
-    throw new AuditConfigError('run: give the program after --, e.g. leak-audit run -- node app.js');
+  if (command.length === 0) throw new AuditConfigError('give the program after --, e.g. leak-audit run -- node app.js');
   const program = basename(command[0]!).replace(/\.exe$/i, '');
   if (program !== 'node' && resolve(command[0]!) !== process.execPath) {
     throw new AuditConfigError(
-      `run: only Node programs can be watched in this version (the command must be node, got ${JSON.stringify(command[0])})`,
+      `only Node programs can be watched in this version (the command must be node, got ${JSON.stringify(command[0])})`,
     );
   }
   const expect = values.expect ?? 'clean';
