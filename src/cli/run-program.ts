@@ -7,7 +7,7 @@
  * judged, gated and reported as any audit is.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -370,6 +370,9 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
     handles: null,
     error: endError(end, logFile, stream.samples.at(-1)?.at),
     timings: { startupMs: 0, setupMs: 0, loopMs: end.wallMs, samplingMs: 0, decisionMs: 0 },
+    ...(statSync(logFile).size > 0
+      ? { output: { log: relative(process.cwd(), logFile), bytes: statSync(logFile).size, droppedBytes: 0 } }
+      : {}),
   };
   const built = buildReport(
     {
