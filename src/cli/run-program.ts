@@ -216,6 +216,8 @@ interface ProgramEnd {
   readonly interrupted: 'SIGINT' | 'SIGTERM' | null;
   readonly wallMs: number;
   readonly startedAt: number;
+  /** Why it could not be started at all (no such command), if so. */
+  readonly notStarted: string | null;
 }
 
 /** Runs the program with the preload, until it ends or its --duration is over; its stdout and stderr go to `logFile`. */
@@ -235,6 +237,7 @@ async function watchProgram(
   });
   closeSync(log);
   let stopped = false;
+  let notStarted: string | null = null;
   let killTimer: NodeJS.Timeout | undefined;
   const stop = () => {
     stopped = true;
@@ -247,15 +250,28 @@ async function watchProgram(
     if (!stopped && finished()) stop();
   }, 100);
   const interrupts = catchInterrupts(stop, () => child.kill('SIGKILL'));
-  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
-    child.on('close', (code, sig) => done([code, sig])),
-  );
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => {
+    child.on('close', (code, sig) => done([code, sig]));
+    // Not started at all (no such command): it took no reading, which the caller reports.
+    child.on('error', (e) => {
+      notStarted = e.message;
+      done([null, null]);
+    });
+  });
   clearTimeout(deadline);
   clearTimeout(killTimer);
   clearInterval(poll);
   interrupts.stop();
   const interrupted = interrupts.signal();
-  return { exitCode, signal, stopped: stopped && !interrupted, interrupted, wallMs: Date.now() - startedAt, startedAt };
+  return {
+    exitCode,
+    signal,
+    stopped: stopped && !interrupted,
+    interrupted,
+    wallMs: Date.now() - startedAt,
+    startedAt,
+    notStarted,
+  };
 }
 
 /** Why the watch ended early, or null: stopped at its duration, or ended by itself with code 0. */
@@ -352,7 +368,9 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
   const stream = readStream(streamFile);
   if (!stream.start) {
     console.error(
-      `leak-audit run: ${o.command.join(' ')} took no reading: it ended before its first (see ${relative(process.cwd(), logFile)})`,
+      end.notStarted
+        ? `leak-audit run: ${o.command[0]} could not be started: ${end.notStarted}`
+        : `leak-audit run: ${o.command.join(' ')} took no reading: it ended before its first (see ${relative(process.cwd(), logFile)})`,
     );
     return EXIT_CONFIG;
   }
