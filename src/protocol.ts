@@ -43,6 +43,8 @@ export const PROGRAM_TASK_ENV = 'LEAK_AUDIT_PROGRAM';
  */
 export interface ProgramTask {
   readonly streamFile: string;
+  /** The CLI's pid: while it is the program's parent, someone reads the stream. */
+  readonly watcherPid: number;
   readonly intervalMs: number;
   /** `second`: the program's time since it started; anything else: the progress it reports (`progress(n)`). */
   readonly per: string;
@@ -54,6 +56,12 @@ export interface ProgramTask {
    */
   readonly snapshots?: { readonly dir: string; readonly atMs: readonly number[] };
 }
+
+/**
+ * Set in the environment by the watched process for its children: they inherit the preload's options,
+ * and must not measure themselves into its stream. The CLI removes it from a program it starts.
+ */
+export const PROGRAM_MEASURED_ENV = 'LEAK_AUDIT_PROGRAM_MEASURED_BY';
 
 /** The list of a diagnosis watch's snapshots, one JSON SnapshotTaken per line, in their folder. */
 export const PROGRAM_SNAPSHOTS_FILE = 'taken.ndjson';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/model/report.ts';
-import { parseBytes, parseDuration, parseRunArgs } from '../src/cli/run-program.ts';
+import { parseBytes, parseDuration, parseRunArgs, scriptOf } from '../src/cli/run-program.ts';
 import { CLI_ENTRY, schemaErrors } from './support/cli.ts';
 
 /** `leak-audit run …` as a user starts it; its report, when it wrote one. */
@@ -37,7 +37,16 @@ describe('leak-audit run: its options', () => {
     expect(o.command).toEqual(['node', '--max-old-space-size=64', 'app/server.js', '-p', '80']);
   });
 
+  it('finds the script among node options that take a value, and names `node -e` code eval', () => {
+    expect(scriptOf(['-r', 'dotenv/config', 'app.js'])).toBe('app.js');
+    expect(scriptOf(['--import', 'tsx', 'src/server.ts', '--port', '80'])).toBe('src/server.ts');
+    expect(scriptOf(['--inspect-port', '9229', '--env-file', '.env', 'main.mjs'])).toBe('main.mjs');
+    expect(scriptOf(['-e', 'setInterval(() => {}, 10)'])).toBeNull();
+    expect(parseRunArgs(['--', 'node', '-e', 'x']).name).toBe('eval');
+  });
+
   it('refuses what it cannot watch, in one line', () => {
+    expect(() => parseRunArgs(['--interval', '10ms', '--', 'node', 'a.js'])).toThrow(/--interval: at least 100ms/);
     expect(() => parseRunArgs(['--duration', '30s'])).toThrow(/give the program after --/);
     expect(() => parseRunArgs(['--', 'python3', 'sim.py'])).toThrow(/only Node programs .* got "python3"/);
     expect(() => parseRunArgs(['--per', 'request', '--', 'node', 'a.js'])).toThrow(/--per request needs --horizon N/);

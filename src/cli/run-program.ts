@@ -7,7 +7,17 @@
  * judged, gated and reported as any audit is.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,7 +26,7 @@ import { DEFAULT_HORIZON_BUDGET_BYTES } from '../model/defaults.ts';
 import type { AuditError, RawAuditRecord } from '../model/audit.ts';
 import { resolveAuditOptions } from '../model/options.ts';
 import { ownModule } from '../own-files.ts';
-import { PROGRAM_SNAPSHOTS_FILE, PROGRAM_TASK_ENV, type ProgramTask } from '../protocol.ts';
+import { PROGRAM_MEASURED_ENV, PROGRAM_SNAPSHOTS_FILE, PROGRAM_TASK_ENV, type ProgramTask } from '../protocol.ts';
 import type { SnapshotTaken } from '../model/diagnosis.ts';
 import type { AuditReport } from '../model/report.ts';
 import { diagnoseSnapshots } from './run-diagnoses.ts';
@@ -50,6 +60,8 @@ export function defaultInterval(durationMs: number | null): number {
 export const DEFAULT_PROGRAM_HORIZON_S = 10 * 3600;
 /** How long a stopped program has to end after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 5000;
+/** Readings this close to the stop (from the preload's start, which follows the spawn) are not judged. */
+const PRELOAD_START_MARGIN_MS = 250;
 
 export const RUN_USAGE = `Usage: leak-audit run [options] -- node <script> [args...]
 
@@ -177,7 +189,7 @@ export function parseRunArgs(argv: readonly string[]): ProgramOptions {
   const expect = values.expect ?? 'clean';
   if (expect !== 'clean' && expect !== 'leak')
     throw new AuditConfigError(`--expect: clean or leak, got ${JSON.stringify(expect)}`);
-  const script = command.slice(1).find((a) => !a.startsWith('-'));
+  const script = scriptOf(command.slice(1));
   const durationMs = values.duration !== undefined ? parseDuration('--duration', values.duration) : null;
   return {
     ...base,
@@ -185,12 +197,51 @@ export function parseRunArgs(argv: readonly string[]): ProgramOptions {
     durationMs,
     horizon: horizonOf(values.horizon, values.per ?? 'second'),
     budgetBytes: values.budget !== undefined ? parseBytes('--budget', values.budget) : DEFAULT_HORIZON_BUDGET_BYTES,
-    intervalMs:
-      values.interval !== undefined ? parseDuration('--interval', values.interval) : defaultInterval(durationMs),
+    intervalMs: values.interval !== undefined ? intervalOf(values.interval) : defaultInterval(durationMs),
     per: values.per ?? 'second',
-    name: values.name ?? (script ? basename(script).replace(/\.[cm]?[jt]s$/, '') : 'program'),
+    name: values.name ?? (script ? basename(script).replace(/\.[cm]?[jt]s$/, '') : 'eval'),
     expect,
   };
+}
+
+/** Node's options whose value is the next argument (`-r dotenv/config app.js`): not the script. */
+const NODE_OPTIONS_WITH_VALUE = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '-C',
+  '--conditions',
+  '--env-file',
+  '--inspect-port',
+  '--title',
+  '--input-type',
+  '--stack-size',
+  '--max-old-space-size',
+  '--max-semi-space-size',
+]);
+
+/** The script of `node [options] script [args]`; null for `node -e`/`-p` code, or no script. */
+export function scriptOf(nodeArgs: readonly string[]): string | null {
+  for (let i = 0; i < nodeArgs.length; i++) {
+    const arg = nodeArgs[i]!;
+    if (['-e', '--eval', '-p', '--print'].includes(arg)) return null;
+    if (arg === '--') return nodeArgs[i + 1] ?? null;
+    if (NODE_OPTIONS_WITH_VALUE.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return null;
+}
+
+/** An explicit --interval, not below the least a reading's two full GCs allow. */
+function intervalOf(text: string): number {
+  const ms = parseDuration('--interval', text);
+  if (ms < MIN_PROGRAM_INTERVAL_MS)
+    throw new AuditConfigError(
+      `--interval: at least ${MIN_PROGRAM_INTERVAL_MS}ms (each reading is two full GCs), got ${text}`,
+    );
+  return ms;
 }
 
 /** The horizon in the x axis's units: seconds of a duration, or a count of the program's progress. */
@@ -211,8 +262,8 @@ function horizonOf(text: string | undefined, per: string): ProgramOptions['horiz
 interface ProgramEnd {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
-  /** The runner stopped it: its --duration was over. */
-  readonly stopped: boolean;
+  /** When the runner stopped it (its --duration was over), ms after it was started; null if it was not. */
+  readonly stoppedAfterMs: number | null;
   readonly interrupted: 'SIGINT' | 'SIGTERM' | null;
   readonly wallMs: number;
   readonly startedAt: number;
@@ -231,25 +282,38 @@ async function watchProgram(
   const log = openSync(logFile, 'w');
   const startedAt = Date.now();
   const [node, ...args] = o.command;
+  // Its own process group: the terminal's Ctrl-C reaches the CLI alone, which stops the program and
+  // whatever it started, together.
+  const env: NodeJS.ProcessEnv = { ...process.env, [PROGRAM_TASK_ENV]: JSON.stringify(task) };
+  delete env[PROGRAM_MEASURED_ENV];
   const child = spawn(node!, [`--import=${pathToFileURL(preload).href}`, ...args], {
-    env: { ...process.env, [PROGRAM_TASK_ENV]: JSON.stringify(task) },
+    env,
     stdio: ['ignore', log, log],
+    detached: true,
   });
   closeSync(log);
-  let stopped = false;
+  const signalAll = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  let stoppedAfterMs: number | null = null;
   let notStarted: string | null = null;
   let killTimer: NodeJS.Timeout | undefined;
   const stop = () => {
-    stopped = true;
-    child.kill('SIGTERM');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    if (stoppedAfterMs !== null) return;
+    stoppedAfterMs = Date.now() - startedAt;
+    signalAll('SIGTERM');
+    killTimer = setTimeout(() => signalAll('SIGKILL'), STOP_GRACE_MS);
   };
   const deadline = o.durationMs !== null ? setTimeout(stop, o.durationMs) : undefined;
   // Polled: a watch that has what it came for (a diagnosis' last snapshot) ends before its deadline.
   const poll = setInterval(() => {
-    if (!stopped && finished()) stop();
+    if (finished()) stop();
   }, 100);
-  const interrupts = catchInterrupts(stop, () => child.kill('SIGKILL'));
+  const interrupts = catchInterrupts(stop, () => signalAll('SIGKILL'));
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => {
     child.on('close', (code, sig) => done([code, sig]));
     // Not started at all (no such command): it took no reading, which the caller reports.
@@ -266,12 +330,26 @@ async function watchProgram(
   return {
     exitCode,
     signal,
-    stopped: stopped && !interrupted,
+    stoppedAfterMs: interrupted ? null : stoppedAfterMs,
     interrupted,
     wallMs: Date.now() - startedAt,
     startedAt,
     notStarted,
   };
+}
+
+/** The last 64 KiB of a log, read from its end (a program's log has no cap). */
+function logTail(file: string): string {
+  const bytes = 64 * 1024;
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(bytes, size));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Why the watch ended early, or null: stopped at its duration, or ended by itself with code 0. */
@@ -284,8 +362,8 @@ function endError(end: ProgramEnd, logFile: string, at: number | undefined): Aud
       ...where,
     };
   }
-  if (end.stopped || end.exitCode === 0) return null;
-  const tail = readFileSync(logFile, 'utf8').slice(-64 * 1024);
+  if (end.stoppedAfterMs !== null || end.exitCode === 0) return null;
+  const tail = logTail(logFile);
   if (/heap out of memory|Last few GCs/.test(tail)) {
     return {
       kind: 'heap-exhausted',
@@ -352,11 +430,13 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
     unit: o.per,
   };
   const id = o.name.replace(/[^\w.-]+/g, '-');
-  const file = resolve(o.command.slice(1).find((a) => !a.startsWith('-')) ?? o.command[0]!);
+  // The program's file (the reports name it as an audit's file), or the folder it ran in for `node -e`.
+  const file = resolve(scriptOf(o.command.slice(1)) ?? '.');
   const streamFile = join(workDir, `${id}.ndjson`);
   const logFile = join(outDir, LOG_DIR, `${id}.log`);
   const task: ProgramTask = {
     streamFile,
+    watcherPid: process.pid,
     intervalMs: o.intervalMs,
     per: o.per,
     start: { id, name: o.name, file, options },
@@ -364,13 +444,32 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
   console.error(
     `Watching ${o.command.join(' ')} ${o.durationMs !== null ? `for ${o.durationMs / 1000} s` : 'until it ends'}, a reading every ${o.intervalMs} ms (its output: ${relative(process.cwd(), logFile)})…`,
   );
+  // A stream a previous run left must never be read as this one's.
+  rmSync(streamFile, { force: true });
+  rmSync(`${streamFile}.diagnosis`, { force: true });
   const end = await watchProgram(o, preload, task, logFile);
+  if (end.notStarted) {
+    console.error(`leak-audit run: ${o.command[0]} could not be started: ${end.notStarted}`);
+    return EXIT_CONFIG;
+  }
   const stream = readStream(streamFile);
   if (!stream.start) {
+    const tail = oneLine(logTail(logFile).trim().split('\n').slice(-3).join(' / ')).slice(0, 300);
     console.error(
-      end.notStarted
-        ? `leak-audit run: ${o.command[0]} could not be started: ${end.notStarted}`
-        : `leak-audit run: ${o.command.join(' ')} took no reading: it ended before its first (see ${relative(process.cwd(), logFile)})`,
+      `leak-audit run: the preload never ran in ${o.command.join(' ')} (a node without --import, before 20.6?)${tail ? `; its output ends: ${tail}` : ''}`,
+    );
+    return EXIT_CONFIG;
+  }
+  // Readings from after the stop are of the program shutting down (its handlers freeing what it held),
+  // not of it running: dropped. A sample's time counts from the preload's start, a little after the
+  // spawn, hence the margin.
+  const samples =
+    end.stoppedAfterMs === null
+      ? stream.samples
+      : stream.samples.filter((s) => s.ms < end.stoppedAfterMs! - PRELOAD_START_MARGIN_MS);
+  if (o.per !== 'second' && samples.every((s) => s.at === samples[0]?.at)) {
+    console.error(
+      `leak-audit run: --per ${o.per}: the program reported no progress (progress(n) was never called in its main thread, or never changed)`,
     );
     return EXIT_CONFIG;
   }
@@ -382,8 +481,8 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
     pid: stream.start.pid,
     node: process.version,
     heapCapBytes: stream.start.heapCapBytes,
-    samples: stream.samples,
-    stopReason: end.stopped ? 'planned' : end.exitCode === 0 ? 'planned' : 'error',
+    samples,
+    stopReason: end.stoppedAfterMs !== null || end.exitCode === 0 ? 'planned' : 'error',
     collection: null,
     handles: null,
     error: endError(end, logFile, stream.samples.at(-1)?.at),
@@ -459,7 +558,13 @@ async function withDiagnosis(
           .trim()
           .split('\n')
           .filter(Boolean)
-          .map((line) => JSON.parse(line) as SnapshotTaken)
+          .flatMap((line) => {
+            try {
+              return [JSON.parse(line) as SnapshotTaken];
+            } catch {
+              return []; // A line cut short by the kill at the watch's cap.
+            }
+          })
       : [];
   // Snapshots pause the program, which then reaches its last one later than planned: the watch goes on
   // until it has it, for at most twice its length.

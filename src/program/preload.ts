@@ -4,21 +4,29 @@
  * heap spaces, active resources, open files, threads: worker/sampler.ts) and appends it to the sample
  * stream, synchronously, so a crash or a kill keeps what was measured.
  *
- * It changes nothing the program does: its timer is unref'd (the program ends when it would), it keeps
- * no reading in the heap it measures, and it measures only the process it was loaded into, not the
- * workers or the node processes the program starts (they inherit its options and environment).
+ * It changes as little of the program as it can: its timer is unref'd (the program ends when it would),
+ * it keeps no reading in the heap it measures, and it measures only the process it was loaded into, not
+ * the workers or the node processes the program starts (they inherit its options and environment). What
+ * it does change: `--expose-gc` is set process-wide (a `gc` global appears in new contexts and workers),
+ * and one environment variable (PROGRAM_MEASURED_ENV) is set for the program's children.
  */
 import { appendFileSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
-import { PROGRAM_SNAPSHOTS_FILE, PROGRAM_TASK_ENV, PROGRESS_SYMBOL, type ProgramTask } from '../protocol.ts';
+import {
+  PROGRAM_MEASURED_ENV,
+  PROGRAM_SNAPSHOTS_FILE,
+  PROGRAM_TASK_ENV,
+  PROGRESS_SYMBOL,
+  type ProgramTask,
+} from '../protocol.ts';
 import { readingNow } from '../worker/sampler.ts';
 import { SampleStream } from '../worker/stream.ts';
 
-/** Set in the environment by the process that measures itself: its children see it, and do not. */
-const CLAIMED_ENV = 'LEAK_AUDIT_PROGRAM_MEASURED_BY';
+/** How long a program whose watcher died has, after SIGTERM, before it exits anyway. */
+const ORPHAN_GRACE_MS = 5000;
 
 /** `gc()` without `--expose-gc` on the program's command line: exposed in a fresh context, then taken. */
 function forcedGc(): () => void {
@@ -32,7 +40,7 @@ function forcedGc(): () => void {
 }
 
 function watch(task: ProgramTask): void {
-  process.env[CLAIMED_ENV] = String(process.pid);
+  process.env[PROGRAM_MEASURED_ENV] = String(process.pid);
   const startMs = performance.now();
   const gc = forcedGc();
   const progress = globalThis as { [key: symbol]: unknown };
@@ -47,24 +55,35 @@ function watch(task: ProgramTask): void {
     heapCapBytes: getHeapStatistics().heap_size_limit,
   });
   // Whoever started the watch reads the stream; if it is gone (killed), nothing will, and no one will
-  // stop the program either: it ends, as an audit process does when its CLI dies.
-  const watcher = process.ppid;
-  const read = () => {
-    if (process.ppid !== watcher) {
-      stream.close();
+  // stop the program either: it ends, with what it started (it leads its own process group), as an
+  // audit process does when its CLI dies; if it ignores SIGTERM, it exits after a grace.
+  const watched = () => process.ppid === task.watcherPid;
+  let orphaned = false;
+  const end = () => {
+    orphaned = true;
+    clearInterval(timer);
+    stream.close();
+    setTimeout(() => process.exit(1), ORPHAN_GRACE_MS).unref();
+    try {
+      process.kill(-process.pid, 'SIGTERM');
+    } catch {
+      // Not leading a process group of its own (not started by leak-audit run): itself alone.
       process.kill(process.pid, 'SIGTERM');
-      return;
     }
+  };
+  const read = () => {
+    if (orphaned) return;
+    if (!watched()) return end();
     stream.write({ type: 'sample', ...readingNow(gc, x(), startMs) });
   };
+  const timer = setInterval(read, task.intervalMs).unref();
   read();
-  setInterval(read, task.intervalMs).unref();
   if (task.snapshots) {
     const { dir, atMs } = task.snapshots;
     mkdirSync(dir, { recursive: true });
     atMs.forEach((t, i) => {
       setTimeout(() => {
-        if (process.ppid !== watcher) return;
+        if (!watched()) return;
         gc();
         const heapUsed = process.memoryUsage().heapUsed;
         const units = x();
@@ -75,7 +94,7 @@ function watch(task: ProgramTask): void {
     });
   }
   process.on('exit', () => {
-    if (process.ppid !== watcher) return;
+    if (orphaned || !watched()) return;
     read();
     const timings = { startupMs: 0, setupMs: 0, loopMs: performance.now() - startMs, samplingMs: 0, decisionMs: 0 };
     stream.write({ type: 'end', stopReason: 'planned', collection: null, handles: null, error: null, timings });
@@ -84,4 +103,4 @@ function watch(task: ProgramTask): void {
 }
 
 const task = process.env[PROGRAM_TASK_ENV];
-if (task && isMainThread && !process.env[CLAIMED_ENV]) watch(JSON.parse(task) as ProgramTask);
+if (task && isMainThread && !process.env[PROGRAM_MEASURED_ENV]) watch(JSON.parse(task) as ProgramTask);
