@@ -69,12 +69,28 @@ export function expectationMark(e: AuditEntry, report: GatedReport): '✓' | '�
   return e.expectationMet ? '✓' : report.gate.accepted.includes(e.id) ? '~' : '✗';
 }
 
+/** The units an audit's x axis counts in its own words: the workload's, or a watched program's (`second`, its progress). */
+const WORKLOAD_UNITS = ['step', 'cycle', 'instance-step'];
+
+/** What an audit ran, as its row names it: `soak`, `churn`, `batch x50`, or `program` for a watched one. */
+export function workloadLabel(e: AuditEntry): string {
+  if (!WORKLOAD_UNITS.includes(e.slope.unit)) return 'program';
+  return e.workload === 'batch' ? `batch x${e.instances}` : e.workload;
+}
+
+/** How far it ran: `1.2 M` (steps), `5000 cycles`, `29.8 seconds`. */
+export function unitsDone(e: AuditEntry): string {
+  const count = formatCount(e.steps);
+  if (e.workload === 'churn') return `${count} cycles`;
+  return WORKLOAD_UNITS.includes(e.slope.unit) ? count : `${count} ${e.slope.unit}s`;
+}
+
 function subjectRow(e: AuditEntry, report: GatedReport): string[] {
   const measured = e.samples.length > 1;
   return [
     e.id,
-    e.workload === 'batch' ? `batch x${e.instances}` : e.workload,
-    `${formatCount(e.steps)}${e.workload === 'churn' ? ' cycles' : ''}`,
+    workloadLabel(e),
+    unitsDone(e),
     measured
       ? `${formatBytes(e.warmup.bytes)} by ${formatCount(Math.round(e.warmup.steps))}${e.plateau ? ' (plateau)' : ''}`
       : '-',

@@ -4,7 +4,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { oneLine } from './escape.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import { countGrowth } from './advice.ts';
-import { calibrationNote, expectationMark, outputs, unmetEntries } from './sections.ts';
+import { calibrationNote, expectationMark, outputs, unitsDone, unmetEntries, workloadLabel } from './sections.ts';
 import type { AuditEntry, GatedReport } from '../model/report.ts';
 import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
 
@@ -53,8 +53,8 @@ interface Column {
 /** The summary table's columns, in the order they are shown. */
 const COLUMNS: readonly Column[] = [
   { header: 'audit', cell: (e) => e.id },
-  { header: 'workload', cell: (e) => (e.workload === 'batch' ? `batch x${e.instances}` : e.workload) },
-  { header: 'steps', cell: (e) => `${formatCount(e.steps)}${e.workload === 'churn' ? ' cyc' : ''}` },
+  { header: 'workload', cell: workloadLabel },
+  { header: 'steps', cell: unitsDone },
   {
     header: 'warm-up',
     cell: (e) =>
