@@ -41,47 +41,54 @@ const withRecord = (r: CalibrationRecord = record) => {
 
 describe('the calibration plan', () => {
   it('reuses a record only when its whole provenance is this run’s, and then runs the two sentinels', () => {
-    const plan = planCalibration(auto, provenance, withRecord());
+    const plan = planCalibration(auto, () => provenance, withRecord());
     expect(plan).toMatchObject({ source: 'recorded', record, why: expect.stringContaining('2026-12-06 10:08 UTC') });
     expect(plantedPaths(plan)).toEqual(SENTINEL_FILES);
   });
 
   it('measures the whole set without a record, with an unreadable one, or when asked, in CI or in a shard', () => {
     const whole = (p: ReturnType<typeof planCalibration>) => [p.source, plantedPaths(p)];
-    expect(whole(planCalibration(auto, provenance, emptyDir()))).toEqual(['measured', [CALIBRATION_DIR]]);
+    expect(whole(planCalibration(auto, () => provenance, emptyDir()))).toEqual(['measured', [CALIBRATION_DIR]]);
     const broken = withRecord();
     const file = readdirSync(broken).map((f) => join(broken, f))[0]!;
     writeFileSync(file, '{"recordedAt":"2026-12-06T10:08:10.143Z","subjects":[],"provenance":{"flags":{}}}');
-    expect(planCalibration(auto, provenance, broken).why).toMatch(
+    expect(planCalibration(auto, () => provenance, broken).why).toMatch(
       /could not be read: .*calibration-[0-9a-f]{16}\.json is not a calibration record: \/provenance\/flags must have required property 'seed'/,
     );
     const dir = withRecord();
-    expect(planCalibration({ ...auto, calibration: 'full' }, provenance, dir)).toMatchObject({
+    expect(planCalibration({ ...auto, calibration: 'full' }, () => provenance, dir)).toMatchObject({
       why: 'asked for (--calibrate)',
       keep: true,
     });
     // CI and shards measure in full and keep nothing: a gate's trust is not a file a cache may restore.
-    expect(planCalibration({ ...auto, ci: true }, provenance, dir)).toMatchObject({ source: 'measured', keep: false });
-    expect(planCalibration({ ...auto, shard: { index: 1, count: 2 } }, provenance, dir)).toMatchObject({
+    expect(planCalibration({ ...auto, ci: true }, () => provenance, dir)).toMatchObject({
       source: 'measured',
       keep: false,
     });
-    expect(whole(planCalibration({ ...auto, calibration: 'none' }, provenance, dir))).toEqual(['none', []]);
+    expect(planCalibration({ ...auto, shard: { index: 1, count: 2 } }, () => provenance, dir)).toMatchObject({
+      source: 'measured',
+      keep: false,
+    });
+    // --no-calibration does not even fingerprint the harness (a hash of its files, ~10 ms of each start).
+    const unused = () => {
+      throw new Error('the provenance of a run without calibration was computed');
+    };
+    expect(whole(planCalibration({ ...auto, calibration: 'none' }, unused, dir))).toEqual(['none', []]);
   });
 
   it('names what changed since the last record: another Node, harness or flag measures the whole set', () => {
     const now = { ...provenance, node: 'v20.21.0', flags: { ...provenance.flags, jobs: 1 } };
     expect(provenanceDifferences(provenance, now)).toEqual(['Node v20.20.2, now v20.21.0', '--jobs 2, now 1']);
     const dir = withRecord();
-    const plan = planCalibration(auto, now, dir);
+    const plan = planCalibration(auto, () => now, dir);
     expect(plan.source).toBe('measured');
     expect(plan.why).toBe(
       'the last record, of 2026-12-06 10:08 UTC, differs: Node v20.20.2, now v20.21.0; --jobs 2, now 1',
     );
     // Each provenance keeps its own record: going back to the first reuses it.
     writeRecord({ ...record, provenance: now }, dir);
-    expect(planCalibration(auto, now, dir).source).toBe('recorded');
-    expect(planCalibration(auto, provenance, dir).source).toBe('recorded');
+    expect(planCalibration(auto, () => now, dir).source).toBe('recorded');
+    expect(planCalibration(auto, () => provenance, dir).source).toBe('recorded');
   });
 
   it('fingerprints the harness: its version, and a hash that changes with any file of its code or subjects', () => {
@@ -108,9 +115,9 @@ describe('after the run', () => {
 
   it('records a whole set that ran whole and met every expectation, and nothing else', () => {
     const dir = emptyDir();
-    const plan = planCalibration(auto, provenance, dir);
+    const plan = planCalibration(auto, () => provenance, dir);
     const met = reportOf([sentinel('a.audit.ts', true), entry('noise', { role: 'noise-floor' })]);
-    const settled = settleCalibration(plan, met, provenance, dir, ['a.audit.ts']);
+    const settled = settleCalibration(plan, met, dir, ['a.audit.ts']);
     expect(settled).toMatchObject({ source: 'measured', recordFile: expect.stringMatching(/calibration-\w+\.json$/) });
     expect(readRecord(provenance, dir)).toEqual({
       recordedAt: met.generatedAt,
@@ -120,8 +127,8 @@ describe('after the run', () => {
     // A miss, or a planted file that did not run (it failed to load), records nothing.
     const other = emptyDir();
     const missed = reportOf([sentinel('a.audit.ts', false)]);
-    expect(settleCalibration(plan, missed, provenance, other, ['a.audit.ts'])).toMatchObject({ record: null });
-    expect(settleCalibration(plan, met, provenance, other, ['a.audit.ts', 'b.audit.ts'])).toMatchObject({
+    expect(settleCalibration(plan, missed, other, ['a.audit.ts'])).toMatchObject({ record: null });
+    expect(settleCalibration(plan, met, other, ['a.audit.ts', 'b.audit.ts'])).toMatchObject({
       record: null,
     });
     expect(readRecord(provenance, other)).toBeNull();
@@ -129,15 +136,15 @@ describe('after the run', () => {
 
   it('trusts a record only once its sentinels agreed: a run that ended first says so', () => {
     const dir = withRecord();
-    const plan = planCalibration(auto, provenance, dir);
+    const plan = planCalibration(auto, () => provenance, dir);
     const [slowLeak, garbage] = SENTINEL_FILES as [string, string];
     const agreed = reportOf([sentinel(slowLeak, true), sentinel(garbage, true)]);
-    expect(settleCalibration(plan, agreed, provenance, dir)).toMatchObject({
+    expect(settleCalibration(plan, agreed, dir)).toMatchObject({
       source: 'recorded',
       sentinels: [slowLeak, garbage],
     });
     const cut = reportOf([sentinel(slowLeak, true)]);
-    expect(settleCalibration(plan, cut, provenance, dir)).toMatchObject({
+    expect(settleCalibration(plan, cut, dir)).toMatchObject({
       source: 'none',
       why: expect.stringMatching(/was not confirmed: the run ended before the sentinels garbage agreed$/),
     });

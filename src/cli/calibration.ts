@@ -23,7 +23,7 @@ import { recordedWhen } from '../format.ts';
 import { calibrationRecordErrors } from '../report/schema.ts';
 import { OWN_CODE_DIR, PACKAGE_ROOT } from '../own-files.ts';
 import type { CliOptions } from './args.ts';
-import { CALIBRATION_DIR, discoverAuditFiles } from './discover.ts';
+import { CALIBRATION_DIR, calibrationFiles } from './discover.ts';
 
 /** Where records are kept, when set: a folder (the default is the user's cache folder, `cacheDir`). */
 export const CACHE_DIR_ENV = 'LEAK_AUDIT_CACHE_DIR';
@@ -209,16 +209,25 @@ export function recordOf(
   };
 }
 
-/** Which planted subjects a run measures, and why; `recorded` carries the record it reuses. */
+/**
+ * Which planted subjects a run measures, and why; `recorded` carries the record it reuses. A plan that
+ * measures or reuses carries this run's provenance (computed only then: it hashes the harness's files).
+ */
 export type CalibrationPlan =
   | { readonly source: 'none'; readonly why: string }
   /** `keep`: the result may be recorded for the next runs (not in CI, not in a shard). */
-  | { readonly source: 'measured'; readonly why: string; readonly keep: boolean }
+  | {
+      readonly source: 'measured';
+      readonly why: string;
+      readonly keep: boolean;
+      readonly provenance: CalibrationProvenance;
+    }
   | {
       readonly source: 'recorded';
       readonly why: string;
       readonly record: CalibrationRecord;
       readonly recordFile: string;
+      readonly provenance: CalibrationProvenance;
     };
 
 /**
@@ -227,11 +236,12 @@ export type CalibrationPlan =
  */
 export function planCalibration(
   cli: Pick<CliOptions, 'calibration' | 'ci' | 'shard'>,
-  provenance: CalibrationProvenance,
+  provenanceNow: () => CalibrationProvenance,
   dir = cacheDir(),
 ): CalibrationPlan {
   if (cli.calibration === 'none') return { source: 'none', why: '--no-calibration' };
-  const measured = (why: string, keep = true): CalibrationPlan => ({ source: 'measured', why, keep });
+  const provenance = provenanceNow();
+  const measured = (why: string, keep = true): CalibrationPlan => ({ source: 'measured', why, keep, provenance });
   if (cli.calibration === 'full') return measured('asked for (--calibrate)');
   if (cli.ci) return measured('in CI (--ci), every job measures the whole set', false);
   if (cli.shard) return measured('a shard measures its part of the whole set', false);
@@ -252,6 +262,7 @@ export function planCalibration(
     why: `a record of ${recordedWhen(record.recordedAt)} with this machine, Node, harness and flags`,
     record,
     recordFile: recordFile(provenance, dir),
+    provenance,
   };
 }
 
@@ -276,9 +287,8 @@ export function disagreeingSentinels(audits: readonly AuditEntry[]): string[] {
 export function settleCalibration(
   plan: CalibrationPlan,
   report: AuditReport,
-  provenance: CalibrationProvenance,
   dir = cacheDir(),
-  plantedFiles: readonly string[] = discoverAuditFiles([CALIBRATION_DIR], []),
+  plantedFiles: readonly string[] = calibrationFiles(),
 ): RunCalibration {
   const planted = report.audits.filter((e) => e.role !== 'subject');
   if (plan.source === 'recorded') {
@@ -297,7 +307,7 @@ export function settleCalibration(
   }
   const none = { source: plan.source, why: plan.why, record: null, recordFile: null, sentinels: [] };
   if (plan.source === 'none' || !plan.keep || report.run.interrupted) return none;
-  const record = recordOf(planted, provenance, report.generatedAt, plantedFiles);
+  const record = recordOf(planted, plan.provenance, report.generatedAt, plantedFiles);
   if (!record) return none;
   try {
     return { ...none, record, recordFile: writeRecord(record, dir) };

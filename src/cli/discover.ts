@@ -78,3 +78,8 @@ export function discoverAuditFiles(paths: readonly string[], planted: readonly s
   found.add(NOISE_FLOOR_CYCLE_AUDIT);
   return [...found].sort();
 }
+
+/** Every planted calibration audit file leak-audit ships (the whole set a calibration measures). */
+export function calibrationFiles(): string[] {
+  return discoverAuditFiles([CALIBRATION_DIR], []).filter((f) => roleOf(f) === 'calibration');
+}

@@ -15,7 +15,7 @@ import { applyAllowlist, resolveAllowlist } from '../gate/allowlist.ts';
 import { compareWithBaseline, loadBaseline } from '../gate/baseline.ts';
 import { EXIT_CONFIG, EXIT_HARNESS, EXIT_OK, withGate, type ExitCode } from '../gate/outcome.ts';
 import { AuditConfigError } from '../validate.ts';
-import type { AuditReport, CalibrationProvenance, GatedReport } from '../model/report.ts';
+import type { AuditReport, GatedReport } from '../model/report.ts';
 import {
   auditEntry,
   budgetErrors,
@@ -37,7 +37,7 @@ import { fileErrorText } from '../report/write-file.ts';
 import { renderSummary, terminalChalk, terminalWidth, wrap } from '../report/terminal.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
 import { concurrencyOf } from './concurrency.ts';
-import { discoverAuditFiles, roleOf } from './discover.ts';
+import { calibrationFiles, discoverAuditFiles, roleOf } from './discover.ts';
 import { lockOutDir, prepareOutDir } from './out-dir.ts';
 import { joinRuns, runAudits, type AuditRun } from './run-audits.ts';
 import {
@@ -64,7 +64,7 @@ interface Inputs {
   readonly allowlist: Allowlist;
   readonly baseline: AuditReport | null;
   /** Which planted subjects run, and what the run's calibration depends on; null when merging. */
-  readonly calibration: { readonly plan: CalibrationPlan; readonly provenance: CalibrationProvenance } | null;
+  readonly calibration: CalibrationPlan | null;
 }
 
 /** Runs the CLI on `argv` (without node and the script) and says how the process should exit. */
@@ -127,10 +127,8 @@ function readInputs(argv: readonly string[]): Inputs | 'help' {
       throw new AuditConfigError(`--out ${cli.out} would overwrite the part ${part}: merge into another folder`);
     }
   } else {
-    const provenance = provenanceOf(runtimeFacts(), cli, harnessFingerprint());
-    const plan = planCalibration(cli, provenance);
-    files = discoverAuditFiles(cli.paths, plantedPaths(plan));
-    calibration = { plan, provenance };
+    calibration = planCalibration(cli, () => provenanceOf(runtimeFacts(), cli, harnessFingerprint()));
+    files = discoverAuditFiles(cli.paths, plantedPaths(calibration));
   }
   const allowlist = resolveAllowlist(cli.allowlist);
   const baseline = cli.baseline !== undefined ? loadBaseline(cli.baseline) : null;
@@ -151,7 +149,7 @@ function runtimeFacts(): Pick<AuditReport, 'node' | 'v8' | 'machine'> {
 async function runAndJudge({ files, cli, outDir, calibration }: Inputs): Promise<AuditReport> {
   let run = await runAudits(files, cli, outDir);
   let report = buildReport(run, cli);
-  let plan = calibration!.plan;
+  let plan = calibration!;
   if (plan.source === 'recorded' && !run.interrupted) {
     const disagreeing = disagreeingSentinels(report.audits);
     if (disagreeing.length > 0) {
@@ -160,15 +158,15 @@ async function runAndJudge({ files, cli, outDir, calibration }: Inputs): Promise
         source: 'measured',
         why: `the ${which} disagreed with the record of ${recordedWhen(plan.record.recordedAt)}`,
         keep: true,
+        provenance: plan.provenance,
       };
       console.error(`Calibration: the ${which} disagreed with the record; measuring the whole planted set…`);
       // The sentinels run again with the rest: the set is measured whole, in one state of the machine.
-      const planted = discoverAuditFiles(plantedPaths(plan), []).filter((f) => roleOf(f) === 'calibration');
-      run = joinRuns(run, await runAudits(planted, cli, outDir));
+      run = joinRuns(run, await runAudits(calibrationFiles(), cli, outDir));
       report = buildReport(run, cli);
     }
   }
-  report = { ...report, calibration: settleCalibration(plan, report, calibration!.provenance) };
+  report = { ...report, calibration: settleCalibration(plan, report) };
   // Written now so the verdicts are on disk whatever the diagnosis does; rewritten with it later (and
   // a failure to write then is reported then).
   try {
