@@ -30,8 +30,8 @@ export interface Death {
   readonly heapCapMb: number;
 }
 
-/** V8's words when it aborts for lack of heap, as its process's stderr (the log) ends with them. */
-const OUT_OF_HEAP = /heap out of memory|Last few GCs/;
+/** V8's words when it aborts for lack of heap, as its process's stderr (the log) ends with them (an audit's or a watched program's). */
+export const OUT_OF_HEAP = /heap out of memory|Last few GCs/;
 
 /** What the process's end says by itself: its record, or that its audit did not load. Null if it never reported. */
 export function reportedOutcome(file: string, end: ChildEnd | undefined): AuditOutcome | null {
@@ -107,7 +107,7 @@ function formatSeconds(ms: number): string {
 }
 
 /** The last line of an audit process's output that looks like an error, to say how it died. */
-function lastErrorLine(logTail: string): string | null {
+export function lastErrorLine(logTail: string): string | null {
   const lines = logTail.split('\n').map((l) => l.trim());
   const line = lines.reverse().find((l) => /^(\w*Error|Uncaught|FATAL)\b|Error:/.test(l));
   return line ? line.slice(0, 300) : null;

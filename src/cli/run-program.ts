@@ -7,21 +7,11 @@
  * judged, gated and reported as any audit is.
  */
 import { spawn } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { withGate, EXIT_CONFIG, type ExitCode } from '../gate/outcome.ts';
+import { EXIT_CONFIG, type ExitCode } from '../gate/outcome.ts';
 import { DEFAULT_HORIZON_BUDGET_BYTES } from '../model/defaults.ts';
 import type { AuditError, RawAuditRecord } from '../model/audit.ts';
 import { resolveAuditOptions } from '../model/options.ts';
@@ -36,7 +26,9 @@ import { parseCli, type CliOptions } from './args.ts';
 import { catchInterrupts } from './interrupt.ts';
 import { BUILD_DIR, LOG_DIR, lockOutDir, prepareOutDir } from './out-dir.ts';
 import { readStream } from './stream-reader.ts';
-import { buildReport, writeReports } from './run.ts';
+import { lastErrorLine, OUT_OF_HEAP } from './recover.ts';
+import { readLogTail } from './log-tail.ts';
+import { buildReport, gateAndWrite } from './run.ts';
 
 /**
  * Readings a watch of known --duration aims at, by default: a verdict needs 30 uniform readings after the
@@ -338,20 +330,6 @@ async function watchProgram(
   };
 }
 
-/** The last 64 KiB of a log, read from its end (a program's log has no cap). */
-function logTail(file: string): string {
-  const bytes = 64 * 1024;
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const buffer = Buffer.alloc(Math.min(bytes, size));
-    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
-    return buffer.toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Why the watch ended early, or null: stopped at its duration, or ended by itself with code 0. */
 function endError(end: ProgramEnd, logFile: string, at: number | undefined): AuditError | null {
   const where = at !== undefined ? { at } : {};
@@ -363,8 +341,8 @@ function endError(end: ProgramEnd, logFile: string, at: number | undefined): Aud
     };
   }
   if (end.stoppedAfterMs !== null || end.exitCode === 0) return null;
-  const tail = logTail(logFile);
-  if (/heap out of memory|Last few GCs/.test(tail)) {
+  const tail = readLogTail(logFile).tail;
+  if (OUT_OF_HEAP.test(tail)) {
     return {
       kind: 'heap-exhausted',
       message: 'the program ran out of heap; it is judged on the readings it had',
@@ -372,12 +350,7 @@ function endError(end: ProgramEnd, logFile: string, at: number | undefined): Aud
     };
   }
   const how = end.signal ? `was ended by ${end.signal}` : `exited with code ${end.exitCode}`;
-  const line = tail
-    .split('\n')
-    .reverse()
-    .find((l) => /Error\b/.test(l))
-    ?.trim()
-    .slice(0, 300);
+  const line = lastErrorLine(tail);
   return { kind: 'crashed', message: `the program ${how}${line ? ` (${line})` : ''}`, ...where };
 }
 
@@ -454,7 +427,7 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
   }
   const stream = readStream(streamFile);
   if (!stream.start) {
-    const tail = oneLine(logTail(logFile).trim().split('\n').slice(-3).join(' / ')).slice(0, 300);
+    const tail = oneLine(readLogTail(logFile).tail.trim().split('\n').slice(-3).join(' / ')).slice(0, 300);
     console.error(
       `leak-audit run: the preload never ran in ${o.command.join(' ')} (a node without --import, before 20.6?)${tail ? `; its output ends: ${tail}` : ''}`,
     );
@@ -515,10 +488,7 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
     o.cli.diagnose === 'none' || judged.audits[0]?.verdict !== 'fail'
       ? judged
       : await withDiagnosis(o, judged, task, preload, outDir);
-  const gated = withGate(report, o.cli);
-  const unwritten = writeReports(gated, o.cli, outDir);
-  for (const message of [...gated.gate.messages, ...unwritten]) console.error(`leak-audit: ${oneLine(message)}`);
-  return unwritten.length > 0 ? 3 : gated.gate.exitCode;
+  return gateAndWrite(report, o.cli, outDir);
 }
 
 /** Fractions of the watch at which a diagnosis watch writes its snapshots (the first not before the warm-up's end). */

@@ -105,6 +105,15 @@ async function runPipeline(inputs: Inputs): Promise<ExitCode> {
   if (!cli.mergeReports && !report.run.interrupted) report = await withDiagnoses(report, cli, outDir);
   report = withAllowlist(report, inputs.allowlist);
   report = withBaseline(report, inputs.baseline, cli.baseline);
+  return gateAndWrite(report, cli, outDir);
+}
+
+/**
+ * The pipeline's last stages, for audits and watched programs alike: the gate decides the outcome,
+ * every report is written, each message goes to stderr, and the exit code follows (3 when a report
+ * could not be written).
+ */
+export function gateAndWrite(report: AuditReport, cli: CliOptions, outDir: string): ExitCode {
   const gated = withGate(report, cli);
   const unwritten = writeReports(gated, cli, outDir);
   for (const message of [...gated.gate.messages, ...unwritten]) console.error(`leak-audit: ${oneLine(message)}`);
@@ -275,7 +284,7 @@ export function withBaseline(report: AuditReport, baseline: AuditReport | null, 
  * Writes every report and prints the summary (in CI, with the annotations). A report that cannot be
  * written does not stop the others or the summary; each is returned as one line naming its path.
  */
-export function writeReports(report: GatedReport, cli: CliOptions, outDir: string): string[] {
+function writeReports(report: GatedReport, cli: CliOptions, outDir: string): string[] {
   const writers = [
     [MARKDOWN_REPORT_FILE, writeMarkdownReport],
     [HTML_REPORT_FILE, writeHtmlReport],

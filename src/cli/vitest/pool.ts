@@ -8,6 +8,7 @@ import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, Runne
 import { CHILD_TASK_ENV, type ChildResult, type ChildTask } from '../../protocol.ts';
 import type { ChildEnd } from '../child-end.ts';
 import { sourcePositions } from '../source-positions.ts';
+import { readLogTail } from '../log-tail.ts';
 
 /** The name vitest knows the pool by (in its `pool` option and on each task). */
 export const AUDIT_POOL = 'leak-audit';
@@ -29,9 +30,6 @@ export interface AuditPoolOptions {
   readonly logFile: (file: string) => string;
   readonly onEnd: (end: ChildEnd) => void;
 }
-
-/** Bytes of a log's end kept for the cause of death. */
-const LOG_TAIL_BYTES = 64 * 1024;
 
 /**
  * A vitest pool whose worker is a bare `node --expose-gc` running one audit file (its bundle, for the
@@ -225,15 +223,14 @@ function watchForOrphaning(auditPid: number): void {
   }).unref();
 }
 
-/** The log, its size and its last LOG_TAIL_BYTES; no log (the file removed) when the process wrote nothing. */
+/** The log, its size and its tail (readLogTail); no log (the file removed) when the process wrote nothing. */
 function readLog(logFile: string): Pick<ChildEnd, 'logFile' | 'logTail' | 'logBytes'> {
-  const text = existsSync(logFile) ? readFileSync(logFile) : Buffer.alloc(0);
-  if (text.length === 0) {
+  const { tail, bytes } = existsSync(logFile) ? readLogTail(logFile) : { tail: '', bytes: 0 };
+  if (bytes === 0) {
     rmSync(logFile, { force: true });
     return { logFile: null, logTail: '', logBytes: 0 };
   }
-  const logTail = text.subarray(Math.max(0, text.length - LOG_TAIL_BYTES)).toString('utf8');
-  return { logFile, logTail, logBytes: text.length };
+  return { logFile, logTail: tail, logBytes: bytes };
 }
 
 function failureOf(end: ChildEnd): string {
