@@ -203,8 +203,10 @@ export function renderSummary(report: GatedReport, c: ChalkInstance, width = Inf
       'Noise floor: measured by another shard; budgets are checked against it when the shards are merged (--merge-reports).',
     );
   } else say('Noise floor: unknown (the no-op audit did not produce a slope).', c.yellow);
-  if (report.calibration !== undefined || report.audits.some((e) => e.role === 'calibration'))
-    say(calibrationNote(report), calibrationNote(report).startsWith('Calibration failed') ? c.red : undefined);
+  if (report.calibration !== undefined || report.audits.some((e) => e.role === 'calibration')) {
+    const note = calibrationNote(report);
+    say(note, note.startsWith('Calibration failed') ? c.red : undefined);
+  }
   // The planted subjects' output (a logger's, by design) is in the reports; the terminal names the audits it shows.
   const written = outputs(shown);
   if (written.length > 0) say(`Subject output, kept out of the measured heap: ${oneLine(written.join('; '))}`);
