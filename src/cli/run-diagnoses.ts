@@ -23,6 +23,11 @@ import { runProcesses } from './vitest/lazy.ts';
 
 const run = promisify(execFile);
 const ANALYSE_SCRIPT = fileURLToPath(ownModule('../diagnosis/analyse-main', import.meta.url));
+/** The analysis process's script, bundled into `workDir` (esbuild loaded only then). */
+function analysisScript(workDir: string): Promise<string> {
+  return import('./bundle.ts').then(({ bundleScript }) => bundleScript(ANALYSE_SCRIPT, join(workDir, 'analyse.mjs')));
+}
+
 /** Heap of the analysis process: a parsed snapshot takes ~5x its file size. */
 const ANALYSIS_HEAP_MB = 4096;
 
@@ -243,9 +248,7 @@ export async function runDiagnoses(
   const profileDir = join(outDir, 'profiles');
   if (cli.profile) mkdirSync(profileDir, { recursive: true });
   const plans = new Map(entries.map((e) => [e.file, planDiagnosis(e, snapshotDir, cli, profileDir)]));
-  const script = import('./bundle.ts').then(({ bundleScript }) =>
-    bundleScript(ANALYSE_SCRIPT, join(workDir, 'analyse.mjs')),
-  );
+  const script = analysisScript(workDir);
   // Should it fail, each analysis that needs it says so; with none, nothing waits for it.
   script.catch(() => undefined);
   // Each audit's snapshots are analysed as soon as its diagnosis process has taken them, beside the
@@ -292,9 +295,7 @@ export async function diagnoseSnapshots(
 ): Promise<Diagnosis> {
   const workDir = join(outDir, '.diagnosis');
   mkdirSync(workDir, { recursive: true });
-  const script = import('./bundle.ts').then(({ bundleScript }) =>
-    bundleScript(ANALYSE_SCRIPT, join(workDir, 'analyse.mjs')),
-  );
+  const script = analysisScript(workDir);
   try {
     const analysed = taken.error || taken.snapshots.length < 2 ? null : await analyse(taken, false, workDir, script);
     return diagnosisOf(entry, taken, analysed, keep);
