@@ -186,6 +186,14 @@ export const HANG_WINDOW_FACTOR = 4;
  * not noise, decides, in snapshots of a few tens of MB.
  */
 export const DIAGNOSIS_GROWTH_BYTES = 4 * 2 ** 20;
+/**
+ * Where a diagnosis looks for growth to begin: past the last reading of the verdict run within this of
+ * the lowest reading after its warm-up. A leak that starts late (late-onset-leak, at 600 000 of 1 M
+ * steps) is judged on one slope over its whole run, with no warm-up to cut, and snapshots at a quarter
+ * and half of the run found nothing growing in every interval. A few hundred KB: above what a reading
+ * of a clean subject moves by (tens of KB), a few thousand steps of a leak's growth.
+ */
+export const GROWTH_ONSET_BYTES = 256 * 2 ** 10;
 /** Fewest units before the first snapshot (steps; cycles for churn). */
 export const MIN_DIAGNOSIS_STEPS = 1000;
 export const MIN_DIAGNOSIS_CYCLES = 40;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   DIAGNOSIS_GROWTH_BYTES,
+  GROWTH_ONSET_BYTES,
   MIN_DIAGNOSIS_CYCLES,
   MIN_DIAGNOSIS_STEPS,
   SNAPSHOT_BYTES_PER_HEAP_BYTE,
@@ -67,10 +68,11 @@ export function planDiagnosis(
   cli: Pick<CliOptions, 'snapshotCapMb' | 'profile'>,
   profileDir: string,
 ): DiagnosisPlan {
-  const perUnit = Math.max(entry.slope.bytesPerUnit, entry.offHeap.bytesPerUnit) * instanceUnits(entry);
+  const onset = growthOnset(entry);
+  const perUnit = Math.max(entry.slope.bytesPerUnit, entry.offHeap.bytesPerUnit, onset.perUnit) * instanceUnits(entry);
   const min = entry.workload === 'churn' ? MIN_DIAGNOSIS_CYCLES : MIN_DIAGNOSIS_STEPS;
   const forGrowth = perUnit > 0 ? DIAGNOSIS_GROWTH_BYTES / perUnit : Infinity;
-  const first = Math.ceil(Math.max(min, entry.warmup.steps));
+  const first = Math.ceil(Math.max(min, entry.warmup.steps, onset.at));
   const w = Math.ceil(Math.max(first, Math.min(forGrowth, entry.steps / 4)));
   const maxSnapshotBytes = cli.snapshotCapMb * 2 ** 20;
   const reach = reachable(entry, maxSnapshotBytes);
@@ -87,6 +89,22 @@ export function planDiagnosis(
     maxSnapshotBytes,
     profileFile: cli.profile ? join(profileDir, `${entry.id}.heapprofile`) : null,
   };
+}
+
+/**
+ * Where the growth the verdict run read begins (GROWTH_ONSET_BYTES), and its rate per unit from there
+ * to the run's last reading, heap and off-heap together.
+ */
+function growthOnset(entry: AuditEntry): { at: number; perUnit: number } {
+  const after = entry.samples.filter((s) => s.at >= entry.warmup.steps);
+  if (after.length < 2) return { at: 0, perUnit: 0 };
+  const total = (s: (typeof after)[number]) => s.heapUsed + s.external;
+  const lowest = Math.min(...after.map(total));
+  let onset = after[0]!;
+  for (const s of after) if (total(s) <= lowest + GROWTH_ONSET_BYTES) onset = s;
+  const last = after.at(-1)!;
+  const perUnit = last.at > onset.at ? (total(last) - total(onset)) / (last.at - onset.at) : 0;
+  return { at: onset.at, perUnit: Math.max(0, perUnit) };
 }
 
 /**

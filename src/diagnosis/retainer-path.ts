@@ -11,8 +11,15 @@ export interface PathHop {
   readonly node: number;
 }
 
-/** Paths longer than this are cut (a linked list of thousands of nodes, say). */
-const MAX_HOPS = 100;
+/**
+ * Hops, from the object, whose ties between equally near retainers are broken by name (compareTies, which
+ * reads each candidate's own path: quadratic along a chain). Past them a path goes on to its root through
+ * the first nearest retainer: a linked list of 50 000 listeners on one AbortSignal was cut at 100 hops,
+ * and its finding read `….next×100`, with no word of the signal that holds the list.
+ */
+const TIE_BROKEN_HOPS = 100;
+/** Paths longer than this are cut: a bound on the walk, far past any chain a snapshot under the cap holds. */
+const MAX_HOPS = 2_000_000;
 /** The first hop of a path cut at MAX_HOPS (its root side is missing), and how a rendered one begins. */
 const CUT_EDGE = 'cut';
 export const CUT_MARK = '…';
@@ -56,7 +63,8 @@ function compareTies(graph: HeapGraph, a: HeapEdge, b: HeapEdge): number {
 
 /**
  * The shortest retainer path from the root to `ordinal`, root side first: at each node, the retainer
- * nearest the root (breadth-first distances, weak edges excluded), ties broken by `compareTies`.
+ * nearest the root (breadth-first distances, weak edges excluded), ties broken by `compareTies` for the
+ * first TIE_BROKEN_HOPS hops.
  * Ends early (root side) at a node no retainer is nearer to the root than.
  */
 export function shortestRetainerPath(graph: HeapGraph, ordinal: number): PathHop[] {
@@ -75,7 +83,9 @@ export function shortestRetainerPath(graph: HeapGraph, ordinal: number): PathHop
       if (edge.type === 'weak') continue;
       const d = graph.distance(edge.node);
       if (d < 0 || d >= distance) continue;
-      const better = d < bestDistance || (d === bestDistance && compareTies(graph, edge, best!) < 0);
+      const better =
+        d < bestDistance ||
+        (d === bestDistance && hops.length < TIE_BROKEN_HOPS && compareTies(graph, edge, best!) < 0);
       if (better) {
         best = edge;
         bestDistance = d;
@@ -177,6 +187,8 @@ function bindingName(graph: HeapGraph, moduleRecord: number, cell: number): stri
 const MAX_REPEAT_UNIT = 4;
 /** A unit is collapsed when it repeats at least this many times in a row. */
 const MIN_REPEATS = 3;
+/** How a collapsed repetition shows its count: `.next×49854`. */
+export const REPEAT_MARK = '×';
 
 /**
  * One edge as a path shows it: `.name` for a property, `[i]` for an element, `→name` for a variable a
@@ -217,7 +229,7 @@ function collapseRepeats(segments: readonly string[]): string[] {
       continue;
     }
     const unit = segments.slice(i, i + best.unit).join('');
-    out.push(best.unit === 1 ? `${unit}×${best.count}` : `(${unit})×${best.count}`);
+    out.push(best.unit === 1 ? `${unit}${REPEAT_MARK}${best.count}` : `(${unit})${REPEAT_MARK}${best.count}`);
     i += best.unit * best.count;
   }
   return out;

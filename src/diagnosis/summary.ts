@@ -1,5 +1,5 @@
 import { SYSTEM_DISTANCE, type HeapEdge, type HeapGraph } from './heap-graph.ts';
-import { CUT_MARK, renderPath, shortestRetainerPath } from './retainer-path.ts';
+import { REPEAT_MARK, renderPath, shortestRetainerPath } from './retainer-path.ts';
 
 /** How many elements a collection holds, as far as a snapshot shows it. */
 export interface CollectionSize {
@@ -161,16 +161,15 @@ function objectSize(graph: HeapGraph, ordinal: number, className: string): numbe
  * Reads what the growth analysis needs from one snapshot. Earlier snapshots record every collection's
  * size; the last one is read against the first (`reference`): it keeps the collections and classes
  * that grew, and renders their retainer paths. For a class, the path of its newest instance; but when the
- * farthest of its instances new since the reference lies deeper than a path may be (a chain, each new
- * instance holding the last, or a long linked list), the newest is any link (V8 numbers new objects in
- * heap order): the head in one run, a middle link in the next. The farthest's path, cut at its root
- * side, then follows the nearest's, where the chain begins, the same in every run: `subject.step→theThing
- * …(→originalThing.someMethod)×33→originalThing`. Objects only V8's own roots reach are left out.
+ * farthest of its instances new since the reference is reached through a chain (each new instance
+ * holding the last, or a long linked list), the newest is any link (V8 numbers new objects in heap
+ * order): the head in one run, a middle link in the next. The farthest's path then reads the chain once,
+ * from the root that holds it, the same in every run: `subject.schedule.describe(→previous.describe)×33`.
+ * Objects only V8's own roots reach are left out.
  */
 export function summariseSnapshot(graph: HeapGraph, units: number, reference?: SnapshotSummary): SnapshotSummary {
   const classes = new Map<string, { count: number; bytes: number }>();
   const farthest = new Map<string, { id: number; distance: number; ordinal: number }>();
-  const nearest = new Map<string, { id: number; distance: number; ordinal: number }>();
   const newest = new Map<string, { id: number; ordinal: number }>();
   let maxId = 0;
   const collections = new Map<number, CollectionSize & { className: string }>();
@@ -196,15 +195,12 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
     if (id > maxId && graph.type(o) !== 'native') maxId = id;
     const distance = graph.distance(o);
     // The newest instance of any, as V8's tables may hold it (a Symbol.for key); for a chain, the
-    // nearest and the farthest of those new since the reference that the program's roots reach.
+    // farthest of those new since the reference that the program's roots reach.
     if (reference && distance >= 0 && (newest.get(className)?.id ?? -1) < id) newest.set(className, { id, ordinal: o });
     if (reference && id > reference.maxId && distance >= 0 && distance < SYSTEM_DISTANCE) {
       const far = farthest.get(className);
       if (!far || distance > far.distance || (distance === far.distance && id > far.id))
         farthest.set(className, { id, distance, ordinal: o });
-      const near = nearest.get(className);
-      if (!near || distance < near.distance || (distance === near.distance && id > near.id))
-        nearest.set(className, { id, distance, ordinal: o });
     }
     const size = collectionSize(graph, o);
     if (!size) continue;
@@ -245,17 +241,17 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
       .sort((a, b) => b[1] - a[1])
       .slice(0, MAX_CLASSES_WITH_PATHS);
     for (const [className] of grown) {
-      const [far, near, last] = [farthest.get(className), nearest.get(className), newest.get(className)];
+      const [far, last] = [farthest.get(className), newest.get(className)];
       if (!last) continue;
-      // The newest new instance's path, unless the farthest's is cut at its root side (a chain, or a long
-      // linked list, deeper than a path may be, of which the newest is any link): then that one, after
-      // the nearest's, where the chain begins: `clearImmediate→timerListMap[1000]._idleNext …._idleNext×100`.
-      const farPath = far && near ? renderPath(graph, shortestRetainerPath(graph, far.ordinal)) : '';
-      const nearPath = far && near ? renderPath(graph, shortestRetainerPath(graph, near.ordinal)) : '';
-      const chained = farPath.startsWith(CUT_MARK) && !nearPath.startsWith(CUT_MARK) && far!.ordinal !== near!.ordinal;
+      // The newest new instance's path, unless the farthest's goes through a chain (a linked list, closures
+      // that each hold the last state), which it reads once with its count, from the root that holds the
+      // chain: `subject.run.signal[kEvents]….next×49854`. Of the newest, any link may be.
+      const farPath = far ? renderPath(graph, shortestRetainerPath(graph, far.ordinal)) : '';
       paths.set(
         `class:${className}`,
-        chained ? `${nearPath} ${farPath}` : renderPath(graph, shortestRetainerPath(graph, last.ordinal)),
+        far && far.ordinal !== last.ordinal && farPath.includes(REPEAT_MARK)
+          ? farPath
+          : renderPath(graph, shortestRetainerPath(graph, last.ordinal)),
       );
     }
   }
