@@ -14,6 +14,7 @@ const E2E = [
   'test/html-browser.test.ts',
   'test/package.test.ts',
   'test/program.test.ts',
+  'test/diagnosis-roots.test.ts',
 ];
 
 export default defineConfig({

@@ -52,6 +52,8 @@ describe('calibration zoo: every subject documents what it should retain', () =>
     if (subject.expect === 'leak') expect(total).toBeGreaterThan(0);
     else expect(total).toBe(0);
     if (subject.workload === 'churn') expect(subject.stepsPerCycle).toBeGreaterThan(0);
+    // A leak names the root its diagnosis must find (test/diagnosis-roots.test.ts checks it).
+    if (subject.expect === 'leak') expect(subject.retains.root?.length).toBeGreaterThan(0);
   });
 
   it('ids are unique and lookups fail clearly', () => {
