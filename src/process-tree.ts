@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /**
  * The processes a process started, and theirs: an audit's subject may start a child (a simulator, a
- * serial bridge) that would outlive the audit and the run. Read from Linux's /proc; elsewhere none are
- * found, and such children are the subject's to end in its teardown.
+ * serial bridge) that would outlive the audit and the run, and a watched command's memory is its whole
+ * tree's. Read from Linux's /proc; elsewhere none are found, and such children are the subject's to end
+ * in its teardown.
  */
 export function descendants(pid: number): number[] {
   let entries: string[];
@@ -34,6 +35,46 @@ export function descendants(pid: number): number[] {
     queue.push(...(children.get(next) ?? []));
   }
   return found;
+}
+
+/** What a process tree holds at one moment, summed over its processes (Linux /proc). */
+export interface TreeReading {
+  /** Resident set sizes, bytes (pages two processes share count in each). */
+  readonly rss: number;
+  readonly fds: number;
+  readonly threads: number;
+  readonly processes: number;
+}
+
+/**
+ * The resident set, open file descriptors and threads of every process `pid` started, and of `pid`
+ * itself unless `withRoot` is false (a keeper that only waits for them), read from /proc (`VmRSS`,
+ * `Threads`, the entries of `fd/`); null when `pid` is gone. A process that ends while it is read counts
+ * for what was read of it.
+ */
+export function treeReading(pid: number, withRoot = true): TreeReading | null {
+  let rss = 0;
+  let fds = 0;
+  let threads = 0;
+  let processes = 0;
+  if (!existsSync(`/proc/${pid}/status`)) return null;
+  for (const member of withRoot ? [pid, ...descendants(pid)] : descendants(pid)) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${member}/status`, 'latin1');
+    } catch {
+      continue;
+    }
+    processes++;
+    rss += Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+    threads += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    try {
+      fds += readdirSync(`/proc/${member}/fd`).length;
+    } catch {
+      // Ended, or not ours to read.
+    }
+  }
+  return { rss, fds, threads, processes };
 }
 
 /** SIGKILLs the given processes, ignoring those already gone; returns how many were signalled. */

@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/model/report.ts';
-import { parseBytes, parseDuration, parseRunArgs, scriptOf } from '../src/cli/run-program.ts';
+import { parseBytes, parseDuration, parseRunArgs, programKind, scriptOf } from '../src/cli/run-program.ts';
 import { CLI_ENTRY, schemaErrors } from './support/cli.ts';
 
 /** `leak-audit run …` as a user starts it; its report, when it wrote one. */
@@ -18,6 +18,23 @@ function run(args: readonly string[]) {
   const file = join(out, 'audit-report.json');
   const report = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as AuditReport) : null;
   return { ...result, out, report };
+}
+
+/**
+ * Starts a 60 s watch of `command`, kills the CLI (SIGKILL) once the watch has begun, and returns what
+ * `pgrep -f` still finds of the command 1.5 s later.
+ */
+async function leftAfterKilledWatch(command: readonly string[]): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), 'leak-audit-program-'));
+  const args = [...CLI_ENTRY, 'run', '--out', out, '--duration', '60s', '--interval', '100ms', '--', ...command];
+  const cli = spawn(process.execPath, args, { stdio: 'ignore' });
+  const streams = join(out, '.build');
+  for (let i = 0; i < 200 && !(existsSync(streams) && readdirSync(streams).some((f) => f.endsWith('.ndjson'))); i++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  cli.kill('SIGKILL');
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  return spawnSync('pgrep', ['-f', command.at(-1)!], { encoding: 'utf8' }).stdout.trim();
 }
 
 describe('leak-audit run: its options', () => {
@@ -48,8 +65,25 @@ describe('leak-audit run: its options', () => {
   it('refuses what it cannot watch, in one line', () => {
     expect(() => parseRunArgs(['--interval', '10ms', '--', 'node', 'a.js'])).toThrow(/--interval: at least 100ms/);
     expect(() => parseRunArgs(['--duration', '30s'])).toThrow(/give the program after --/);
-    expect(() => parseRunArgs(['--', 'python3', 'sim.py'])).toThrow(/only Node programs .* got "python3"/);
+    expect(() => parseRunArgs(['--per', 'step', '--', 'python3', 'sim.py'])).toThrow(/--per needs a Node program/);
     expect(() => parseRunArgs(['--per', 'request', '--', 'node', 'a.js'])).toThrow(/--per request needs --horizon N/);
+  });
+});
+
+describe('leak-audit run: how a command is watched', () => {
+  it('a Node program from inside, a package manager’s script through NODE_OPTIONS, anything else from /proc', () => {
+    expect(programKind(['node', 'app.js'])).toEqual({ kind: 'node', command: ['node', 'app.js'] });
+    expect(programKind(['./server.mjs', '-p', '80'])).toEqual({
+      kind: 'node',
+      command: [process.execPath, './server.mjs', '-p', '80'],
+    });
+    expect(programKind(['npm', 'start']).kind).toBe('node-tree');
+    expect(programKind(['/usr/local/bin/npx', 'tsx', 'app.ts']).kind).toBe('node-tree');
+    expect(programKind(['python3', 'sim.py']).kind).toBe('tree');
+    expect(parseRunArgs(['--', 'python3', '-u', 'examples/sim.py', '--fixed']).name).toBe('sim');
+    expect(parseRunArgs(['--', 'npm', 'run', 'soak']).name).toBe('soak');
+    expect(parseRunArgs(['--', 'python3', 'seed_classical.py']).id).toBe('seed-classical');
+    expect(() => parseRunArgs(['--name', '¿?', '--', 'node', 'a.js'])).toThrow(/no letters or digits/);
   });
 });
 
@@ -83,31 +117,70 @@ describe('leak-audit run: planted programs, judged as audits are', { timeout: 18
   });
 
   it('a CLI killed mid-watch leaves no program behind', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'leak-audit-program-'));
-    const cli = spawn(
-      process.execPath,
-      [
-        ...CLI_ENTRY,
-        'run',
-        '--out',
-        out,
-        '--duration',
-        '60s',
-        '--interval',
-        '100ms',
-        '--',
-        'node',
-        'examples/programs/ticker-leak.mjs',
-      ],
-      { stdio: 'ignore' },
+    expect(await leftAfterKilledWatch(['node', 'examples/programs/ticker-leak.mjs'])).toBe('');
+  });
+});
+
+/** Whether python3 runs here: `.ci/run` installs it, and LEAK_AUDIT_REQUIRE_PYTHON makes its absence a failure. */
+const PYTHON = spawnSync('python3', ['--version']).status === 0;
+if (!PYTHON && process.env.LEAK_AUDIT_REQUIRE_PYTHON)
+  throw new Error('python3 is required (LEAK_AUDIT_REQUIRE_PYTHON), and is not on the PATH');
+
+describe.skipIf(!PYTHON)(
+  'leak-audit run -- python3: a command that is not Node, from /proc',
+  { timeout: 120_000 },
+  () => {
+    it('the seed’s v0.1 history leak fails, per second of its resident set, with no diagnosis', () => {
+      const r = run(['--duration', '6s', '--expect', 'leak', '--', 'python3', 'examples/programs/seed_classical.py']);
+      expect(r.status).toBe(0);
+      const audit = r.report!.audits[0]!;
+      expect(audit).toMatchObject({ id: 'seed-classical', verdict: 'fail', memory: 'rss', diagnosis: null });
+      // ~320 B a step at 1 kHz.
+      expect(audit.slope.bytesPerUnit).toBeGreaterThan(100_000);
+      expect(audit.reasons[0]).toMatch(/^resident set \(process tree\) grows/);
+      expect(audit.resources?.map((s) => s.type)).toEqual(expect.arrayContaining(['fd', 'thread', 'process']));
+      expect(schemaErrors(r.report!)).toEqual([]);
+      expect(r.stdout).toMatch(/\/second rss/);
+    });
+
+    it('a CLI killed mid-watch leaves no command behind: its keeper ends it', async () => {
+      expect(await leftAfterKilledWatch(['python3', 'examples/programs/seed_classical.py'])).toBe('');
+    });
+
+    it('its fix, bounded deques, passes', () => {
+      const r = run(['--duration', '6s', '--', 'python3', 'examples/programs/seed_classical.py', '--fixed']);
+      expect(r.report!.audits[0]).toMatchObject({ verdict: 'pass', memory: 'rss' });
+      expect(r.status).toBe(0);
+    });
+  },
+);
+
+describe('leak-audit run -- npm run …: the program an npm script starts', { timeout: 120_000 }, () => {
+  it('measures the Node program, not npm, and judges it as one started with node', () => {
+    const project = mkdtempSync(join(tmpdir(), 'leak-audit-npm-'));
+    const script = join(process.cwd(), 'examples', 'programs', 'ticker-leak.mjs');
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'soak', private: true, scripts: { soak: `node ${JSON.stringify(script)}` } }),
     );
-    const streams = join(out, '.build');
-    for (let i = 0; i < 200 && !(existsSync(streams) && readdirSync(streams).some((f) => f.endsWith('.ndjson'))); i++)
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    cli.kill('SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const left = spawnSync('pgrep', ['-f', 'examples/programs/ticker-leak.mjs'], { encoding: 'utf8' }).stdout.trim();
-    expect(left).toBe('');
+    const r = run([
+      '--duration',
+      '8s',
+      '--interval',
+      '100ms',
+      '--no-diagnose',
+      '--',
+      'npm',
+      '--prefix',
+      project,
+      'run',
+      'soak',
+    ]);
+    expect(r.status).toBe(1);
+    const audit = r.report!.audits[0]!;
+    expect(audit).toMatchObject({ id: 'soak', verdict: 'fail' });
+    expect(audit.memory).toBeUndefined();
+    // The ticker's ~100 KB/s, not npm's own heap, which holds still while it waits for its script.
+    expect(audit.slope.bytesPerUnit).toBeGreaterThan(50_000);
   });
 });

@@ -3,6 +3,7 @@ import {
   ENDED_RUN_KINDS,
   horizonUnits,
   instanceUnits,
+  memoryLabel,
   type RawAuditRecord,
   type ResolvedAuditOptions,
   type Sample,
@@ -232,11 +233,15 @@ export function judge(record: RawAuditRecord): Judgement {
   // The total's own reason only when it says more than its parts': each under budget, together not.
   const rank = { pass: 0, inconclusive: 1, fail: 2 } as const;
   const totalSaysMore = rank[total.verdict] > rank[combine(heap.verdict, offHeap.verdict)];
-  for (const [label, s] of [
-    ['heap', heap],
-    ['off-heap', offHeap],
-    ...(totalSaysMore ? ([['the total (heap and off-heap)', total]] as const) : []),
-  ] as const) {
+  const series: (readonly [string, SeriesAnalysis])[] =
+    options.memory === 'rss'
+      ? [[memoryLabel(options), heap]]
+      : [
+          ['heap', heap],
+          ['off-heap', offHeap],
+          ...(totalSaysMore ? ([['the total (heap and off-heap)', total]] as const) : []),
+        ];
+  for (const [label, s] of series) {
     const [low, high] = s.slope.ci;
     const range = `${bytes(s.slope.bytesPerUnit)}/${unit} [${bytes(low)}, ${bytes(high)}]`;
     const cutAt = `${formatRate(s.warmup.until / instanceUnits(options))} ${unit}s`;

@@ -7,14 +7,24 @@
  * judged, gated and reported as any audit is.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, delimiter, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXIT_CONFIG, type ExitCode } from '../gate/outcome.ts';
 import { DEFAULT_HORIZON_BUDGET_BYTES } from '../model/defaults.ts';
 import type { AuditError, RawAuditRecord } from '../model/audit.ts';
-import { resolveAuditOptions } from '../model/options.ts';
+import { auditId, resolveAuditOptions } from '../model/options.ts';
 import { ownModule } from '../own-files.ts';
 import { PROGRAM_MEASURED_ENV, PROGRAM_SNAPSHOTS_FILE, PROGRAM_TASK_ENV, type ProgramTask } from '../protocol.ts';
 import type { SnapshotTaken } from '../model/diagnosis.ts';
@@ -29,6 +39,7 @@ import { readStream } from './stream-reader.ts';
 import { lastErrorLine, OUT_OF_HEAP } from './recover.ts';
 import { readLogTail } from './log-tail.ts';
 import { buildReport, gateAndWrite } from './run.ts';
+import { canWatchTrees, watchTree } from '../program/tree-watch.ts';
 
 /**
  * Readings a watch of known --duration aims at, by default: a verdict needs 30 uniform readings after the
@@ -56,10 +67,15 @@ const STOP_GRACE_MS = 5000;
 const PRELOAD_START_MARGIN_MS = 250;
 
 export const RUN_USAGE = `Usage: leak-audit run [options] -- node <script> [args...]
+       leak-audit run [options] -- npm run <script>        (npx, pnpm, yarn too)
+       leak-audit run [options] -- <any command> [args...]  (python3 sim.py, a binary; Linux)
 
 Runs a Node program unchanged, takes a forced-GC reading of its memory every --interval on its own event
 loop, stops it after --duration (or lets it end), and judges its growth with the statistics of an audit:
 warm-up, steady slope with its 99 % interval, the budget over --horizon. Reports go to --out as for audits.
+A package manager's script: the first Node process it starts that is not the package manager. Any other
+command is read from outside: its process tree's resident set, open files and threads from /proc, with
+no forced GC and no diagnosis.
 
 Options:
   --duration T    how long to watch, then stop it gracefully (SIGTERM): 30s, 10m, 2h (default: until it ends)
@@ -107,9 +123,30 @@ export function parseBytes(option: string, text: string): number {
   return bytes;
 }
 
+/**
+ * How a command is watched. `node`: `node [options] script` (or a `.js` script, run with this node), the
+ * preload on its command line. `node-tree`: a package manager's script (`npm start`, `npx tsx app.ts`),
+ * the preload in NODE_OPTIONS, measuring the first Node process of the tree that is not the package
+ * manager itself. `tree`: any other command, its process tree read from /proc (program/tree-watch.ts).
+ */
+export type ProgramKind = 'node' | 'node-tree' | 'tree';
+
+/** Commands whose Node processes are package managers running a script, not the program. */
+const PACKAGE_MANAGERS = new Set(['npm', 'npx', 'pnpm', 'yarn']);
+
+/** How `command` is watched, and the command as it is started (a bare `.js` script runs with this node). */
+export function programKind(command: readonly string[]): { kind: ProgramKind; command: readonly string[] } {
+  const first = basename(command[0]!).replace(/\.(exe|cmd)$/i, '');
+  if (first === 'node' || resolve(command[0]!) === process.execPath) return { kind: 'node', command };
+  if (/\.[cm]?js$/.test(first)) return { kind: 'node', command: [process.execPath, ...command] };
+  if (PACKAGE_MANAGERS.has(first)) return { kind: 'node-tree', command };
+  return { kind: 'tree', command };
+}
+
 /** What `leak-audit run` was asked. */
 export interface ProgramOptions {
   readonly command: readonly string[];
+  readonly kind: ProgramKind;
   readonly durationMs: number | null;
   /** Over what the budget is spread: the seconds it must run (`--horizon 10h`), or units of its progress (`--per`). */
   readonly horizon: { readonly units: number; readonly label: string };
@@ -117,6 +154,8 @@ export interface ProgramOptions {
   readonly intervalMs: number;
   readonly per: string;
   readonly name: string;
+  /** Its id in the reports, from the name as an audit's is (auditId). */
+  readonly id: string;
   readonly expect: 'clean' | 'leak';
   readonly cli: CliOptions;
   readonly help: boolean;
@@ -163,37 +202,53 @@ export function parseRunArgs(argv: readonly string[]): ProgramOptions {
     return {
       ...base,
       command: [],
+      kind: 'node',
       durationMs: null,
       horizon: { units: 1, label: '' },
       budgetBytes: 0,
       intervalMs: 0,
       per: '',
       name: '',
+      id: '',
       expect: 'clean',
     };
   if (command.length === 0) throw new AuditConfigError('give the program after --, e.g. leak-audit run -- node app.js');
-  const program = basename(command[0]!).replace(/\.exe$/i, '');
-  if (program !== 'node' && resolve(command[0]!) !== process.execPath) {
+  const { kind, command: started } = programKind(command);
+  if (kind === 'tree' && values.per !== undefined)
     throw new AuditConfigError(
-      `only Node programs can be watched in this version (the command must be node, got ${JSON.stringify(command[0])})`,
+      `--per needs a Node program (progress(n) reaches leak-audit through its preload); ${JSON.stringify(command[0])} is watched from outside, per second`,
     );
-  }
   const expect = values.expect ?? 'clean';
   if (expect !== 'clean' && expect !== 'leak')
     throw new AuditConfigError(`--expect: clean or leak, got ${JSON.stringify(expect)}`);
-  const script = scriptOf(command.slice(1));
   const durationMs = values.duration !== undefined ? parseDuration('--duration', values.duration) : null;
+  const name = values.name ?? defaultName(kind, started);
   return {
     ...base,
-    command,
+    command: started,
+    kind,
     durationMs,
     horizon: horizonOf(values.horizon, values.per ?? 'second'),
     budgetBytes: values.budget !== undefined ? parseBytes('--budget', values.budget) : DEFAULT_HORIZON_BUDGET_BYTES,
     intervalMs: values.interval !== undefined ? intervalOf(values.interval) : defaultInterval(durationMs),
     per: values.per ?? 'second',
-    name: values.name ?? (script ? basename(script).replace(/\.[cm]?[jt]s$/, '') : 'eval'),
+    name,
+    id: auditId(name),
     expect,
   };
+}
+
+/** A program's name in the reports: its script's file name, or the command's (`npm start` is `start`). */
+function defaultName(kind: ProgramKind, command: readonly string[]): string {
+  if (kind === 'node') {
+    const script = scriptOf(command.slice(1));
+    return script ? basename(script).replace(/\.[cm]?[jt]s$/, '') : 'eval';
+  }
+  const words = command.slice(1).filter((w) => !w.startsWith('-'));
+  // `npm --prefix app run soak` is soak, `npm start` start, `npx tsx app.ts` app; `python3 sim.py` sim.
+  const run = words.findIndex((w) => w === 'run' || w === 'run-script');
+  const script = kind === 'node-tree' ? (run >= 0 ? words[run + 1] : words.at(-1)) : words[0];
+  return basename(script ?? command[0]!).replace(/\.\w+$/, '');
 }
 
 /** Node's options whose value is the next argument (`-r dotenv/config app.js`): not the script. */
@@ -263,27 +318,43 @@ interface ProgramEnd {
   readonly notStarted: string | null;
 }
 
-/** Runs the program with the preload, until it ends or its --duration is over; its stdout and stderr go to `logFile`. */
+/**
+ * Runs the program with its helper (the preload of a Node program, the keeper of any other command),
+ * until it ends or its --duration is over; its stdout and stderr go to `logFile`.
+ */
 async function watchProgram(
   o: ProgramOptions,
-  preload: string,
+  helper: string,
   task: ProgramTask,
   logFile: string,
   finished: () => boolean = () => false,
 ): Promise<ProgramEnd> {
   const log = openSync(logFile, 'w');
   const startedAt = Date.now();
-  const [node, ...args] = o.command;
+  const [program, ...args] = o.command;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env[PROGRAM_MEASURED_ENV];
+  const importPreload = `--import=${pathToFileURL(helper).href}`;
+  if (o.kind !== 'tree') env[PROGRAM_TASK_ENV] = JSON.stringify(task);
+  // Every Node process a package manager starts reads NODE_OPTIONS; the preload measures the first that
+  // is not the package manager itself.
+  if (o.kind === 'node-tree') env.NODE_OPTIONS = [env.NODE_OPTIONS, importPreload].filter(Boolean).join(' ');
   // Its own process group: the terminal's Ctrl-C reaches the CLI alone, which stops the program and
   // whatever it started, together.
-  const env: NodeJS.ProcessEnv = { ...process.env, [PROGRAM_TASK_ENV]: JSON.stringify(task) };
-  delete env[PROGRAM_MEASURED_ENV];
-  const child = spawn(node!, [`--import=${pathToFileURL(preload).href}`, ...args], {
+  // A command that is not Node runs under a keeper (program/keeper.ts) that ends it if the CLI is killed.
+  const [file, argv] =
+    o.kind === 'node'
+      ? [program!, [importPreload, ...args]]
+      : o.kind === 'tree'
+        ? [process.execPath, [helper, String(process.pid), program!, ...args]]
+        : [program!, args];
+  const child = spawn(file, argv, {
     env,
     stdio: ['ignore', log, log],
     detached: true,
   });
   closeSync(log);
+  const stopReading = o.kind === 'tree' && child.pid !== undefined ? watchTree(child.pid, task) : () => {};
   const signalAll = (signal: NodeJS.Signals) => {
     try {
       if (child.pid !== undefined) process.kill(-child.pid, signal);
@@ -314,6 +385,7 @@ async function watchProgram(
       done([null, null]);
     });
   });
+  stopReading();
   clearTimeout(deadline);
   clearTimeout(killTimer);
   clearInterval(poll);
@@ -388,23 +460,30 @@ export async function runProgramCli(argv: readonly string[]): Promise<ExitCode> 
 async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCode> {
   const workDir = join(outDir, BUILD_DIR);
   mkdirSync(join(outDir, LOG_DIR), { recursive: true });
-  const { bundleScript } = await import('./bundle.ts');
-  const preload = await bundleScript(
-    fileURLToPath(ownModule('../program/preload', import.meta.url)),
-    join(workDir, 'preload.mjs'),
-  );
+  if (o.kind === 'tree' && !canWatchTrees()) {
+    console.error(
+      `leak-audit run: ${o.command[0]} is not Node, and its memory can be read only from /proc, which this system does not have (Linux only)`,
+    );
+    return EXIT_CONFIG;
+  }
+  if (o.kind === 'tree' && !onPath(o.command[0]!)) {
+    console.error(`leak-audit run: ${o.command[0]} could not be started: no such command`);
+    return EXIT_CONFIG;
+  }
+  const helper = await bundledHelper(o.kind === 'tree' ? 'keeper' : 'preload', workDir);
   const options = {
     ...resolveAuditOptions(o.name, {
       expect: o.expect,
       steps: Math.max(1, Math.round((o.durationMs ?? 1000) / 1000)),
       budget: o.budgetBytes,
       horizon: { units: o.horizon.units, instances: 1, label: o.horizon.label },
+      ...(o.kind === 'tree' ? { description: TREE_DESCRIPTION } : {}),
     }),
     unit: o.per,
+    ...(o.kind === 'tree' ? { memory: 'rss' as const } : {}),
   };
-  const id = o.name.replace(/[^\w.-]+/g, '-');
-  // The program's file (the reports name it as an audit's file), or the folder it ran in for `node -e`.
-  const file = resolve(scriptOf(o.command.slice(1)) ?? '.');
+  const { id } = o;
+  const file = programFile(o);
   const streamFile = join(workDir, `${id}.ndjson`);
   const logFile = join(outDir, LOG_DIR, `${id}.log`);
   const task: ProgramTask = {
@@ -420,7 +499,7 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
   // A stream a previous run left must never be read as this one's.
   rmSync(streamFile, { force: true });
   rmSync(`${streamFile}.diagnosis`, { force: true });
-  const end = await watchProgram(o, preload, task, logFile);
+  const end = await watchProgram(o, helper, task, logFile);
   if (end.notStarted) {
     console.error(`leak-audit run: ${o.command[0]} could not be started: ${end.notStarted}`);
     return EXIT_CONFIG;
@@ -428,9 +507,11 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
   const stream = readStream(streamFile);
   if (!stream.start) {
     const tail = oneLine(readLogTail(logFile).tail.trim().split('\n').slice(-3).join(' / ')).slice(0, 300);
-    console.error(
-      `leak-audit run: the preload never ran in ${o.command.join(' ')} (a node without --import, before 20.6?)${tail ? `; its output ends: ${tail}` : ''}`,
-    );
+    const why =
+      o.kind === 'node-tree'
+        ? 'no Node process it started took readings (does the script run node? any other command can be watched directly, from /proc)'
+        : 'the preload never ran (a node without --import, before 20.6?)';
+    console.error(`leak-audit run: ${o.command.join(' ')}: ${why}${tail ? `; its output ends: ${tail}` : ''}`);
     return EXIT_CONFIG;
   }
   // Readings from after the stop are of the program shutting down (its handlers freeing what it held),
@@ -485,10 +566,50 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
     },
   };
   const report =
-    o.cli.diagnose === 'none' || judged.audits[0]?.verdict !== 'fail'
+    o.cli.diagnose === 'none' || o.kind === 'tree' || judged.audits[0]?.verdict !== 'fail'
       ? judged
-      : await withDiagnosis(o, judged, task, preload, outDir);
+      : await withDiagnosis(o, judged, task, helper, outDir);
   return gateAndWrite(report, o.cli, outDir);
+}
+
+/** What a report says of a command watched from outside: what it measured, and what it cannot see. */
+const TREE_DESCRIPTION =
+  'Watched from outside: the resident set of the command’s process tree, its open files and threads, ' +
+  'read from /proc. No GC can be forced in another runtime, so the series includes what its allocator ' +
+  'keeps; and no heap can be walked, so there is no diagnosis (no retainer paths). A Node program, run ' +
+  'as node app.js, is measured from inside.';
+
+/** The preload a Node program is started with, or the keeper of any other command, bundled into the run's work folder. */
+async function bundledHelper(name: 'preload' | 'keeper', workDir: string): Promise<string> {
+  const { bundleScript } = await import('./bundle.ts');
+  return bundleScript(fileURLToPath(ownModule(`../program/${name}`, import.meta.url)), join(workDir, `${name}.mjs`));
+}
+
+/** Whether a command names a file, or a file on the PATH, that can be run. */
+function onPath(command: string): boolean {
+  const runnable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) return runnable(command);
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir && runnable(join(dir, command)));
+}
+
+/**
+ * The program's file, as the reports name an audit's: a Node program's script, or a command's first
+ * argument that is a file (`python3 sim.py`); else the folder it ran in (`node -e`, `npm start`).
+ */
+function programFile(o: ProgramOptions): string {
+  const args = o.command.slice(1);
+  const script =
+    o.kind === 'node'
+      ? scriptOf(args)
+      : (args.find((a) => !a.startsWith('-') && existsSync(a) && statSync(a).isFile()) ?? null);
+  return resolve(script ?? '.');
 }
 
 /** Fractions of the watch at which a diagnosis watch writes its snapshots (the first not before the warm-up's end). */

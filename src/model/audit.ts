@@ -132,6 +132,22 @@ export interface ResolvedAuditOptions {
    * `second`, or the progress it reports (`leak-audit run --per request`).
    */
   readonly unit?: string;
+  /** What the readings' memory is, when it is not V8's heap (MemoryMeasured). */
+  readonly memory?: MemoryMeasured;
+}
+
+/**
+ * What a reading's memory is. `v8`, the default (audits, watched Node programs): V8's heap (`heapUsed`)
+ * and what lives outside it (`external`), after forced full GCs. `rss` (a watched command that is not
+ * Node, `leak-audit run -- python3 sim.py`): the resident set of the command's process tree, read from
+ * /proc with no GC to force, carried in the samples' `heapUsed` and `rss` (`external` 0): what the
+ * program holds, plus what its allocator has not given back to the system.
+ */
+export type MemoryMeasured = 'v8' | 'rss';
+
+/** The name a report gives the judged memory series: `heap`, or the process tree's resident set. */
+export function memoryLabel(options: { readonly memory?: MemoryMeasured }): string {
+  return options.memory === 'rss' ? 'resident set (process tree)' : 'heap';
 }
 
 /** One reading, taken right after a forced full GC. Bytes. */

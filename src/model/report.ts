@@ -49,7 +49,9 @@ export interface AuditEntry {
   readonly budget: { readonly bytesPerUnit: number; readonly source: string };
   readonly warmup: { readonly steps: number; readonly bytes: number; readonly settled: boolean };
   readonly plateau: { readonly level: number; readonly rise: number } | null;
-  /** Heap (heapUsed) slope. */
+  /** What `slope` measures when it is not V8's heap: `rss`, a watched command's process tree (MemoryMeasured). */
+  readonly memory?: 'rss';
+  /** Heap (heapUsed) slope; with `memory: 'rss'`, the resident set's. */
   readonly slope: SlopeEntry;
   /** Off-heap (external, which includes arrayBuffers) slope. */
   readonly offHeap: SlopeEntry & { readonly warmupBytes: number };

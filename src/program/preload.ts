@@ -6,11 +6,13 @@
  *
  * It changes as little of the program as it can: its timer is unref'd (the program ends when it would),
  * it keeps no reading in the heap it measures, and it measures only the process it was loaded into, not
- * the workers or the node processes the program starts (they inherit its options and environment). What
+ * the workers or the node processes the program starts (they inherit its options and environment), nor a
+ * package manager that starts the program (`npm start`). It checks that the CLI that watches it is still
+ * there (its parent, or its grandparent under a package manager's shell). What
  * it does change: `--expose-gc` is set process-wide (a `gc` global appears in new contexts and workers),
  * and one environment variable (PROGRAM_MEASURED_ENV) is set for the program's children.
  */
-import { appendFileSync, mkdirSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -39,6 +41,32 @@ function forcedGc(): () => void {
   };
 }
 
+/** Whether a process is still there (one of another user's counts). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A package manager's own process (`npm start` is node running npm's CLI, which starts a shell, which
+ * starts the program): not the program, and not measured; its children inherit the preload through
+ * NODE_OPTIONS.
+ */
+const PACKAGE_MANAGER_SCRIPT = /[\\/]node_modules[\\/](npm|pnpm|yarn|corepack)[\\/]/;
+
+/** Whether this process runs a package manager (`/usr/bin/npm` links to `…/node_modules/npm/bin/npm-cli.js`). */
+function isPackageManager(): boolean {
+  try {
+    return PACKAGE_MANAGER_SCRIPT.test(realpathSync(process.argv[1] ?? ''));
+  } catch {
+    return false;
+  }
+}
+
 function watch(task: ProgramTask): void {
   process.env[PROGRAM_MEASURED_ENV] = String(process.pid);
   const startMs = performance.now();
@@ -57,7 +85,7 @@ function watch(task: ProgramTask): void {
   // Whoever started the watch reads the stream; if it is gone (killed), nothing will, and no one will
   // stop the program either: it ends, with what it started (it leads its own process group), as an
   // audit process does when its CLI dies; if it ignores SIGTERM, it exits after a grace.
-  const watched = () => process.ppid === task.watcherPid;
+  const watched = () => alive(task.watcherPid);
   let orphaned = false;
   const end = () => {
     orphaned = true;
@@ -103,4 +131,5 @@ function watch(task: ProgramTask): void {
 }
 
 const task = process.env[PROGRAM_TASK_ENV];
-if (task && isMainThread && !process.env[PROGRAM_MEASURED_ENV]) watch(JSON.parse(task) as ProgramTask);
+if (task && isMainThread && !process.env[PROGRAM_MEASURED_ENV] && !isPackageManager())
+  watch(JSON.parse(task) as ProgramTask);

@@ -1,7 +1,7 @@
 import { LARGE_WARMUP_BYTES, MIN_REPORTED_GROWTH_BYTES } from '../analysis/constants.ts';
 import { formatBytes, formatInterval, formatRate } from '../format.ts';
 import type { Finding } from '../model/diagnosis.ts';
-import { instanceUnits } from '../model/audit.ts';
+import { instanceUnits, memoryLabel } from '../model/audit.ts';
 import type { AuditEntry, NoiseFloor } from '../model/report.ts';
 
 /** P0: fails its budget. P1: grows but within budget, or a handle left behind. P2: worth a look. */
@@ -32,6 +32,8 @@ export function retainedBy(e: AuditEntry): string {
   if (!d && e.verdict === 'error') {
     return `not diagnosed: an audit that errored (${e.error?.kind ?? 'error'}) is never diagnosed; fix that first`;
   }
+  if (!d && e.memory === 'rss')
+    return 'not diagnosed: a command that is not Node is watched from outside, with no heap to walk';
   if (!d) return NOT_DIAGNOSED;
   const top = d.findings[0];
   if (top) {
@@ -65,7 +67,7 @@ const RULES: readonly ((e: AuditEntry, floor: NoiseFloor | null) => Advice | nul
       ? {
           priority: 'P0',
           auditId: e.id,
-          what: `heap grows ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit} ${formatInterval(e.slope.ci)}, ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}`,
+          what: `${memoryLabel(e)} grows ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit} ${formatInterval(e.slope.ci)}, ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}`,
           retainedBy: retainedBy(e),
           suggestion: adviceFor(
             e,
@@ -132,7 +134,7 @@ const RULES: readonly ((e: AuditEntry, floor: NoiseFloor | null) => Advice | nul
       ? {
           priority: 'P1',
           auditId: e.id,
-          what: `heap grows ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit}, within the budget of ${formatRate(e.budget.bytesPerUnit)} B/${e.slope.unit}: ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}`,
+          what: `${memoryLabel(e)} grows ${formatRate(e.slope.bytesPerUnit)} B/${e.slope.unit}, within the budget of ${formatRate(e.budget.bytesPerUnit)} B/${e.slope.unit}: ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}`,
           retainedBy: retainedBy(e),
           suggestion: 'within budget, but not flat: check it is bounded before longer or larger runs',
         }

@@ -119,6 +119,7 @@ export function auditEntry(record: RawAuditRecord, j: Judgement, role: AuditRole
     budget: { bytesPerUnit: options.budgetPerUnit, source: options.budgetSource },
     warmup: { steps: j.heap.warmup.until / scale, bytes: j.heap.warmup.bytes, settled: j.heap.warmup.settled },
     plateau: j.heap.plateau,
+    ...(options.memory === 'rss' ? { memory: 'rss' as const } : {}),
     slope: slope(j.heap),
     offHeap: { ...slope(j.offHeap), warmupBytes: j.offHeap.warmup.bytes },
     total: slope(j.total),

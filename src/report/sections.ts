@@ -9,6 +9,7 @@ import type {
   GatedReport,
   RunOutcome,
 } from '../model/report.ts';
+import { memoryLabel } from '../model/audit.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import { score, type Score } from './score.ts';
 
@@ -61,7 +62,7 @@ export function summaryLine(e: AuditEntry): string {
   if (e.verdict === 'error') return `${e.id}: ERROR, ${e.error?.kind}: ${e.error?.message}`;
   const unit = e.slope.unit;
   const extra = e.offHeap.verdict === 'fail' ? `; off-heap ${formatRate(e.offHeap.bytesPerUnit)} B/${unit}` : '';
-  return `${e.id}: ${e.verdict.toUpperCase()}, heap ${formatRate(e.slope.bytesPerUnit)} B/${unit}, ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}${extra}`;
+  return `${e.id}: ${e.verdict.toUpperCase()}, ${memoryLabel(e)} ${formatRate(e.slope.bytesPerUnit)} B/${unit}, ${formatBytes(e.projection.heapBytes, true)} over ${e.projection.horizon}${extra}`;
 }
 
 /** Whether an audit's verdict is the one it expects: ✓, ✗, or ~ when the allowlist accepts its findings. */
@@ -85,6 +86,23 @@ export function unitsDone(e: AuditEntry): string {
   return WORKLOAD_UNITS.includes(e.slope.unit) ? count : `${count} ${e.slope.unit}s`;
 }
 
+/** Whether a report is a watched program's (`leak-audit run`): its x axis is seconds or the program's progress. */
+export function watchedProgram(report: { readonly audits: readonly AuditEntry[] }): boolean {
+  return report.audits.length > 0 && report.audits.every((e) => workloadLabel(e) === 'program');
+}
+
+/** The noise floor of a watched program's report: no no-op audit runs beside a watch. */
+export const PROGRAM_FLOOR_NOTE =
+  'not measured beside a watch (no no-op audit runs); the floor of the watch itself, measured, is in AUDIT.md ("Watching a whole program")';
+
+/**
+ * What follows a slope in a table: its unit when it is not a step (` per second`), and `rss` when the
+ * slope is a watched command's resident set, not V8's heap (AuditEntry.memory).
+ */
+export function slopeQualifier(e: AuditEntry, per: string): string {
+  return `${e.slope.unit === 'step' ? '' : `${per}${e.slope.unit}`}${e.memory === 'rss' ? ' rss' : ''}`;
+}
+
 function subjectRow(e: AuditEntry, report: GatedReport): string[] {
   const measured = e.samples.length > 1;
   return [
@@ -94,13 +112,11 @@ function subjectRow(e: AuditEntry, report: GatedReport): string[] {
     measured
       ? `${formatBytes(e.warmup.bytes)} by ${formatCount(Math.round(e.warmup.steps))}${e.plateau ? ' (plateau)' : ''}`
       : '-',
-    measured
-      ? `${formatRateWithCi(e.slope.bytesPerUnit, e.slope.ci)}${e.slope.unit === 'step' ? '' : ` per ${e.slope.unit}`}`
-      : '-',
+    measured ? `${formatRateWithCi(e.slope.bytesPerUnit, e.slope.ci)}${slopeQualifier(e, ' per ')}` : '-',
     measured ? (e.slope.bytesPerUnit / 1024).toFixed(4) : '-',
     formatBytes(totalGrowth(e), true),
     measured ? `${formatBytes(e.projection.heapBytes, true)} (${e.projection.horizon})` : '-',
-    measured ? formatRate(e.offHeap.bytesPerUnit) : '-',
+    measured && e.memory !== 'rss' ? formatRate(e.offHeap.bytesPerUnit) : '-',
     e.verdict.toUpperCase(),
     `${e.expect} ${expectationMark(e, report)}`,
   ];
@@ -183,8 +199,10 @@ export function reportContent(report: GatedReport): ReportContent {
       ],
       [
         'Horizon',
-        report.run.horizonOverride ??
-          `${DEFAULT_SOAK_HORIZON.label} (soak, batch); ${DEFAULT_CHURN_HORIZON.label} (churn)`,
+        watchedProgram(report)
+          ? report.audits.map((e) => e.projection.horizon).join('; ')
+          : (report.run.horizonOverride ??
+            `${DEFAULT_SOAK_HORIZON.label} (soak, batch); ${DEFAULT_CHURN_HORIZON.label} (churn)`),
       ],
       [
         'Noise floor',
@@ -192,7 +210,9 @@ export function reportContent(report: GatedReport): ReportContent {
           ? `${formatRate(nf.heapBytesPerStep)} B/step (no-op audit, 99 % interval ${formatInterval(nf.heapCi)})${nf.cycle ? `; ${formatRate(nf.cycle.heapBytesPerCycle)} B/cycle (no-op cycle audit, ${formatInterval(nf.cycle.heapCi)})` : ''}`
           : floorInAnotherShard(report)
             ? 'measured by another shard of this run'
-            : 'unknown: the no-op audit gave no slope',
+            : watchedProgram(report)
+              ? PROGRAM_FLOOR_NOTE
+              : 'unknown: the no-op audit gave no slope',
       ],
       ...(part ? [['Part of run', part] as [string, string]] : []),
       ...(outputs(report.audits).length > 0

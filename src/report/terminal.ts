@@ -4,7 +4,17 @@ import { stripVTControlCharacters } from 'node:util';
 import { oneLine } from './escape.ts';
 import { floorInAnotherShard, partOfRun } from './assemble.ts';
 import { countGrowth } from './advice.ts';
-import { calibrationNote, expectationMark, outputs, unitsDone, unmetEntries, workloadLabel } from './sections.ts';
+import {
+  calibrationNote,
+  expectationMark,
+  outputs,
+  PROGRAM_FLOOR_NOTE,
+  slopeQualifier,
+  unitsDone,
+  unmetEntries,
+  watchedProgram,
+  workloadLabel,
+} from './sections.ts';
 import type { AuditEntry, GatedReport } from '../model/report.ts';
 import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
 
@@ -65,13 +75,12 @@ const COLUMNS: readonly Column[] = [
   {
     header: 'heap slope B/unit [99% CI]',
     cell: (e) =>
-      e.samples.length > 1
-        ? `${formatRateWithCi(e.slope.bytesPerUnit, e.slope.ci)}${e.slope.unit === 'step' ? '' : ` /${e.slope.unit}`}`
-        : '-',
+      e.samples.length > 1 ? `${formatRateWithCi(e.slope.bytesPerUnit, e.slope.ci)}${slopeQualifier(e, ' /')}` : '-',
   },
   {
     header: 'off-heap B/unit',
-    cell: (e) => (e.samples.length > 1 ? formatRateWithCi(e.offHeap.bytesPerUnit, e.offHeap.ci) : '-'),
+    cell: (e) =>
+      e.samples.length > 1 && e.memory !== 'rss' ? formatRateWithCi(e.offHeap.bytesPerUnit, e.offHeap.ci) : '-',
   },
   { header: 'at horizon', cell: projectionCell },
   { header: 'verdict', cell: (e, _, c) => verdictCell(e, c) },
@@ -84,10 +93,7 @@ const DROPPED_FIRST = ['workload', 'steps', 'warm-up', 'off-heap B/unit', 'at ho
 /** The slope without its interval, for the narrowest layout (the interval is in the reports). */
 const SLOPE_ALONE: Column = {
   header: 'heap B/unit',
-  cell: (e) =>
-    e.samples.length > 1
-      ? `${formatRate(e.slope.bytesPerUnit)}${e.slope.unit === 'step' ? '' : ` /${e.slope.unit}`}`
-      : '-',
+  cell: (e) => (e.samples.length > 1 ? `${formatRate(e.slope.bytesPerUnit)}${slopeQualifier(e, ' /')}` : '-'),
 };
 
 const BOXED: TableUserConfig = { drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n };
@@ -202,6 +208,8 @@ export function renderSummary(report: GatedReport, c: ChalkInstance, width = Inf
     say(
       'Noise floor: measured by another shard; budgets are checked against it when the shards are merged (--merge-reports).',
     );
+  } else if (watchedProgram(report)) {
+    say(`Noise floor: ${PROGRAM_FLOOR_NOTE}.`);
   } else say('Noise floor: unknown (the no-op audit did not produce a slope).', c.yellow);
   if (report.calibration !== undefined || report.audits.some((e) => e.role === 'calibration')) {
     const note = calibrationNote(report);
