@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/model/report.ts';
-import { parseBytes, parseDuration, parseRunArgs, programKind, scriptOf } from '../src/cli/run-program.ts';
+import { parseBytes, parseDuration, parseRunArgs, programKind, scriptOf } from '../src/cli/program-args.ts';
 import { CLI_ENTRY, schemaErrors } from './support/cli.ts';
 
 /** `leak-audit run …` as a user starts it; its report, when it wrote one. */

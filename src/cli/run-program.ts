@@ -1,10 +1,11 @@
 /**
- * `leak-audit run [options] -- node app.js [args]`: a whole Node program, watched as it runs, judged with
- * the statistics an audit's subject gets. The program runs unchanged, with a preload (program/preload.ts)
- * that takes forced-GC readings on its own event loop and writes them to the sample stream; at the end
- * of `--duration` it is stopped (SIGTERM, then SIGKILL after a grace), or it ends by itself. Its readings
- * become one audit record (a soak whose x axis is the program's seconds, or the progress it reports),
- * judged, gated and reported as any audit is.
+ * `leak-audit run [options] -- node app.js [args]`: a whole program, watched as it runs, judged with
+ * the statistics an audit's subject gets. A Node program runs unchanged, with a preload
+ * (program/preload.ts) that takes forced-GC readings on its own event loop and writes them to the sample
+ * stream; any other command is read from /proc (program/tree-watch.ts). At the end of `--duration` it is
+ * stopped (SIGTERM, then SIGKILL after a grace), or it ends by itself. Its readings become one audit
+ * record (a soak whose x axis is the program's seconds, or the progress it reports), judged, gated and
+ * reported as any audit is. Its options are parsed in program-args.ts.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -18,13 +19,11 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { basename, delimiter, join, relative, resolve } from 'node:path';
+import { delimiter, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { EXIT_CONFIG, type ExitCode } from '../gate/outcome.ts';
-import { DEFAULT_HORIZON_BUDGET_BYTES } from '../model/defaults.ts';
 import type { AuditError, RawAuditRecord } from '../model/audit.ts';
-import { auditId, resolveAuditOptions } from '../model/options.ts';
+import { resolveAuditOptions } from '../model/options.ts';
 import { ownModule } from '../own-files.ts';
 import { PROGRAM_MEASURED_ENV, PROGRAM_SNAPSHOTS_FILE, PROGRAM_TASK_ENV, type ProgramTask } from '../protocol.ts';
 import type { SnapshotTaken } from '../model/diagnosis.ts';
@@ -32,278 +31,19 @@ import type { AuditReport } from '../model/report.ts';
 import { diagnoseSnapshots } from './run-diagnoses.ts';
 import { oneLine } from '../report/escape.ts';
 import { AuditConfigError } from '../validate.ts';
-import { parseCli, type CliOptions } from './args.ts';
 import { catchInterrupts } from './interrupt.ts';
 import { BUILD_DIR, LOG_DIR, lockOutDir, prepareOutDir } from './out-dir.ts';
 import { readStream } from './stream-reader.ts';
 import { lastErrorLine, OUT_OF_HEAP } from './recover.ts';
 import { readLogTail } from './log-tail.ts';
 import { buildReport, gateAndWrite } from './run.ts';
+import { parseRunArgs, RUN_USAGE, scriptOf, type ProgramOptions } from './program-args.ts';
 import { canWatchTrees, watchTree } from '../program/tree-watch.ts';
 
-/**
- * Readings a watch of known --duration aims at, by default: a verdict needs 30 uniform readings after the
- * warm-up (MIN_STEADY_SAMPLES), and a program's warm-up (its JIT, its caches filling) can take half the
- * watch. A 30 s watch reads every 250 ms.
- */
-export const PROGRAM_READINGS_PER_WATCH = 120;
-/** The shortest and longest default interval: a reading is two full GCs on the program's own thread. */
-export const MIN_PROGRAM_INTERVAL_MS = 100;
-export const MAX_PROGRAM_INTERVAL_MS = 5000;
-/** The interval of a watch that lasts until the program ends. */
-export const DEFAULT_PROGRAM_INTERVAL_MS = 500;
-
-/** The interval a watch reads at when --interval is not given. */
-export function defaultInterval(durationMs: number | null): number {
-  if (durationMs === null) return DEFAULT_PROGRAM_INTERVAL_MS;
-  const even = durationMs / PROGRAM_READINGS_PER_WATCH;
-  return Math.round(Math.min(MAX_PROGRAM_INTERVAL_MS, Math.max(MIN_PROGRAM_INTERVAL_MS, even)));
-}
-/** The night a program must survive, by default: 10 hours, in seconds. */
-export const DEFAULT_PROGRAM_HORIZON_S = 10 * 3600;
 /** How long a stopped program has to end after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 5000;
 /** Readings this close to the stop (from the preload's start, which follows the spawn) are not judged. */
 const PRELOAD_START_MARGIN_MS = 250;
-
-export const RUN_USAGE = `Usage: leak-audit run [options] -- node <script> [args...]
-       leak-audit run [options] -- npm run <script>        (npx, pnpm, yarn too)
-       leak-audit run [options] -- <any command> [args...]  (python3 sim.py, a binary; Linux)
-
-Runs a Node program unchanged, takes a forced-GC reading of its memory every --interval on its own event
-loop, stops it after --duration (or lets it end), and judges its growth with the statistics of an audit:
-warm-up, steady slope with its 99 % interval, the budget over --horizon. Reports go to --out as for audits.
-A package manager's script: the first Node process it starts that is not the package manager. Any other
-command is read from outside: its process tree's resident set, open files and threads from /proc, with
-no forced GC and no diagnosis.
-
-Options:
-  --duration T    how long to watch, then stop it gracefully (SIGTERM): 30s, 10m, 2h (default: until it ends)
-  --horizon T     how long it must run in production (default 10h); with --per, how many units
-  --budget BYTES  growth allowed over the horizon: 64MiB, 500MB (default ${DEFAULT_HORIZON_BUDGET_BYTES / 2 ** 20}MiB)
-  --interval T    time between readings (default: --duration / ${PROGRAM_READINGS_PER_WATCH}, within ${MIN_PROGRAM_INTERVAL_MS}ms–${MAX_PROGRAM_INTERVAL_MS / 1000}s;
-                  ${DEFAULT_PROGRAM_INTERVAL_MS}ms without a duration)
-  --per UNIT      judge growth per UNIT of the progress the program reports with leak-audit's
-                  progress(n) (requests, steps, ...), not per second
-  --name NAME     the program's name in the reports (default: the script's file name)
-  --expect leak   the program is known to leak (default: clean)
-  --no-diagnose   no heap-snapshot diagnosis: by default a failing program is watched a second time,
-                  for as long, and writes three heap snapshots the report compares
-  --keep-snapshots  keep them (in <out>/snapshots)
-  --out DIR, --json, --ci   as for audits
-`;
-
-const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `30s`, `10m`, `2h`, `500ms`, or a number of seconds, in milliseconds. */
-export function parseDuration(option: string, text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  const ms = match ? Number(match[1]) * UNITS_MS[match[2] ?? 's']! : NaN;
-  if (!(ms > 0))
-    throw new AuditConfigError(`${option}: expected a duration such as 30s, 10m or 2h, got ${JSON.stringify(text)}`);
-  return ms;
-}
-
-const UNITS_BYTES: Record<string, number> = {
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-};
-
-/** `64MiB`, `500MB`, `1e6`, in bytes. */
-export function parseBytes(option: string, text: string): number {
-  const match = /^(\d+(?:\.\d+)?(?:e\d+)?)\s*([kmg]i?b|b)?$/i.exec(text.trim());
-  const bytes = match ? Number(match[1]) * UNITS_BYTES[(match[2] ?? 'b').toLowerCase()]! : NaN;
-  if (!(bytes > 0))
-    throw new AuditConfigError(`${option}: expected a size such as 64MiB or 500MB, got ${JSON.stringify(text)}`);
-  return bytes;
-}
-
-/**
- * How a command is watched. `node`: `node [options] script` (or a `.js` script, run with this node), the
- * preload on its command line. `node-tree`: a package manager's script (`npm start`, `npx tsx app.ts`),
- * the preload in NODE_OPTIONS, measuring the first Node process of the tree that is not the package
- * manager itself. `tree`: any other command, its process tree read from /proc (program/tree-watch.ts).
- */
-export type ProgramKind = 'node' | 'node-tree' | 'tree';
-
-/** Commands whose Node processes are package managers running a script, not the program. */
-const PACKAGE_MANAGERS = new Set(['npm', 'npx', 'pnpm', 'yarn']);
-
-/** How `command` is watched, and the command as it is started (a bare `.js` script runs with this node). */
-export function programKind(command: readonly string[]): { kind: ProgramKind; command: readonly string[] } {
-  const first = basename(command[0]!).replace(/\.(exe|cmd)$/i, '');
-  if (first === 'node' || resolve(command[0]!) === process.execPath) return { kind: 'node', command };
-  if (/\.[cm]?js$/.test(first)) return { kind: 'node', command: [process.execPath, ...command] };
-  if (PACKAGE_MANAGERS.has(first)) return { kind: 'node-tree', command };
-  return { kind: 'tree', command };
-}
-
-/** What `leak-audit run` was asked. */
-export interface ProgramOptions {
-  readonly command: readonly string[];
-  readonly kind: ProgramKind;
-  readonly durationMs: number | null;
-  /** Over what the budget is spread: the seconds it must run (`--horizon 10h`), or units of its progress (`--per`). */
-  readonly horizon: { readonly units: number; readonly label: string };
-  readonly budgetBytes: number;
-  readonly intervalMs: number;
-  readonly per: string;
-  readonly name: string;
-  /** Its id in the reports, from the name as an audit's is (auditId). */
-  readonly id: string;
-  readonly expect: 'clean' | 'leak';
-  readonly cli: CliOptions;
-  readonly help: boolean;
-}
-
-/** Parses `run`'s arguments (after the word `run`); throws AuditConfigError with one line on a mistake. */
-export function parseRunArgs(argv: readonly string[]): ProgramOptions {
-  const split = argv.indexOf('--');
-  const own = split < 0 ? argv : argv.slice(0, split);
-  const command = split < 0 ? [] : argv.slice(split + 1);
-  let values;
-  try {
-    values = parseArgs({
-      args: [...own],
-      options: {
-        duration: { type: 'string' },
-        horizon: { type: 'string' },
-        budget: { type: 'string' },
-        interval: { type: 'string' },
-        per: { type: 'string' },
-        name: { type: 'string' },
-        expect: { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'boolean' },
-        ci: { type: 'boolean' },
-        help: { type: 'boolean' },
-        'no-diagnose': { type: 'boolean' },
-        'keep-snapshots': { type: 'boolean' },
-      },
-    }).values;
-  } catch (e) {
-    throw new AuditConfigError((e as Error).message);
-  }
-  const cli = parseCli([
-    ...(values.out !== undefined ? ['--out', values.out] : []),
-    ...(values.json ? ['--json'] : []),
-    ...(values.ci ? ['--ci'] : []),
-    '--no-calibration',
-    ...(values['no-diagnose'] ? ['--no-diagnose'] : []),
-    ...(values['keep-snapshots'] ? ['--keep-snapshots'] : []),
-  ]);
-  const base = { cli, help: values.help ?? false };
-  if (base.help)
-    return {
-      ...base,
-      command: [],
-      kind: 'node',
-      durationMs: null,
-      horizon: { units: 1, label: '' },
-      budgetBytes: 0,
-      intervalMs: 0,
-      per: '',
-      name: '',
-      id: '',
-      expect: 'clean',
-    };
-  if (command.length === 0) throw new AuditConfigError('give the program after --, e.g. leak-audit run -- node app.js');
-  const { kind, command: started } = programKind(command);
-  if (kind === 'tree' && values.per !== undefined)
-    throw new AuditConfigError(
-      `--per needs a Node program (progress(n) reaches leak-audit through its preload); ${JSON.stringify(command[0])} is watched from outside, per second`,
-    );
-  const expect = values.expect ?? 'clean';
-  if (expect !== 'clean' && expect !== 'leak')
-    throw new AuditConfigError(`--expect: clean or leak, got ${JSON.stringify(expect)}`);
-  const durationMs = values.duration !== undefined ? parseDuration('--duration', values.duration) : null;
-  const name = values.name ?? defaultName(kind, started);
-  return {
-    ...base,
-    command: started,
-    kind,
-    durationMs,
-    horizon: horizonOf(values.horizon, values.per ?? 'second'),
-    budgetBytes: values.budget !== undefined ? parseBytes('--budget', values.budget) : DEFAULT_HORIZON_BUDGET_BYTES,
-    intervalMs: values.interval !== undefined ? intervalOf(values.interval) : defaultInterval(durationMs),
-    per: values.per ?? 'second',
-    name,
-    id: auditId(name),
-    expect,
-  };
-}
-
-/** A program's name in the reports: its script's file name, or the command's (`npm start` is `start`). */
-function defaultName(kind: ProgramKind, command: readonly string[]): string {
-  if (kind === 'node') {
-    const script = scriptOf(command.slice(1));
-    return script ? basename(script).replace(/\.[cm]?[jt]s$/, '') : 'eval';
-  }
-  const words = command.slice(1).filter((w) => !w.startsWith('-'));
-  // `npm --prefix app run soak` is soak, `npm start` start, `npx tsx app.ts` app; `python3 sim.py` sim.
-  const run = words.findIndex((w) => w === 'run' || w === 'run-script');
-  const script = kind === 'node-tree' ? (run >= 0 ? words[run + 1] : words.at(-1)) : words[0];
-  return basename(script ?? command[0]!).replace(/\.\w+$/, '');
-}
-
-/** Node's options whose value is the next argument (`-r dotenv/config app.js`): not the script. */
-const NODE_OPTIONS_WITH_VALUE = new Set([
-  '-r',
-  '--require',
-  '--import',
-  '--loader',
-  '--experimental-loader',
-  '-C',
-  '--conditions',
-  '--env-file',
-  '--inspect-port',
-  '--title',
-  '--input-type',
-  '--stack-size',
-  '--max-old-space-size',
-  '--max-semi-space-size',
-]);
-
-/** The script of `node [options] script [args]`; null for `node -e`/`-p` code, or no script. */
-export function scriptOf(nodeArgs: readonly string[]): string | null {
-  for (let i = 0; i < nodeArgs.length; i++) {
-    const arg = nodeArgs[i]!;
-    if (['-e', '--eval', '-p', '--print'].includes(arg)) return null;
-    if (arg === '--') return nodeArgs[i + 1] ?? null;
-    if (NODE_OPTIONS_WITH_VALUE.has(arg)) i++;
-    else if (!arg.startsWith('-')) return arg;
-  }
-  return null;
-}
-
-/** An explicit --interval, not below the least a reading's two full GCs allow. */
-function intervalOf(text: string): number {
-  const ms = parseDuration('--interval', text);
-  if (ms < MIN_PROGRAM_INTERVAL_MS)
-    throw new AuditConfigError(
-      `--interval: at least ${MIN_PROGRAM_INTERVAL_MS}ms (each reading is two full GCs), got ${text}`,
-    );
-  return ms;
-}
-
-/** The horizon in the x axis's units: seconds of a duration, or a count of the program's progress. */
-function horizonOf(text: string | undefined, per: string): ProgramOptions['horizon'] {
-  if (per === 'second') {
-    const ms = text !== undefined ? parseDuration('--horizon', text) : DEFAULT_PROGRAM_HORIZON_S * 1000;
-    return { units: Math.max(1, Math.round(ms / 1000)), label: formatHorizon(ms) };
-  }
-  if (text === undefined)
-    throw new AuditConfigError(`--per ${per} needs --horizon N: how many ${per}s it must survive`);
-  const units = Number(text);
-  if (!Number.isFinite(units) || units < 1)
-    throw new AuditConfigError(`--horizon: a count of ${per}s, got ${JSON.stringify(text)}`);
-  return { units: Math.round(units), label: `${units.toLocaleString('en')} ${per}s` };
-}
 
 /** How the program ended, as the runner saw it. */
 interface ProgramEnd {
@@ -460,103 +200,37 @@ export async function runProgramCli(argv: readonly string[]): Promise<ExitCode> 
 async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCode> {
   const workDir = join(outDir, BUILD_DIR);
   mkdirSync(join(outDir, LOG_DIR), { recursive: true });
-  if (o.kind === 'tree' && !canWatchTrees()) {
-    console.error(
-      `leak-audit run: ${o.command[0]} is not Node, and its memory can be read only from /proc, which this system does not have (Linux only)`,
-    );
-    return EXIT_CONFIG;
-  }
-  if (o.kind === 'tree' && !onPath(o.command[0]!)) {
-    console.error(`leak-audit run: ${o.command[0]} could not be started: no such command`);
+  const refused = cannotWatch(o);
+  if (refused) {
+    console.error(`leak-audit run: ${refused}`);
     return EXIT_CONFIG;
   }
   const helper = await bundledHelper(o.kind === 'tree' ? 'keeper' : 'preload', workDir);
-  const options = {
-    ...resolveAuditOptions(o.name, {
-      expect: o.expect,
-      steps: Math.max(1, Math.round((o.durationMs ?? 1000) / 1000)),
-      budget: o.budgetBytes,
-      horizon: { units: o.horizon.units, instances: 1, label: o.horizon.label },
-      ...(o.kind === 'tree' ? { description: TREE_DESCRIPTION } : {}),
-    }),
-    unit: o.per,
-    ...(o.kind === 'tree' ? { memory: 'rss' as const } : {}),
-  };
-  const { id } = o;
-  const file = programFile(o);
-  const streamFile = join(workDir, `${id}.ndjson`);
-  const logFile = join(outDir, LOG_DIR, `${id}.log`);
-  const task: ProgramTask = {
-    streamFile,
-    watcherPid: process.pid,
-    intervalMs: o.intervalMs,
-    per: o.per,
-    start: { id, name: o.name, file, options },
-  };
+  const task = programTask(o, workDir);
+  const logFile = join(outDir, LOG_DIR, `${o.id}.log`);
   console.error(
     `Watching ${o.command.join(' ')} ${o.durationMs !== null ? `for ${o.durationMs / 1000} s` : 'until it ends'}, a reading every ${o.intervalMs} ms (its output: ${relative(process.cwd(), logFile)})…`,
   );
   // A stream a previous run left must never be read as this one's.
-  rmSync(streamFile, { force: true });
-  rmSync(`${streamFile}.diagnosis`, { force: true });
+  rmSync(task.streamFile, { force: true });
+  rmSync(`${task.streamFile}.diagnosis`, { force: true });
   const end = await watchProgram(o, helper, task, logFile);
-  if (end.notStarted) {
-    console.error(`leak-audit run: ${o.command[0]} could not be started: ${end.notStarted}`);
+  const record = programRecord(o, task, end, logFile);
+  if (typeof record === 'string') {
+    console.error(`leak-audit run: ${record}`);
     return EXIT_CONFIG;
   }
-  const stream = readStream(streamFile);
-  if (!stream.start) {
-    const tail = oneLine(readLogTail(logFile).tail.trim().split('\n').slice(-3).join(' / ')).slice(0, 300);
-    const why =
-      o.kind === 'node-tree'
-        ? 'no Node process it started took readings (does the script run node? any other command can be watched directly, from /proc)'
-        : 'the preload never ran (a node without --import, before 20.6?)';
-    console.error(`leak-audit run: ${o.command.join(' ')}: ${why}${tail ? `; its output ends: ${tail}` : ''}`);
-    return EXIT_CONFIG;
-  }
-  // Readings from after the stop are of the program shutting down (its handlers freeing what it held),
-  // not of it running: dropped. A sample's time counts from the preload's start, a little after the
-  // spawn, hence the margin.
-  const samples =
-    end.stoppedAfterMs === null
-      ? stream.samples
-      : stream.samples.filter((s) => s.ms < end.stoppedAfterMs! - PRELOAD_START_MARGIN_MS);
-  if (o.per !== 'second' && samples.every((s) => s.at === samples[0]?.at)) {
-    console.error(
-      `leak-audit run: --per ${o.per}: the program reported no progress (progress(n) was never called in its main thread, or never changed)`,
-    );
-    return EXIT_CONFIG;
-  }
-  const record: RawAuditRecord = {
-    id,
-    name: o.name,
-    file,
-    options: stream.start.options,
-    pid: stream.start.pid,
-    node: process.version,
-    heapCapBytes: stream.start.heapCapBytes,
-    samples,
-    stopReason: end.stoppedAfterMs !== null || end.exitCode === 0 ? 'planned' : 'error',
-    collection: null,
-    handles: null,
-    error: endError(end, logFile, stream.samples.at(-1)?.at),
-    timings: { startupMs: 0, setupMs: 0, loopMs: end.wallMs, samplingMs: 0, decisionMs: 0 },
-    ...(statSync(logFile).size > 0
-      ? { output: { log: relative(process.cwd(), logFile), bytes: statSync(logFile).size, droppedBytes: 0 } }
-      : {}),
-  };
-  const built = buildReport(
-    {
-      records: [record],
-      loadErrors: [],
-      wallMs: end.wallMs,
-      intervals: new Map([[file, { start: end.startedAt, end: end.startedAt + end.wallMs }]]),
-      interrupted: end.interrupted,
-    },
-    o.cli,
-  );
   const judged = {
-    ...built,
+    ...buildReport(
+      {
+        records: [record],
+        loadErrors: [],
+        wallMs: end.wallMs,
+        intervals: new Map([[record.file, { start: end.startedAt, end: end.startedAt + end.wallMs }]]),
+        interrupted: end.interrupted,
+      },
+      o.cli,
+    ),
     calibration: {
       source: 'none' as const,
       why: 'a watched program: the planted subjects calibrate audits; this mode is calibrated by its own tests',
@@ -570,6 +244,85 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
       ? judged
       : await withDiagnosis(o, judged, task, helper, outDir);
   return gateAndWrite(report, o.cli, outDir);
+}
+
+/** Why this command cannot be watched here, before it is started; null when it can. */
+function cannotWatch(o: ProgramOptions): string | null {
+  if (o.kind !== 'tree') return null;
+  if (!canWatchTrees())
+    return `${o.command[0]} is not Node, and its memory can be read only from /proc, which this system does not have (Linux only)`;
+  if (!onPath(o.command[0]!)) return `${o.command[0]} could not be started: no such command`;
+  return null;
+}
+
+/** What the watch is told: where its readings go, how often, and the audit they are an audit record of. */
+function programTask(o: ProgramOptions, workDir: string): ProgramTask {
+  const options = {
+    ...resolveAuditOptions(o.name, {
+      expect: o.expect,
+      steps: Math.max(1, Math.round((o.durationMs ?? 1000) / 1000)),
+      budget: o.budgetBytes,
+      horizon: { units: o.horizon.units, instances: 1, label: o.horizon.label },
+      ...(o.kind === 'tree' ? { description: TREE_DESCRIPTION } : {}),
+    }),
+    unit: o.per,
+    ...(o.kind === 'tree' ? { memory: 'rss' as const } : {}),
+  };
+  return {
+    streamFile: join(workDir, `${o.id}.ndjson`),
+    watcherPid: process.pid,
+    intervalMs: o.intervalMs,
+    per: o.per,
+    start: { id: o.id, name: o.name, file: programFile(o), options },
+  };
+}
+
+/**
+ * The watch's readings as one audit record, judged as an audit's; or, as a sentence, why there is none to
+ * judge (the command could not be started, no reading was taken, no progress was reported).
+ */
+function programRecord(
+  o: ProgramOptions,
+  task: ProgramTask,
+  end: ProgramEnd,
+  logFile: string,
+): RawAuditRecord | string {
+  if (end.notStarted) return `${o.command[0]} could not be started: ${end.notStarted}`;
+  const stream = readStream(task.streamFile);
+  if (!stream.start) {
+    const tail = oneLine(readLogTail(logFile).tail.trim().split('\n').slice(-3).join(' / ')).slice(0, 300);
+    const why =
+      o.kind === 'node-tree'
+        ? 'no Node process it started took readings (does the script run node? any other command can be watched directly, from /proc)'
+        : 'the preload never ran (a node without --import, before 20.6?)';
+    return `${o.command.join(' ')}: ${why}${tail ? `; its output ends: ${tail}` : ''}`;
+  }
+  // Readings from after the stop are of the program shutting down (its handlers freeing what it held),
+  // not of it running: dropped. A sample's time counts from the preload's start, a little after the
+  // spawn, hence the margin.
+  const samples =
+    end.stoppedAfterMs === null
+      ? stream.samples
+      : stream.samples.filter((s) => s.ms < end.stoppedAfterMs! - PRELOAD_START_MARGIN_MS);
+  if (o.per !== 'second' && samples.every((s) => s.at === samples[0]?.at))
+    return `--per ${o.per}: the program reported no progress (progress(n) was never called in its main thread, or never changed)`;
+  const logBytes = statSync(logFile).size;
+  return {
+    id: o.id,
+    name: o.name,
+    file: task.start.file,
+    options: stream.start.options,
+    pid: stream.start.pid,
+    node: process.version,
+    heapCapBytes: stream.start.heapCapBytes,
+    samples,
+    stopReason: end.stoppedAfterMs !== null || end.exitCode === 0 ? 'planned' : 'error',
+    collection: null,
+    handles: null,
+    error: endError(end, logFile, stream.samples.at(-1)?.at),
+    timings: { startupMs: 0, setupMs: 0, loopMs: end.wallMs, samplingMs: 0, decisionMs: 0 },
+    ...(logBytes > 0 ? { output: { log: relative(process.cwd(), logFile), bytes: logBytes, droppedBytes: 0 } } : {}),
+  };
 }
 
 /** What a report says of a command watched from outside: what it measured, and what it cannot see. */
@@ -681,11 +434,4 @@ async function withDiagnosis(
   );
   if (!o.cli.keepSnapshots) rmSync(join(outDir, 'snapshots'), { recursive: true, force: true });
   return { ...report, audits: [{ ...entry, diagnosis }] };
-}
-
-/** `10 h`, `30 min`, `45 s`: a horizon as its report names it. */
-function formatHorizon(ms: number): string {
-  if (ms >= 3_600_000) return `${Number((ms / 3_600_000).toPrecision(3))} h`;
-  if (ms >= 60_000) return `${Number((ms / 60_000).toPrecision(3))} min`;
-  return `${Number((ms / 1000).toPrecision(3))} s`;
 }
