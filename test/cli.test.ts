@@ -309,7 +309,8 @@ describe(
     it('names the package’s registry by the package and its file, in 3 diagnoses from 2 folders', () => {
       const [a, b] = [project(), project()];
       const signatures = [a, b, b].map((file) => {
-        const run = cli([file, '--no-calibration', '--diagnose']);
+        // A fifth of the default plan: a signature does not depend on how long the leak ran.
+        const run = cli([file, '--no-calibration', '--diagnose', '--steps', '200000']);
         const entry = run.report().audits.find((e) => e.id === 'a-logger-per-request')!;
         return entry.diagnosis?.findings[0]?.signature;
       });
@@ -347,7 +348,12 @@ describe(
       const out = mkdtempSync(join(tmpdir(), 'leak-audit-signal-'));
       const child = spawn(
         process.execPath,
-        [...CLI_ENTRY, '--out', out, 'test/faults/slow-steps.audit.ts', '--no-calibration', '--heapsnapshot-signal'],
+        [
+          ...CLI_ENTRY,
+          ...['--out', out, 'test/faults/slow-steps.audit.ts', '--no-calibration', '--heapsnapshot-signal'],
+          // A third of the default plan: the signal needs a run that is measuring, not a long one.
+          ...['--steps', '300000'],
+        ],
         {
           env: { ...process.env, NO_COLOR: '1' },
           stdio: 'ignore',
@@ -473,7 +479,10 @@ describe('npm run audit: the hang watchdog follows the window', { timeout: 120_0
 describe('npm run audit: a run owns its output folder', { timeout: 120_000 }, () => {
   it('refuses a second run on the same --out while the first runs, which then completes unharmed', async () => {
     const out = mkdtempSync(join(tmpdir(), 'leak-audit-shared-'));
-    const first = cliAsync(['test/faults/slow-steps.audit.ts', '--no-calibration', '--no-diagnose', '--out', out]);
+    const first = cliAsync([
+      ...['test/faults/slow-steps.audit.ts', '--no-calibration', '--no-diagnose', '--out', out],
+      ...['--steps', '300000'],
+    ]);
     for (let i = 0; i < 200 && !existsSync(join(out, '.samples')); i++) await new Promise((r) => setTimeout(r, 50));
     const second = cli(['audits/calibration/garbage.audit.ts', '--no-calibration', '--out', out]);
     expect(second.status).toBe(2);

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/model/report.ts';
 import { parseBytes, parseDuration, parseRunArgs, programKind, scriptOf } from '../src/cli/program-args.ts';
 import { CLI_ENTRY, schemaErrors } from './support/cli.ts';
@@ -60,6 +60,12 @@ describe('leak-audit run: its options', () => {
     expect(scriptOf(['--inspect-port', '9229', '--env-file', '.env', 'main.mjs'])).toBe('main.mjs');
     expect(scriptOf(['-e', 'setInterval(() => {}, 10)'])).toBeNull();
     expect(parseRunArgs(['--', 'node', '-e', 'x']).name).toBe('eval');
+  });
+
+  it('takes the audits’ gate options, checked where theirs are', () => {
+    const o = parseRunArgs(['--allowlist', 'a.json', '--strict', '--baseline', 'b.json', '--ci', '--', 'node', 'a.js']);
+    expect(o.cli).toMatchObject({ allowlist: 'a.json', strict: true, baseline: 'b.json', failOnRegression: true });
+    expect(() => parseRunArgs(['--fail-on-regression', '--', 'node', 'a.js'])).toThrow(/needs --baseline FILE/);
   });
 
   it('refuses what it cannot watch, in one line', () => {
@@ -130,6 +136,16 @@ describe.skipIf(!PYTHON)(
   'leak-audit run -- python3: a command that is not Node, from /proc',
   { timeout: 120_000 },
   () => {
+    let fixed: ReturnType<typeof run>;
+    beforeAll(() => {
+      fixed = run(['--duration', '6s', '--', 'python3', 'examples/programs/seed_classical.py', '--fixed']);
+    }, 60_000);
+
+    it('its fix, bounded deques, passes', () => {
+      expect(fixed.report!.audits[0]).toMatchObject({ id: 'seed-classical', verdict: 'pass', memory: 'rss' });
+      expect(fixed.status).toBe(0);
+    });
+
     it('the seed’s v0.1 history leak fails, per second of its resident set, with no diagnosis', () => {
       const r = run(['--duration', '6s', '--expect', 'leak', '--', 'python3', 'examples/programs/seed_classical.py']);
       expect(r.status).toBe(0);
@@ -143,14 +159,18 @@ describe.skipIf(!PYTHON)(
       expect(r.stdout).toMatch(/\/second rss/);
     });
 
-    it('a CLI killed mid-watch leaves no command behind: its keeper ends it', async () => {
-      expect(await leftAfterKilledWatch(['python3', 'examples/programs/seed_classical.py'])).toBe('');
+    it('compared with its fix’s watch as the baseline, the leak is a regression that fails the gate', () => {
+      const baseline = join(fixed.out, 'audit-report.json');
+      const r = run([
+        ...['--duration', '6s', '--expect', 'leak', '--baseline', baseline, '--fail-on-regression'],
+        ...['--', 'python3', 'examples/programs/seed_classical.py'],
+      ]);
+      expect(r.report!.baseline?.comparisons[0]).toMatchObject({ id: 'seed-classical', change: 'regressed' });
+      expect(r.status).toBe(1);
     });
 
-    it('its fix, bounded deques, passes', () => {
-      const r = run(['--duration', '6s', '--', 'python3', 'examples/programs/seed_classical.py', '--fixed']);
-      expect(r.report!.audits[0]).toMatchObject({ verdict: 'pass', memory: 'rss' });
-      expect(r.status).toBe(0);
+    it('a CLI killed mid-watch leaves no command behind: its keeper ends it', async () => {
+      expect(await leftAfterKilledWatch(['python3', 'examples/programs/seed_classical.py'])).toBe('');
     });
   },
 );

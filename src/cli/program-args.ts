@@ -55,7 +55,9 @@ Options:
   --no-diagnose   no heap-snapshot diagnosis: by default a failing program is watched a second time,
                   for as long, and writes three heap snapshots the report compares
   --keep-snapshots  keep them (in <out>/snapshots)
-  --out DIR, --json, --ci   as for audits
+  --out DIR, --json, --ci, --allowlist FILE, --strict, --baseline FILE, --fail-on-regression,
+  --no-fail-on-regression   as for audits (leak-audit --help): a finding the allowlist accepts, or a
+                  slope compared with a previous watch's audit-report.json
 `;
 
 const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -126,6 +128,20 @@ export interface ProgramOptions {
   readonly help: boolean;
 }
 
+/** The options of an audit run that a watch takes too, with what they mean there (src/cli/args.ts). */
+const AUDIT_OPTIONS: readonly (readonly [string, 'string' | 'boolean'])[] = [
+  ['out', 'string'],
+  ['json', 'boolean'],
+  ['ci', 'boolean'],
+  ['no-diagnose', 'boolean'],
+  ['keep-snapshots', 'boolean'],
+  ['allowlist', 'string'],
+  ['strict', 'boolean'],
+  ['baseline', 'string'],
+  ['fail-on-regression', 'boolean'],
+  ['no-fail-on-regression', 'boolean'],
+];
+
 /** Parses `run`'s arguments (after the word `run`); throws AuditConfigError with one line on a mistake. */
 export function parseRunArgs(argv: readonly string[]): ProgramOptions {
   const split = argv.indexOf('--');
@@ -143,24 +159,21 @@ export function parseRunArgs(argv: readonly string[]): ProgramOptions {
         per: { type: 'string' },
         name: { type: 'string' },
         expect: { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'boolean' },
-        ci: { type: 'boolean' },
         help: { type: 'boolean' },
-        'no-diagnose': { type: 'boolean' },
-        'keep-snapshots': { type: 'boolean' },
+        ...Object.fromEntries(AUDIT_OPTIONS.map(([name, type]) => [name, { type }])),
       },
     }).values;
   } catch (e) {
     throw new AuditConfigError((e as Error).message);
   }
+  // The options a watch shares with an audit run are read, checked and defaulted where the audits' are.
   const cli = parseCli([
-    ...(values.out !== undefined ? ['--out', values.out] : []),
-    ...(values.json ? ['--json'] : []),
-    ...(values.ci ? ['--ci'] : []),
     '--no-calibration',
-    ...(values['no-diagnose'] ? ['--no-diagnose'] : []),
-    ...(values['keep-snapshots'] ? ['--keep-snapshots'] : []),
+    ...AUDIT_OPTIONS.flatMap(([name, type]) => {
+      const value = (values as Record<string, string | boolean | undefined>)[name];
+      if (value === undefined || value === false) return [];
+      return type === 'string' ? [`--${name}`, String(value)] : [`--${name}`];
+    }),
   ]);
   const base = { cli, help: values.help ?? false };
   if (base.help)

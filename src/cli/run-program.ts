@@ -36,7 +36,7 @@ import { BUILD_DIR, LOG_DIR, lockOutDir, prepareOutDir } from './out-dir.ts';
 import { readStream } from './stream-reader.ts';
 import { lastErrorLine, OUT_OF_HEAP } from './recover.ts';
 import { readLogTail } from './log-tail.ts';
-import { buildReport, gateAndWrite } from './run.ts';
+import { buildReport, finishRun, loadGateInputs, type GateInputs } from './run.ts';
 import { parseRunArgs, RUN_USAGE, scriptOf, type ProgramOptions } from './program-args.ts';
 import { canWatchTrees, watchTree } from '../program/tree-watch.ts';
 
@@ -182,7 +182,9 @@ export async function runProgramCli(argv: readonly string[]): Promise<ExitCode> 
   }
   const outDir = resolve(o.cli.out);
   let release: () => void;
+  let gate: GateInputs;
   try {
+    gate = loadGateInputs(o.cli);
     prepareOutDir(outDir, o.cli.out);
     release = lockOutDir(outDir, o.cli.out);
   } catch (e) {
@@ -191,13 +193,13 @@ export async function runProgramCli(argv: readonly string[]): Promise<ExitCode> 
     return EXIT_CONFIG;
   }
   try {
-    return await watchAndReport(o, outDir);
+    return await watchAndReport(o, outDir, gate);
   } finally {
     release();
   }
 }
 
-async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCode> {
+async function watchAndReport(o: ProgramOptions, outDir: string, gate: GateInputs): Promise<ExitCode> {
   const workDir = join(outDir, BUILD_DIR);
   mkdirSync(join(outDir, LOG_DIR), { recursive: true });
   const refused = cannotWatch(o);
@@ -243,7 +245,7 @@ async function watchAndReport(o: ProgramOptions, outDir: string): Promise<ExitCo
     o.cli.diagnose === 'none' || o.kind === 'tree' || judged.audits[0]?.verdict !== 'fail'
       ? judged
       : await withDiagnosis(o, judged, task, helper, outDir);
-  return gateAndWrite(report, o.cli, outDir);
+  return finishRun(report, { cli: o.cli, outDir, ...gate });
 }
 
 /** Why this command cannot be watched here, before it is started; null when it can. */

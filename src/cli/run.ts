@@ -103,17 +103,33 @@ async function runPipeline(inputs: Inputs): Promise<ExitCode> {
   let report = cli.mergeReports ? mergeReports(inputs.parts) : await runAndJudge(inputs);
   // An interrupted run reports what it measured, now: no diagnosis runs after it.
   if (!cli.mergeReports && !report.run.interrupted) report = await withDiagnoses(report, cli, outDir);
-  report = withAllowlist(report, inputs.allowlist);
-  report = withBaseline(report, inputs.baseline, cli.baseline);
-  return gateAndWrite(report, cli, outDir);
+  return finishRun(report, inputs);
+}
+
+/** What the gate compares a run with: the accepted findings, and main's report. */
+export type GateInputs = Pick<Inputs, 'allowlist' | 'baseline'>;
+
+/** Loads the allowlist and the baseline the options name; throws AuditConfigError for a bad one. */
+export function loadGateInputs(cli: CliOptions): GateInputs {
+  return {
+    allowlist: resolveAllowlist(cli.allowlist),
+    baseline: cli.baseline !== undefined ? loadBaseline(cli.baseline) : null,
+  };
 }
 
 /**
- * The pipeline's last stages, for audits and watched programs alike: the gate decides the outcome,
- * every report is written, each message goes to stderr, and the exit code follows (3 when a report
- * could not be written).
+ * The pipeline's last stages, for audits and watched programs alike: the allowlist's accepted findings,
+ * the comparison with the baseline, then the gate decides the outcome, every report is written, each
+ * message goes to stderr, and the exit code follows (3 when a report could not be written).
  */
-export function gateAndWrite(report: AuditReport, cli: CliOptions, outDir: string): ExitCode {
+export function finishRun(
+  report: AuditReport,
+  { cli, outDir, allowlist, baseline }: GateInputs & Pick<Inputs, 'cli' | 'outDir'>,
+): ExitCode {
+  return gateAndWrite(withBaseline(withAllowlist(report, allowlist), baseline, cli.baseline), cli, outDir);
+}
+
+function gateAndWrite(report: AuditReport, cli: CliOptions, outDir: string): ExitCode {
   const gated = withGate(report, cli);
   const unwritten = writeReports(gated, cli, outDir);
   for (const message of [...gated.gate.messages, ...unwritten]) console.error(`leak-audit: ${oneLine(message)}`);
@@ -139,10 +155,9 @@ function readInputs(argv: readonly string[]): Inputs | 'help' {
     calibration = planCalibration(cli, () => provenanceOf(runtimeFacts(), cli, harnessFingerprint()));
     files = discoverAuditFiles(cli.paths, plantedPaths(calibration));
   }
-  const allowlist = resolveAllowlist(cli.allowlist);
-  const baseline = cli.baseline !== undefined ? loadBaseline(cli.baseline) : null;
+  const gateInputs = loadGateInputs(cli);
   prepareOutDir(outDir, cli.out);
-  return { cli, outDir, files, parts, allowlist, baseline, calibration };
+  return { cli, outDir, files, parts, ...gateInputs, calibration };
 }
 
 /** The Node, V8 and machine a run measures on. */
