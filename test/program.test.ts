@@ -116,8 +116,9 @@ describe('leak-audit run: planted programs, judged as audits are', { timeout: 18
     );
   });
 
-  it('its fixed twin, a ring of the last 1000 records, passes over a 30 s watch', () => {
-    const r = run(['--duration', '30s', '--', 'node', 'examples/programs/ticker-fixed.mjs']);
+  it('its fixed twin, a ring of the last 1000 records, passes over a 45 s watch', () => {
+    // Over 30 s the watch's own warm-up (V8's, ~0.4 KB/s, AUDIT.md) left it inconclusive in 1 of 5 today.
+    const r = run(['--duration', '45s', '--', 'node', 'examples/programs/ticker-fixed.mjs']);
     expect(r.report!.audits[0]).toMatchObject({ id: 'ticker-fixed', verdict: 'pass' });
     expect(r.status).toBe(0);
   });

@@ -252,7 +252,7 @@ export function judge(record: RawAuditRecord): Judgement {
     else if (s.verdict === 'inconclusive') {
       reasons.push(
         !s.warmup.settled
-          ? `${label}: ${range} after ${cutAt}, with no warm-up end yet, so no steady state to judge (more ${unit}s, ${options.workload === 'churn' ? 'the audit’s `cycles`' : '--steps'}, would show whether it levels off)`
+          ? `${label}: ${range} after ${cutAt}, with no warm-up end yet, so no steady state to judge (more ${unit}s, ${options.unit ? 'a longer --duration' : options.workload === 'churn' ? 'the audit’s `cycles`' : '--steps'}, would show whether it levels off)`
           : s.levelling
             ? `${label} grew ${range} but its last third is flat: a bound being reached, or a pause`
             : s.atLevel
