@@ -6,10 +6,8 @@ import { defineConfig } from 'vitest/config';
  * them with its own configuration (src/cli/run-audits.ts).
  * - unit: in-process, seconds (`npm run test:unit`). `--expose-gc` because the measuring loop's tests
  *   run it for real.
- * - e2e: the CLI in its own process, running real audits; the HTML report in Chromium (`npm run test:e2e`).
- * - watch: `leak-audit run` on planted programs. Beside the e2e files, as projects run: a watch lasts its
- *   --duration whatever the CPU does, and its programs use little of it (a 1 kHz timer), so it costs the
- *   e2e files little and takes ~80 s off CI's wall time.
+ * - e2e: the CLI in its own process, running real audits; the HTML report in Chromium; watched programs
+ *   (`npm run test:e2e`).
  */
 const E2E = [
   'test/cli.test.ts',
@@ -17,9 +15,8 @@ const E2E = [
   'test/html-browser.test.ts',
   'test/package.test.ts',
   'test/diagnosis-roots.test.ts',
+  'test/program.test.ts',
 ];
-/** Watched programs: their time is the watches' (a 1 kHz ticker, a Python loop), not the CPU's. */
-const WATCHES = ['test/program.test.ts'];
 
 export default defineConfig({
   // Fixtures import 'leak-audit' as a user's audit does; here that is the source (tsconfig.json's `paths`).
@@ -30,17 +27,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...E2E, ...WATCHES],
+          exclude: E2E,
           pool: 'forks',
           execArgv: ['--expose-gc', '--no-concurrent-array-buffer-sweeping'],
-        },
-      },
-      {
-        test: {
-          name: 'watch',
-          include: WATCHES,
-          pool: 'forks',
-          fileParallelism: false,
         },
       },
       {
@@ -52,6 +41,10 @@ export default defineConfig({
           // sizes an audit's windows from how long its first one took; side by side the runs starve
           // each other, and their verdicts are not those of the machine a user has.
           fileParallelism: false,
+          // Within a file, at most this many tests side by side: the watched programs' (program.test.ts),
+          // which last their --duration whatever the CPU does, and whose programs use little of it (a
+          // 1 kHz timer). One after the other they took ~150 s of CI; side by side ~50.
+          maxConcurrency: 4,
           // Finds a Chromium for the HTML browser test, or says in one line why that test is skipped.
           globalSetup: ['test/support/chromium.ts'],
         },

@@ -306,11 +306,13 @@ describe(
       return join(root, 'audits', 'loggers.audit.ts');
     }
 
-    it('names the package’s registry by the package and its file, in 3 diagnoses from 2 folders', () => {
+    it('names the package’s registry by the package and its file, in 3 diagnoses from 2 folders', async () => {
       const [a, b] = [project(), project()];
-      const signatures = [a, b, b].map((file) => {
-        // A fifth of the default plan: a signature does not depend on how long the leak ran.
-        const run = cli([file, '--no-calibration', '--diagnose', '--steps', '200000']);
+      // Side by side, and a fifth of the default plan: a signature depends on neither.
+      const runs = await Promise.all(
+        [a, b, b].map((file) => cliAsync([file, '--no-calibration', '--diagnose', '--steps', '200000'])),
+      );
+      const signatures = runs.map((run) => {
         const entry = run.report().audits.find((e) => e.id === 'a-logger-per-request')!;
         return entry.diagnosis?.findings[0]?.signature;
       });
