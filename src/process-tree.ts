@@ -77,6 +77,16 @@ export function treeReading(pid: number, withRoot = true): TreeReading | null {
   return { rss, fds, threads, processes };
 }
 
+/** Whether a process is still there (one of another user's counts: signalling it is refused, EPERM). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** SIGKILLs the given processes, ignoring those already gone; returns how many were signalled. */
 export function killProcesses(pids: readonly number[]): number {
   let killed = 0;

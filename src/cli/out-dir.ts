@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive } from '../process-tree.ts';
 import { PR_COMMENT_FILE } from '../report/github.ts';
 import { HTML_REPORT_FILE } from '../report/html.ts';
 import { JSON_REPORT_FILE } from '../report/json.ts';
@@ -43,16 +44,6 @@ const PREVIOUS_REPORTS = [
 interface LockContents {
   readonly pid: number;
   readonly startedAt: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, under another user.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readLock(path: string): LockContents | null {

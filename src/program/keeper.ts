@@ -6,20 +6,12 @@
  * (SIGTERM, then SIGKILL after a grace) once the CLI is gone. A Node program's preload does the same.
  */
 import { spawn } from 'node:child_process';
+import { isAlive } from '../process-tree.ts';
 
 /** How often the keeper checks that the CLI is still there. */
 const CHECK_MS = 500;
 /** How long the group has, after SIGTERM, before it is killed. */
 const GRACE_MS = 5000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function signalGroup(signal: NodeJS.Signals): void {
   try {
@@ -35,7 +27,7 @@ const child = spawn(program!, args, { stdio: 'inherit' });
 // keeper waits for it to end, to exit as it did.
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => {});
 const check = setInterval(() => {
-  if (alive(Number(watcher))) return;
+  if (isAlive(Number(watcher))) return;
   clearInterval(check);
   signalGroup('SIGTERM');
   setTimeout(() => signalGroup('SIGKILL'), GRACE_MS).unref();

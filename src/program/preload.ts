@@ -24,6 +24,7 @@ import {
   PROGRESS_SYMBOL,
   type ProgramTask,
 } from '../protocol.ts';
+import { isAlive } from '../process-tree.ts';
 import { readingNow } from '../worker/sampler.ts';
 import { SampleStream } from '../worker/stream.ts';
 
@@ -39,16 +40,6 @@ function forcedGc(): () => void {
     gc();
     gc();
   };
-}
-
-/** Whether a process is still there (one of another user's counts). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -85,7 +76,7 @@ function watch(task: ProgramTask): void {
   // Whoever started the watch reads the stream; if it is gone (killed), nothing will, and no one will
   // stop the program either: it ends, with what it started (it leads its own process group), as an
   // audit process does when its CLI dies; if it ignores SIGTERM, it exits after a grace.
-  const watched = () => alive(task.watcherPid);
+  const watched = () => isAlive(task.watcherPid);
   let orphaned = false;
   const end = () => {
     orphaned = true;
