@@ -513,6 +513,7 @@ describe('where a diagnosis takes its snapshots', () => {
     ({
       id: 'leak',
       workload: 'soak',
+      verdict: perStep > 1 ? 'fail' : 'pass',
       instances: 1,
       steps,
       warmup: { steps: warmup, bytes: 0, settled: true },
@@ -539,6 +540,10 @@ describe('where a diagnosis takes its snapshots', () => {
     // average): the snapshots still begin where it starts to grow, and plan on its rate from there.
     const judgedWhole = entry(1_000_000, 0, 26, (at) => 4e6 + 65 * Math.max(0, at - 590_000));
     expect(plan(judgedWhole)).toEqual([590_000, 795_000, 1_000_000]);
+    // A clean subject has no onset, however late its readings come back to their lowest (a buffer that
+    // drains): its plan is the warm-up's, as before.
+    const wobble = entry(1_000_000, 90_000, 0.01, (at) => 5e6 + (at % 200_000 === 0 ? 0 : 2e6));
+    expect(plan(wobble)[0]).toBeLessThanOrEqual(250_000);
     // 400 B/step from the start: at 2.5 bytes of snapshot per byte of heap, 100 MiB is reached near 94 000 steps.
     const big = plan(entry(1_000_000, 0, 400, (at) => 4e6 + 400 * at));
     expect(big.at(-1)).toBeLessThanOrEqual(100_000);

@@ -68,7 +68,10 @@ export function planDiagnosis(
   cli: Pick<CliOptions, 'snapshotCapMb' | 'profile'>,
   profileDir: string,
 ): DiagnosisPlan {
-  const onset = growthOnset(entry);
+  // Only a failing audit's growth has an onset: a clean subject's readings come back near their lowest
+  // at any time (an async log's buffer, drained and filled), and its snapshots at 1, 2 and 4 M steps of a
+  // 1 M-step run read a buffer's wobble as a string that grows.
+  const onset = entry.verdict === 'fail' ? growthOnset(entry) : { at: 0, perUnit: 0 };
   const perUnit = Math.max(entry.slope.bytesPerUnit, entry.offHeap.bytesPerUnit, onset.perUnit) * instanceUnits(entry);
   const min = entry.workload === 'churn' ? MIN_DIAGNOSIS_CYCLES : MIN_DIAGNOSIS_STEPS;
   const forGrowth = perUnit > 0 ? DIAGNOSIS_GROWTH_BYTES / perUnit : Infinity;
