@@ -164,7 +164,7 @@ function objectSize(graph: HeapGraph, ordinal: number, className: string): numbe
  * farthest of its instances new since the reference is reached through a chain (each new instance
  * holding the last, or a long linked list), the newest is any link (V8 numbers new objects in heap
  * order): the head in one run, a middle link in the next. The farthest's path then reads the chain once,
- * from the root that holds it, the same in every run: `subject.schedule.describe(→previous.describe)×33`.
+ * from the root that holds it, the same in every run: `subject.schedule(.describe→previous)×29117.describe`.
  * Objects only V8's own roots reach are left out.
  */
 export function summariseSnapshot(graph: HeapGraph, units: number, reference?: SnapshotSummary): SnapshotSummary {
@@ -245,7 +245,7 @@ export function summariseSnapshot(graph: HeapGraph, units: number, reference?: S
       if (!last) continue;
       // The newest new instance's path, unless the farthest's goes through a chain (a linked list, closures
       // that each hold the last state), which it reads once with its count, from the root that holds the
-      // chain: `subject.run.signal[kEvents]….next×49854`. Of the newest, any link may be.
+      // chain: `subject.run["#signal"]["<symbol kEvents>"].next×48993`. Of the newest, any link may be.
       const farPath = far ? renderPath(graph, shortestRetainerPath(graph, far.ordinal)) : '';
       paths.set(
         `class:${className}`,
