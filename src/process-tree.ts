@@ -37,6 +37,17 @@ export function descendants(pid: number): number[] {
   return found;
 }
 
+/** A number field of a process's /proc status (`Threads`, `VmRSS` in kB); null when it has none. */
+export function statusNumber(status: string, field: 'Threads' | 'VmRSS'): number | null {
+  const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status);
+  return match ? Number(match[1]) : null;
+}
+
+/** How many file descriptors a process has open (/proc/<pid>/fd); throws when they cannot be read. */
+export function openFds(pid: number | 'self'): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
 /** What a process tree holds at one moment, summed over its processes (Linux /proc). */
 export interface TreeReading {
   /** Resident set sizes, bytes (pages two processes share count in each). */
@@ -66,10 +77,10 @@ export function treeReading(pid: number, withRoot = true): TreeReading | null {
       continue;
     }
     processes++;
-    rss += Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
-    threads += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    rss += (statusNumber(status, 'VmRSS') ?? 0) * 1024;
+    threads += statusNumber(status, 'Threads') ?? 0;
     try {
-      fds += readdirSync(`/proc/${member}/fd`).length;
+      fds += openFds(member);
     } catch {
       // Ended, or not ours to read.
     }

@@ -43,7 +43,7 @@ export const PROGRAM_TASK_ENV = 'LEAK_AUDIT_PROGRAM';
  */
 export interface ProgramTask {
   readonly streamFile: string;
-  /** The CLI's pid: while it is the program's parent, someone reads the stream. */
+  /** The CLI's pid: while it is alive, someone reads the stream (and will stop the program). */
   readonly watcherPid: number;
   readonly intervalMs: number;
   /** `second`: the program's time since it started; anything else: the progress it reports (`progress(n)`). */

@@ -202,7 +202,12 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } as const satisfies Record<string, OptionSpec>;
 
-type OptionName = keyof typeof OPTIONS;
+export type OptionName = keyof typeof OPTIONS;
+
+/** How an option parses: for another command that takes some of these (`leak-audit run`). */
+export function optionType(name: OptionName): 'string' | 'boolean' {
+  return OPTIONS[name].type;
+}
 
 /** The options as node:util's parseArgs takes them. */
 const PARSE_CONFIG = Object.fromEntries(

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_HORIZON_BUDGET_BYTES } from '../model/defaults.ts';
 import { auditId } from '../model/options.ts';
 import { AuditConfigError } from '../validate.ts';
-import { parseCli, type CliOptions } from './args.ts';
+import { optionType, parseCli, type CliOptions, type OptionName } from './args.ts';
 
 /**
  * Readings a watch of known --duration aims at, by default: a verdict needs 30 uniform readings after the
@@ -128,18 +128,18 @@ export interface ProgramOptions {
   readonly help: boolean;
 }
 
-/** The options of an audit run that a watch takes too, with what they mean there (src/cli/args.ts). */
-const AUDIT_OPTIONS: readonly (readonly [string, 'string' | 'boolean'])[] = [
-  ['out', 'string'],
-  ['json', 'boolean'],
-  ['ci', 'boolean'],
-  ['no-diagnose', 'boolean'],
-  ['keep-snapshots', 'boolean'],
-  ['allowlist', 'string'],
-  ['strict', 'boolean'],
-  ['baseline', 'string'],
-  ['fail-on-regression', 'boolean'],
-  ['no-fail-on-regression', 'boolean'],
+/** The options of an audit run that a watch takes too, parsed as there and meaning what they mean there (src/cli/args.ts). */
+const AUDIT_OPTIONS: readonly OptionName[] = [
+  'out',
+  'json',
+  'ci',
+  'no-diagnose',
+  'keep-snapshots',
+  'allowlist',
+  'strict',
+  'baseline',
+  'fail-on-regression',
+  'no-fail-on-regression',
 ];
 
 /** Parses `run`'s arguments (after the word `run`); throws AuditConfigError with one line on a mistake. */
@@ -160,7 +160,7 @@ export function parseRunArgs(argv: readonly string[]): ProgramOptions {
         name: { type: 'string' },
         expect: { type: 'string' },
         help: { type: 'boolean' },
-        ...Object.fromEntries(AUDIT_OPTIONS.map(([name, type]) => [name, { type }])),
+        ...Object.fromEntries(AUDIT_OPTIONS.map((name) => [name, { type: optionType(name) }])),
       },
     }).values;
   } catch (e) {
@@ -169,10 +169,10 @@ export function parseRunArgs(argv: readonly string[]): ProgramOptions {
   // The options a watch shares with an audit run are read, checked and defaulted where the audits' are.
   const cli = parseCli([
     '--no-calibration',
-    ...AUDIT_OPTIONS.flatMap(([name, type]) => {
+    ...AUDIT_OPTIONS.flatMap((name) => {
       const value = (values as Record<string, string | boolean | undefined>)[name];
       if (value === undefined || value === false) return [];
-      return type === 'string' ? [`--${name}`, String(value)] : [`--${name}`];
+      return typeof value === 'string' ? [`--${name}`, value] : [`--${name}`];
     }),
   ]);
   const base = { cli, help: values.help ?? false };

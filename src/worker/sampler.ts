@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { openFds, statusNumber } from '../process-tree.ts';
 import { SYNC_ARRAY_BUFFER_SWEEPING } from '../protocol.ts';
 import type { Sample } from '../model/audit.ts';
 import type { SampleStore } from './sample-store.ts';
@@ -51,9 +52,9 @@ function countResources(add: (type: string, n: number) => void): void {
   for (const [type, n] of Object.entries(activeResources())) add(type, n);
   if (procReadable === false) return;
   try {
-    add(FD_RESOURCE, readdirSync('/proc/self/fd').length);
-    const threads = /^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'latin1'));
-    if (threads) add(THREAD_RESOURCE, Number(threads[1]));
+    add(FD_RESOURCE, openFds('self'));
+    const threads = statusNumber(readFileSync('/proc/self/status', 'latin1'), 'Threads');
+    if (threads !== null) add(THREAD_RESOURCE, threads);
     procReadable = true;
   } catch {
     procReadable = false;
