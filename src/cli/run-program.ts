@@ -79,8 +79,6 @@ async function watchProgram(
   // Every Node process a package manager starts reads NODE_OPTIONS; the preload measures the first that
   // is not the package manager itself.
   if (o.kind === 'node-tree') env.NODE_OPTIONS = [env.NODE_OPTIONS, importPreload].filter(Boolean).join(' ');
-  // Its own process group: the terminal's Ctrl-C reaches the CLI alone, which stops the program and
-  // whatever it started, together.
   // A command that is not Node runs under a keeper (program/keeper.ts) that ends it if the CLI is killed.
   const [file, argv] =
     o.kind === 'node'
@@ -91,6 +89,8 @@ async function watchProgram(
   const child = spawn(file, argv, {
     env,
     stdio: ['ignore', log, log],
+    // Its own process group: the terminal's Ctrl-C reaches the CLI alone, which stops the program and
+    // whatever it started, together.
     detached: true,
   });
   closeSync(log);
