@@ -160,6 +160,26 @@ describe('warm-up (MSER on line residuals)', () => {
     expect(approaching.warmup.settled).toBe(false);
   });
 
+  it('passes a watch whose warm-up dies away within budget, and never fails one that has not', () => {
+    // A 30 s watch read every 250 ms, its budget 64 MiB over 10 h (1 864 B/s), and V8 warming up for
+    // longer than the searched half: the cut lands on the half's boundary.
+    const ts = Array.from({ length: 120 }, (_, i) => (i + 1) * 0.25);
+    const budgetPerSecond = 2 ** 26 / 36_000;
+    const r = noise(7, 2000);
+    const warming = (rise: number) => ts.map((t) => 3.6e6 + rise * (1 - Math.exp(-t / 15)) + r());
+    const small = warming(50_000);
+    expect(mserLinearCut(ts, small).settled).toBe(false);
+    expect(analyseSeries(ts, small, budgetPerSecond).verdict).toBe('inconclusive');
+    const watched = analyseSeries(ts, small, budgetPerSecond, MIN_STEADY_SAMPLES, 'fixed');
+    expect(watched).toMatchObject({ verdict: 'pass', warmup: { settled: true } });
+    // Its last half still rising at ~6 KB/s: no verdict, and the reason is that the warm-up has not ended.
+    const large = analyseSeries(ts, warming(400_000), budgetPerSecond, MIN_STEADY_SAMPLES, 'fixed');
+    expect(large).toMatchObject({ verdict: 'inconclusive', throughout: false, warmup: { settled: false } });
+    // A leak at one rate fails a watch as it fails an audit.
+    const leak = ts.map((t) => 3.6e6 + 100_000 * t + r());
+    expect(analyseSeries(ts, leak, budgetPerSecond, MIN_STEADY_SAMPLES, 'fixed').verdict).toBe('fail');
+  });
+
   it('ignores a single transient spike when cutting', () => {
     const ys = XS.map((x, i) => (i === 40 ? 5e6 : 2e6) + Math.min(x, 20_000));
     const cut = mserLinearCut(XS, ys);

@@ -44,8 +44,8 @@ function analysis({ verdict, stillGrowing = verdict === 'fail', rate = 50 }: Sai
 /** A judge that says `script[k]` at the k-th check (the last entry from then on), and `guard` at the heap guard. */
 function scripted(script: readonly Said[], guard: SeriesVerdict = 'inconclusive') {
   let calls = 0;
-  const judge: Judge = (_columns, _options, _minSteady, final) =>
-    final ? analysis({ verdict: guard }) : analysis(script[Math.min(calls++, script.length - 1)]!);
+  const judge: Judge = (_columns, _options, _minSteady, end) =>
+    end === 'final' ? analysis({ verdict: guard }) : analysis(script[Math.min(calls++, script.length - 1)]!);
   return { judge, checks: () => calls };
 }
 

@@ -17,7 +17,7 @@ import {
   RESOURCE_HORIZON_BUDGET,
   RESOURCE_MIN_STEADY_SAMPLES,
 } from './constants.ts';
-import { analyseSeries, median, type SeriesAnalysis } from './series.ts';
+import { analyseSeries, median, type ReadingsEnd, type SeriesAnalysis } from './series.ts';
 
 export interface Projection {
   /** Units x instances of the horizon the growth is projected over. */
@@ -93,14 +93,14 @@ export function analyseColumns(
   columns: MemoryColumns,
   options: ResolvedAuditOptions,
   minSteady = MIN_STEADY_SAMPLES,
-  final = false,
+  end: ReadingsEnd = 'open',
 ): ColumnsAnalysis {
   const scale = instanceUnits(options);
   const xs = Float64Array.from(columns.at, (at) => at * scale);
-  const heap = analyseSeries(xs, columns.heap, options.budgetPerUnit, minSteady, final);
-  const offHeap = analyseSeries(xs, columns.external, options.budgetPerUnit, minSteady, final);
+  const heap = analyseSeries(xs, columns.heap, options.budgetPerUnit, minSteady, end);
+  const offHeap = analyseSeries(xs, columns.external, options.budgetPerUnit, minSteady, end);
   const sum = Float64Array.from(xs, (_, i) => columns.heap[i]! + columns.external[i]!);
-  const total = analyseSeries(xs, sum, options.budgetPerUnit, minSteady, final);
+  const total = analyseSeries(xs, sum, options.budgetPerUnit, minSteady, end);
   return { heap, offHeap, total, verdict: combine(heap.verdict, offHeap.verdict, total.verdict) };
 }
 
@@ -108,7 +108,7 @@ export function analyseSamples(
   samples: readonly Sample[],
   options: ResolvedAuditOptions,
   minSteady = MIN_STEADY_SAMPLES,
-  final = false,
+  end: ReadingsEnd = 'open',
 ) {
   return analyseColumns(
     {
@@ -118,7 +118,7 @@ export function analyseSamples(
     },
     options,
     minSteady,
-    final,
+    end,
   );
 }
 
@@ -176,7 +176,7 @@ function leftBehind(handles: NonNullable<RawAuditRecord['handles']>): Record<str
 export function analyseResources(
   samples: readonly Sample[],
   options: ResolvedAuditOptions,
-  final = false,
+  end: ReadingsEnd = 'open',
 ): ResourceSeries[] {
   const types = new Set<string>();
   for (const s of samples) for (const type of Object.keys(s.resources ?? {})) types.add(type);
@@ -185,7 +185,7 @@ export function analyseResources(
   const budgetPerUnit = RESOURCE_HORIZON_BUDGET / horizonUnits(options.workload, options.horizon);
   return [...types].sort().map((type) => {
     const counts = samples.map((s) => s.resources?.[type] ?? 0);
-    const series = analyseSeries(xs, counts, budgetPerUnit, RESOURCE_MIN_STEADY_SAMPLES, final);
+    const series = analyseSeries(xs, counts, budgetPerUnit, RESOURCE_MIN_STEADY_SAMPLES, end);
     const steady = counts.slice(series.warmup.index);
     return {
       type,
@@ -211,6 +211,16 @@ export function minSteadyFor(record: Pick<RawAuditRecord, 'stopReason' | 'error'
     : MIN_STEADY_SAMPLES;
 }
 
+/**
+ * Whether more readings could follow a record's (series.ts ReadingsEnd): none after the heap guard or a
+ * run that had to be ended; none beyond its --duration, or its own end, for a watched program (the only
+ * record whose x axis has a unit of its own); an audit's run could have gone on.
+ */
+export function readingsEnd(record: Pick<RawAuditRecord, 'stopReason' | 'error' | 'options'>): ReadingsEnd {
+  if (minSteadyFor(record) === MIN_GUARD_STEADY_SAMPLES) return 'final';
+  return record.options.unit ? 'fixed' : 'open';
+}
+
 /** A run that had to be ended (hung, out of heap, slowed down): its readings are all the evidence there is. */
 function endedRun(record: Pick<RawAuditRecord, 'error'>): boolean {
   return record.error !== null && ENDED_RUN_KINDS.includes(record.error.kind);
@@ -224,8 +234,8 @@ const bytes = (b: number) => `${formatRate(b)} B`;
  */
 export function judge(record: RawAuditRecord): Judgement {
   const { options } = record;
-  const final = minSteadyFor(record) === MIN_GUARD_STEADY_SAMPLES;
-  const analysed = analyseSamples(record.samples, options, minSteadyFor(record), final);
+  const end = readingsEnd(record);
+  const analysed = analyseSamples(record.samples, options, minSteadyFor(record), end);
   const outOfHeap = record.error?.kind === 'heap-exhausted' || record.stopReason === 'heap-guard';
   const { heap, offHeap, total, verdict: memoryVerdict } = outOfHeap ? atHeapLimit(analysed) : analysed;
   const unit = unitName(options);
@@ -273,7 +283,7 @@ export function judge(record: RawAuditRecord): Judgement {
   if (collection && !collection.ok) {
     reasons.push(`only ${collection.collected} of ${collection.probed} dropped instances were collected`);
   }
-  const resources = analyseResources(record.samples, options, final);
+  const resources = analyseResources(record.samples, options, end);
   const growing = resources.filter((r) => r.verdict === 'fail');
   for (const r of growing) {
     const every = r.perUnit > 0 ? `, one every ${formatRate(1 / r.perUnit)} ${unit}s` : '';

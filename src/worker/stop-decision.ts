@@ -11,6 +11,7 @@ import {
   SLOWED_MIN_READINGS,
 } from '../analysis/constants.ts';
 import { analyseColumns, atHeapLimit, type ColumnsAnalysis, type MemoryColumns } from '../analysis/judge.ts';
+import type { ReadingsEnd } from '../analysis/series.ts';
 import {
   instanceUnits,
   type AuditError,
@@ -75,7 +76,7 @@ export type Judge = (
   columns: MemoryColumns,
   options: ResolvedAuditOptions,
   minSteady?: number,
-  final?: boolean,
+  end?: ReadingsEnd,
 ) => ColumnsAnalysis;
 
 /**
@@ -259,7 +260,7 @@ export class StopDecision {
   private guard(r: Reading): NextMove | null {
     const heapUsed = this.readings.heapUsed[r.index]!;
     if (heapUsed <= HEAP_CAP_GUARD_FRACTION * this.heapCapBytes) return null;
-    if (atHeapLimit(this.judge(this.readings, this.options, MIN_GUARD_STEADY_SAMPLES, true)).verdict === 'fail') {
+    if (atHeapLimit(this.judge(this.readings, this.options, MIN_GUARD_STEADY_SAMPLES, 'final')).verdict === 'fail') {
       return { move: 'stop', reason: 'heap-guard', error: null };
     }
     const message = `heap reached ${formatMegabytes(heapUsed)} of its ${formatMegabytes(this.heapCapBytes)} limit after ${r.at} units, before the verdict was certain`;
