@@ -250,6 +250,20 @@ describe('series verdicts', () => {
     expect([bound.verdict, bound.shortPlateau, bound.plateau !== null]).toEqual(['pass', false, true]);
   });
 
+  it('starts a plateau where the level was reached, not where a later small step moved the cut', () => {
+    // A watched Map of 6000 records (examples/programs/recent-window.mjs): ~1.05 MB by 9 s, then flat
+    // but for V8's own steps of ~15 KB at 13 and 14.75 s, which pull the warm-up cut to the searched
+    // half's boundary: flat from there for one reading less than the rise.
+    const ts = Array.from({ length: 118 }, (_, i) => i * 0.25);
+    const r = noise(11, 300);
+    const v8 = (t: number) => (t >= 13 ? 15e3 : 0) + (t >= 14.75 ? 15e3 : 0);
+    const ys = ts.map((t) => 3.35e6 + 1.05e6 * Math.min(t / 9, 1) + v8(t) + r());
+    const watched = analyseSeries(ts, ys, 2 ** 26 / 36_000, MIN_STEADY_SAMPLES, 'fixed');
+    expect(watched.warmup.until).toBeGreaterThan(14);
+    expect(watched.warmup.until).toBeGreaterThan(ts.at(-1)! - watched.warmup.until);
+    expect([watched.verdict, watched.shortPlateau, watched.plateau !== null]).toEqual(['pass', false, true]);
+  });
+
   it('holds back a pass while a recent part grows: growth that started late in the run', () => {
     const r = noise(8, 5_000);
     for (const onset of [600_000, 800_000, 900_000]) {

@@ -6,6 +6,7 @@ import {
   MIN_STEADY_SAMPLES,
   ONE_RATE_FRACTION,
   PLATEAU_MIN_RISE_BYTES,
+  PLATEAU_REACHED_FRACTION,
   RECENT_FRACTION,
 } from './constants.ts';
 import { theilSen } from './regression.ts';
@@ -146,8 +147,10 @@ export function analyseSeries(
   // one cannot show that the growth has stopped: the run goes on (past its plan) until it is as long, or
   // the next doubling comes. Measured: an off-heap log doubling from 64 KiB passed in 3 runs of 5 at 1 M
   // steps, its cut on the doubling at 524 288 steps; the runs extended to 1.13 M saw the next and failed.
+  // The plateau starts where the level was reached (PLATEAU_REACHED_FRACTION), at or before the cut.
   let shortPlateau = false;
-  if (plateau && !final && xs[n - 1]! - xs[index]! < xs[index]! - xs[0]!) {
+  const reached = plateau ? levelReached(ys, index, rise) : index;
+  if (plateau && !final && xs[n - 1]! - xs[reached]! < xs[reached]! - xs[0]!) {
     shortPlateau = true;
     plateau = null;
     verdict = 'inconclusive';
@@ -198,6 +201,17 @@ export function reachesNewHigh(ys: ArrayLike<number>, from: number): boolean {
   let highest = Number.NEGATIVE_INFINITY;
   for (let i = from; i < from + Math.floor(n * LEVEL_SPAN); i++) highest = Math.max(highest, ys[i]!);
   return median(ys, ys.length - 3) > highest;
+}
+
+/**
+ * The first reading, up to the cut, at which the series (smoothed, as the cut's search is) had risen
+ * PLATEAU_REACHED_FRACTION of its warm-up rise: where its plateau began.
+ */
+function levelReached(ys: ArrayLike<number>, cut: number, rise: number): number {
+  const smoothed = medianOfThree(ys);
+  const level = smoothed[0]! + PLATEAU_REACHED_FRACTION * rise;
+  for (let i = 0; i < cut; i++) if (smoothed[i]! >= level) return i;
+  return cut;
 }
 
 /** The first reading of the last `fraction` of the steady span (from `cut` on), by units. */
