@@ -42,6 +42,10 @@ export const PROGRAM_TASK_ENV = 'LEAK_AUDIT_PROGRAM';
  * where to write its sample stream, how often to read, and what the x axis counts.
  */
 export interface ProgramTask {
+  /**
+   * The sample stream: a command watched from outside writes this file; each Node process a program's
+   * tree runs writes its own, `processStreamFile(streamFile, pid)`.
+   */
   readonly streamFile: string;
   /** The CLI's pid: while it is alive, someone reads the stream (and will stop the program). */
   readonly watcherPid: number;
@@ -52,14 +56,34 @@ export interface ProgramTask {
   readonly start: Omit<StartEvent, 'type' | 'pid' | 'heapCapBytes'>;
   /**
    * A diagnosis watch: heap snapshots written into `dir` at these times since the program started, each
-   * listed as a SnapshotTaken line in `dir`/PROGRAM_SNAPSHOTS_FILE.
+   * listed as a SnapshotTaken line in `dir`/PROGRAM_SNAPSHOTS_FILE, by the first process to start that
+   * runs `process` (the one the first watch judged: ProcessIdentity).
    */
-  readonly snapshots?: { readonly dir: string; readonly atMs: readonly number[] };
+  readonly snapshots?: {
+    readonly dir: string;
+    readonly atMs: readonly number[];
+    readonly process: ProcessIdentity;
+  };
 }
 
 /**
- * Set in the environment by the watched process for its children: they inherit the preload's options,
- * and must not measure themselves into its stream. The CLI removes it from a program it starts.
+ * Which of a watched program's Node processes one is, the same from one watch to the next: its script
+ * (`process.argv[1]`, or null for `node -e`) and how many measured processes it runs under (0 for the
+ * first: a launcher's child, or a cluster's worker, is 1).
+ */
+export interface ProcessIdentity {
+  readonly script: string | null;
+  readonly depth: number;
+}
+
+/** The stream one Node process of a watched program writes: every one of them is measured. */
+export function processStreamFile(streamFile: string, pid: number): string {
+  return `${streamFile}.${pid}`;
+}
+
+/**
+ * Set in the environment by each measured process for its children, as JSON ({ pid, depth }): who
+ * measures above them, so that each knows its depth. The CLI removes it from a program it starts.
  */
 export const PROGRAM_MEASURED_ENV = 'LEAK_AUDIT_PROGRAM_MEASURED_BY';
 
@@ -116,6 +140,11 @@ export interface StartEvent {
   readonly pid: number;
   readonly options: ResolvedAuditOptions;
   readonly heapCapBytes: number;
+  /**
+   * A watched program's process: which one it is, the measured process it runs under, and when its
+   * readings' clock started (epoch ms: a child starts after the command, and its `ms` counts from there).
+   */
+  readonly process?: ProcessIdentity & { readonly parentPid: number | null; readonly startedAt: number };
 }
 
 /** A window of units about to run: where the process was if nothing follows. */

@@ -30,17 +30,19 @@ async function run(args: readonly string[]) {
 const marker = (): string => `leak-audit-test-${Math.random().toString(36).slice(2, 10)}`;
 
 /**
- * Waits until the watch writing into `out` has taken `count` readings (at most 30 s): a watch's start
+ * Waits until the watch writing into `out` has taken `count` readings (at most 30 s, else throws): a watch's start
  * (tsx, the preload's bundle, the program's) takes seconds, more beside other watches.
  */
 async function readingsTaken(out: string, count: number): Promise<void> {
   const streams = join(out, '.build');
   for (let i = 0; i < 300; i++) {
-    const stream = existsSync(streams) ? readdirSync(streams).find((f) => f.endsWith('.ndjson')) : undefined;
+    // A command's stream (`<id>.ndjson`), or a Node process's (`<id>.ndjson.<pid>`).
+    const stream = existsSync(streams) ? readdirSync(streams).find((f) => /\.ndjson(\.\d+)?$/.test(f)) : undefined;
     const text = stream ? readFileSync(join(streams, stream), 'utf8') : '';
     if (text.split('"type":"sample"').length - 1 >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  throw new Error(`no ${count} readings in ${streams} after 30 s`);
 }
 
 /**
@@ -210,8 +212,8 @@ describe.concurrent('leak-audit run: leaking and killed programs, side by side',
     const cli = spawn(process.execPath, [...CLI_ENTRY, ...args, '--', ...command], { stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => cli.on('exit', resolve));
     await readingsTaken(out, 10);
-    // The program, not the CLI, whose command line ends the same: only the program's has the preload.
-    spawnSync('pkill', ['-KILL', '-f', `import=.*${mark}$`]);
+    // The program, not the CLI, whose command line ends the same: only the program's starts with it.
+    spawnSync('pkill', ['-KILL', '-f', `^${command.join(' ')}$`]);
     expect(await exited).toBe(1);
     const audit = (JSON.parse(readFileSync(join(out, 'audit-report.json'), 'utf8')) as AuditReport).audits[0]!;
     expect(audit.verdict).toBe('error');
@@ -290,5 +292,24 @@ describe.concurrent('leak-audit run -- npm run …: the program an npm script st
     expect(audit.memory).toBeUndefined();
     // The ticker's ~100 KB/s, not npm's own heap, which holds still while it waits for its script.
     expect(audit.slope.bytesPerUnit).toBeGreaterThan(50_000);
+  });
+
+  it('judges the program a launcher runs in a child (tsx), and diagnoses that child', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'leak-audit-tsx-'));
+    const script = join(process.cwd(), 'examples', 'programs', 'ticker-leak.mjs');
+    const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'soak', private: true, scripts: { soak: `${tsx} ${JSON.stringify(script)}` } }),
+    );
+    const r = await run(['--duration', '8s', '--interval', '100ms', '--', 'npm', '--prefix', project, 'run', 'soak']);
+    const audit = r.report!.audits[0]!;
+    // Measured alone, tsx's own process waits with a flat heap: a pass at ~0.6 KB/s, the leak missed.
+    expect(audit).toMatchObject({ id: 'soak', verdict: 'fail' });
+    expect(audit.slope.bytesPerUnit).toBeGreaterThan(50_000);
+    expect(audit.description).toMatch(/^Judged: \S+ticker-leak\.mjs \(pid \d+, depth 1\), one of 2 Node processes/);
+    expect(audit.description).toMatch(/the others: \S+tsx\S* \(pid \d+, the first\): pass/);
+    expect(audit.diagnosis).toMatchObject({ status: 'done' });
+    expect(audit.diagnosis!.findings[0]!.retainerPath).toMatch(/history$/);
   });
 });

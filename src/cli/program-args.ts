@@ -38,9 +38,9 @@ export const RUN_USAGE = `Usage: leak-audit run [options] -- node <script> [args
 Runs a Node program unchanged, takes a forced-GC reading of its memory every --interval on its own event
 loop, stops it after --duration (or lets it end), and judges its growth with the statistics of an audit:
 warm-up, steady slope with its 99 % interval, the budget over --horizon. Reports go to --out as for audits.
-A package manager's script: the first Node process it starts that is not the package manager. Any other
-command is read from outside: its process tree's resident set, open files and threads from /proc, with
-no forced GC and no diagnosis.
+Every Node process of its tree measures itself, and the one that is the program is judged (a launcher's
+child, such as tsx's; not npm's own process). Any other command is read from outside: its process
+tree's resident set, open files and threads from /proc, with no forced GC and no diagnosis.
 
 Options:
   --duration T    how long to watch, then stop it gracefully (SIGTERM): 30s, 10m, 2h (default: until it ends)
@@ -91,10 +91,11 @@ export function parseBytes(option: string, text: string): number {
 }
 
 /**
- * How a command is watched. `node`: `node [options] script` (or a `.js` script, run with this node), the
- * preload on its command line. `node-tree`: a package manager's script (`npm start`, `npx tsx app.ts`),
- * the preload in NODE_OPTIONS, measuring the first Node process of the tree that is not the package
- * manager itself. `tree`: any other command, its process tree read from /proc (program/tree-watch.ts).
+ * How a command is watched. `node`: `node [options] script` (or a `.js` script, run with this node).
+ * `node-tree`: a package manager's script (`npm start`, `npx tsx app.ts`). Both with the preload in
+ * NODE_OPTIONS, which every Node process of the tree measures itself with but the package manager's
+ * (cli/program-process.ts judges the one that is the program). `tree`: any other command, its process
+ * tree read from /proc (program/tree-watch.ts).
  */
 export type ProgramKind = 'node' | 'node-tree' | 'tree';
 

@@ -16,16 +16,23 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readdirSync,
   rmSync,
   statSync,
 } from 'node:fs';
-import { delimiter, join, relative, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT_CONFIG, type ExitCode } from '../gate/outcome.ts';
 import type { AuditError, RawAuditRecord } from '../model/audit.ts';
 import { resolveAuditOptions } from '../model/options.ts';
 import { ownModule } from '../own-files.ts';
-import { PROGRAM_MEASURED_ENV, PROGRAM_SNAPSHOTS_FILE, PROGRAM_TASK_ENV, type ProgramTask } from '../protocol.ts';
+import {
+  PROGRAM_MEASURED_ENV,
+  PROGRAM_SNAPSHOTS_FILE,
+  PROGRAM_TASK_ENV,
+  type ProcessIdentity,
+  type ProgramTask,
+} from '../protocol.ts';
 import type { SnapshotTaken } from '../model/diagnosis.ts';
 import type { AuditReport } from '../model/report.ts';
 import { diagnoseSnapshots } from './run-diagnoses.ts';
@@ -33,13 +40,16 @@ import { oneLine } from '../report/escape.ts';
 import { AuditConfigError } from '../validate.ts';
 import { catchInterrupts } from './interrupt.ts';
 import { BUILD_DIR, LOG_DIR, lockOutDir, prepareOutDir } from './out-dir.ts';
-import { readStream } from './stream-reader.ts';
+import { readStream, type StreamContents } from './stream-reader.ts';
+import { chooseProcess, describeProcess, type MeasuredProcess } from './program-process.ts';
 import { lastErrorLine, OUT_OF_HEAP } from './recover.ts';
 import { readLogTail } from './log-tail.ts';
 import { buildReport, finishRun, loadGateInputs, type GateInputs } from './run.ts';
 import { parseRunArgs, RUN_USAGE, scriptOf, type ProgramOptions } from './program-args.ts';
 import { canWatchTrees, watchTree } from '../program/tree-watch.ts';
 
+/** The other measured processes a report names, at most (a program may run many short Node helpers). */
+const LISTED_PROCESSES = 5;
 /** How long a stopped program has to end after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 5000;
 /** Readings this close to the stop (from the preload's start, which follows the spawn) are not judged. */
@@ -76,16 +86,13 @@ async function watchProgram(
   delete env[PROGRAM_MEASURED_ENV];
   const importPreload = `--import=${pathToFileURL(helper).href}`;
   if (o.kind !== 'tree') env[PROGRAM_TASK_ENV] = JSON.stringify(task);
-  // Every Node process a package manager starts reads NODE_OPTIONS; the preload measures the first that
-  // is not the package manager itself.
-  if (o.kind === 'node-tree') env.NODE_OPTIONS = [env.NODE_OPTIONS, importPreload].filter(Boolean).join(' ');
+  // Every Node process of the program's tree reads NODE_OPTIONS: the program (its command line as the
+  // user wrote it), the Node processes it starts (a launcher's child, a cluster's workers), and a package
+  // manager, which the preload leaves alone.
+  if (o.kind !== 'tree') env.NODE_OPTIONS = [env.NODE_OPTIONS, importPreload].filter(Boolean).join(' ');
   // A command that is not Node runs under a keeper (program/keeper.ts) that ends it if the CLI is killed.
   const [file, argv] =
-    o.kind === 'node'
-      ? [program!, [importPreload, ...args]]
-      : o.kind === 'tree'
-        ? [process.execPath, [helper, String(process.pid), program!, ...args]]
-        : [program!, args];
+    o.kind === 'tree' ? [process.execPath, [helper, String(process.pid), program!, ...args]] : [program!, args];
   const child = spawn(file, argv, {
     env,
     stdio: ['ignore', log, log],
@@ -213,15 +220,16 @@ async function watchAndReport(o: ProgramOptions, outDir: string, gate: GateInput
   console.error(
     `Watching ${o.command.join(' ')} ${o.durationMs !== null ? `for ${o.durationMs / 1000} s` : 'until it ends'}, a reading every ${o.intervalMs} ms (its output: ${relative(process.cwd(), logFile)})…`,
   );
-  // A stream a previous run left must never be read as this one's.
-  rmSync(task.streamFile, { force: true });
-  rmSync(`${task.streamFile}.diagnosis`, { force: true });
+  // A stream a previous run left (its own, its processes', its diagnosis') must never be read as this one's.
+  for (const name of readdirSync(workDir))
+    if (name.startsWith(basename(task.streamFile))) rmSync(join(workDir, name), { force: true });
   const end = await watchProgram(o, helper, task, logFile);
-  const record = programRecord(o, task, end, logFile);
-  if (typeof record === 'string') {
-    console.error(`leak-audit run: ${record}`);
+  const measured = programRecord(o, task, end, logFile);
+  if (typeof measured === 'string') {
+    console.error(`leak-audit run: ${measured}`);
     return EXIT_CONFIG;
   }
+  const { record } = measured;
   const judged = {
     ...buildReport(
       {
@@ -244,7 +252,7 @@ async function watchAndReport(o: ProgramOptions, outDir: string, gate: GateInput
   const report =
     o.cli.diagnose === 'none' || o.kind === 'tree' || judged.audits[0]?.verdict !== 'fail'
       ? judged
-      : await withDiagnosis(o, judged, task, helper, outDir);
+      : await withDiagnosis(o, judged, task, measured.identity, helper, outDir);
   return finishRun(report, { cli: o.cli, outDir, ...gate });
 }
 
@@ -281,17 +289,20 @@ function programTask(o: ProgramOptions, workDir: string): ProgramTask {
 
 /**
  * The watch's readings as one audit record, judged as an audit's; or, as a sentence, why there is none to
- * judge (the command could not be started, no reading was taken, no progress was reported).
+ * judge (the command could not be started, no reading was taken, no progress was reported). A Node
+ * program's tree may have several measured processes: the one that is the program is chosen
+ * (program-process.ts), and the report's description names the others.
  */
 function programRecord(
   o: ProgramOptions,
   task: ProgramTask,
   end: ProgramEnd,
   logFile: string,
-): RawAuditRecord | string {
+): MeasuredProcess | string {
   if (end.notStarted) return `${o.command[0]} could not be started: ${end.notStarted}`;
-  const stream = readStream(task.streamFile);
-  if (!stream.start) {
+  const streams = o.kind === 'tree' ? [readStream(task.streamFile)] : processStreams(task.streamFile);
+  const measured = streams.flatMap((stream) => (stream.start ? [processRecord(o, task, end, stream, logFile)] : []));
+  if (measured.length === 0) {
     const tail = oneLine(readLogTail(logFile).tail.trim().split('\n').slice(-3).join(' / ')).slice(0, 300);
     const why =
       o.kind === 'node-tree'
@@ -299,32 +310,75 @@ function programRecord(
         : 'the preload never ran (a node without --import, before 20.6?)';
     return `${o.command.join(' ')}: ${why}${tail ? `; its output ends: ${tail}` : ''}`;
   }
+  // With --per, only a process that reported progress has an x axis to judge along.
+  const progressed = measured.filter(({ record: { samples } }) => samples.some((s) => s.at !== samples[0]?.at));
+  if (o.per !== 'second' && progressed.length === 0)
+    return `--per ${o.per}: the program reported no progress (progress(n) was never called in its main thread, or never changed)`;
+  const candidates = o.per !== 'second' ? progressed : measured;
+  const { chosen, others } =
+    candidates.length === 1 ? { chosen: candidates[0]!, others: [] } : chooseProcess(candidates);
+  const { record } = chosen;
+  const listed = others.slice(0, LISTED_PROCESSES);
+  const more = others.length > listed.length ? `; and ${others.length - listed.length} more` : '';
+  const description =
+    measured.length > 1
+      ? `Judged: ${describeProcess(chosen)}, one of ${measured.length} Node processes of the program that measured themselves; the others: ${listed.join('; ')}${more}.`
+      : record.options.description;
+  return {
+    ...chosen,
+    record: {
+      ...record,
+      options: { ...record.options, description },
+      stopReason: end.stoppedAfterMs !== null || end.exitCode === 0 ? 'planned' : 'error',
+      error: endError(end, logFile, record.samples.at(-1)?.at),
+    },
+  };
+}
+
+/** The streams of a Node program's measured processes, one per process (processStreamFile). */
+function processStreams(streamFile: string): StreamContents[] {
+  const dir = dirname(streamFile);
+  const prefix = `${basename(streamFile)}.`;
+  return readdirSync(dir)
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .map((name) => readStream(join(dir, name)));
+}
+
+/** One measured process's readings as an audit record, before the watch's end is known to it. */
+function processRecord(
+  o: ProgramOptions,
+  task: ProgramTask,
+  end: ProgramEnd,
+  stream: StreamContents,
+  logFile: string,
+): MeasuredProcess {
+  const start = stream.start!;
   // Readings from after the stop are of the program shutting down (its handlers freeing what it held),
-  // not of it running: dropped. A sample's time counts from the preload's start, a little after the
-  // spawn, hence the margin.
+  // not of it running: dropped. A sample's time counts from its process's preload, which starts after
+  // the command (a child later still), hence the offset and a margin.
+  const offsetMs = start.process ? start.process.startedAt - end.startedAt : 0;
   const samples =
     end.stoppedAfterMs === null
       ? stream.samples
-      : stream.samples.filter((s) => s.ms < end.stoppedAfterMs! - PRELOAD_START_MARGIN_MS);
-  if (o.per !== 'second' && samples.every((s) => s.at === samples[0]?.at))
-    return `--per ${o.per}: the program reported no progress (progress(n) was never called in its main thread, or never changed)`;
+      : stream.samples.filter((s) => s.ms + offsetMs < end.stoppedAfterMs! - PRELOAD_START_MARGIN_MS);
   const logBytes = statSync(logFile).size;
-  return {
+  const record: RawAuditRecord = {
     id: o.id,
     name: o.name,
     file: task.start.file,
-    options: stream.start.options,
-    pid: stream.start.pid,
+    options: start.options,
+    pid: start.pid,
     node: process.version,
-    heapCapBytes: stream.start.heapCapBytes,
+    heapCapBytes: start.heapCapBytes,
     samples,
-    stopReason: end.stoppedAfterMs !== null || end.exitCode === 0 ? 'planned' : 'error',
+    stopReason: 'planned',
     collection: null,
     handles: null,
-    error: endError(end, logFile, stream.samples.at(-1)?.at),
+    error: null,
     timings: { startupMs: 0, setupMs: 0, loopMs: end.wallMs, samplingMs: 0, decisionMs: 0 },
     ...(logBytes > 0 ? { output: { log: relative(process.cwd(), logFile), bytes: logBytes, droppedBytes: 0 } } : {}),
   };
+  return { record, identity: { script: start.process?.script ?? null, depth: start.process?.depth ?? 0 } };
 }
 
 /** What a report says of a command watched from outside: what it measured, and what it cannot see. */
@@ -381,6 +435,7 @@ async function withDiagnosis(
   o: ProgramOptions,
   report: AuditReport,
   task: ProgramTask,
+  judged: ProcessIdentity,
   preload: string,
   outDir: string,
 ): Promise<AuditReport> {
@@ -395,7 +450,11 @@ async function withDiagnosis(
     `Diagnosing ${entry.id} with heap snapshots, in a second watch of ${(lengthMs / 1000).toFixed(0)} s (--no-diagnose skips this)…`,
   );
   const start = performance.now();
-  const diagnosisTask: ProgramTask = { ...task, streamFile: `${task.streamFile}.diagnosis`, snapshots: { dir, atMs } };
+  const diagnosisTask: ProgramTask = {
+    ...task,
+    streamFile: `${task.streamFile}.diagnosis`,
+    snapshots: { dir, atMs, process: judged },
+  };
   const log = join(outDir, LOG_DIR, `${entry.id}.diagnosis.log`);
   const listed = join(dir, PROGRAM_SNAPSHOTS_FILE);
   const taken = (): SnapshotTaken[] =>

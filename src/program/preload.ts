@@ -5,12 +5,13 @@
  * stream, synchronously, so a crash or a kill keeps what was measured.
  *
  * It changes as little of the program as it can: its timer is unref'd (the program ends when it would),
- * it keeps no reading in the heap it measures, and it measures only the process it was loaded into, not
- * the workers or the node processes the program starts (they inherit its options and environment), nor a
- * package manager that starts the program (`npm start`). It checks that the CLI that watches it is still
- * there (its parent, or its grandparent under a package manager's shell). What
- * it does change: `--expose-gc` is set process-wide (a `gc` global appears in new contexts and workers),
- * and one environment variable (PROGRAM_MEASURED_ENV) is set for the program's children.
+ * and it keeps no reading in the heap it measures. Every Node process of the program's tree loads it (its
+ * children inherit its options and environment) and measures itself into a stream of its own, but for a
+ * package manager that starts the program (`npm start`), and worker threads: the CLI judges the one that
+ * is the program (a launcher such as tsx runs it in a child; cluster workers run under their primary).
+ * Each checks that the CLI that watches it is still there. What it does change: `--expose-gc` is set
+ * process-wide (a `gc` global appears in new contexts and workers), and one environment variable
+ * (PROGRAM_MEASURED_ENV) is set for the program's children.
  */
 import { appendFileSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,10 +19,12 @@ import { getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v
 import { runInNewContext } from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
 import {
+  processStreamFile,
   PROGRAM_MEASURED_ENV,
   PROGRAM_SNAPSHOTS_FILE,
   PROGRAM_TASK_ENV,
   PROGRESS_SYMBOL,
+  type ProcessIdentity,
   type ProgramTask,
 } from '../protocol.ts';
 import { isAlive } from '../process-tree.ts';
@@ -58,20 +61,50 @@ function isPackageManager(): boolean {
   }
 }
 
+/** The measured process above this one, from the environment it inherited: its pid and depth. */
+function measuredParent(): { readonly pid: number; readonly depth: number } | null {
+  try {
+    const parent = JSON.parse(process.env[PROGRAM_MEASURED_ENV] ?? 'null') as { pid?: unknown; depth?: unknown };
+    return typeof parent?.pid === 'number' && typeof parent.depth === 'number'
+      ? { pid: parent.pid, depth: parent.depth }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether this process is the one whose snapshots a diagnosis watch asks for, and the first of its kind
+ * to claim them (cluster workers share a script and a depth): the claim is a folder only one can create.
+ */
+function claimsSnapshots(dir: string, wanted: ProcessIdentity, self: ProcessIdentity): boolean {
+  if (wanted.script !== self.script || wanted.depth !== self.depth) return false;
+  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(join(dir, 'claimed'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function watch(task: ProgramTask): void {
-  process.env[PROGRAM_MEASURED_ENV] = String(process.pid);
+  const parent = measuredParent();
+  const self: ProcessIdentity = { script: process.argv[1] ?? null, depth: parent ? parent.depth + 1 : 0 };
+  process.env[PROGRAM_MEASURED_ENV] = JSON.stringify({ pid: process.pid, depth: self.depth });
   const startMs = performance.now();
   const gc = forcedGc();
   const progress = globalThis as { [key: symbol]: unknown };
   const key = Symbol.for(PROGRESS_SYMBOL);
   const x = (): number =>
     task.per === 'second' ? (performance.now() - startMs) / 1000 : Number(progress[key] ?? 0) || 0;
-  const stream = new SampleStream(task.streamFile);
+  const stream = new SampleStream(processStreamFile(task.streamFile, process.pid));
   stream.write({
     type: 'start',
     ...task.start,
     pid: process.pid,
     heapCapBytes: getHeapStatistics().heap_size_limit,
+    process: { ...self, parentPid: parent?.pid ?? null, startedAt: Date.now() - (performance.now() - startMs) },
   });
   // Whoever started the watch reads the stream; if it is gone (killed), nothing will, and no one will
   // stop the program either: it ends, with what it started (it leads its own process group), as an
@@ -97,9 +130,8 @@ function watch(task: ProgramTask): void {
   };
   const timer = setInterval(read, task.intervalMs).unref();
   read();
-  if (task.snapshots) {
+  if (task.snapshots && claimsSnapshots(task.snapshots.dir, task.snapshots.process, self)) {
     const { dir, atMs } = task.snapshots;
-    mkdirSync(dir, { recursive: true });
     atMs.forEach((t, i) => {
       setTimeout(() => {
         if (!watched()) return;
@@ -122,5 +154,4 @@ function watch(task: ProgramTask): void {
 }
 
 const task = process.env[PROGRAM_TASK_ENV];
-if (task && isMainThread && !process.env[PROGRAM_MEASURED_ENV] && !isPackageManager())
-  watch(JSON.parse(task) as ProgramTask);
+if (task && isMainThread && !isPackageManager()) watch(JSON.parse(task) as ProgramTask);

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { chooseProcess, type MeasuredProcess } from '../src/cli/program-process.ts';
+import type { RawAuditRecord, Sample } from '../src/model/audit.ts';
+import { resolveAuditOptions } from '../src/model/options.ts';
+
+/** A watched process read every 250 ms for `seconds`, its heap growing `perSecond` bytes a second. */
+function measured(pid: number, script: string, depth: number, perSecond: number, seconds = 30): MeasuredProcess {
+  const options = {
+    ...resolveAuditOptions('app', { steps: 30, horizon: { units: 36_000, instances: 1, label: '10 h' } }),
+    unit: 'second',
+  };
+  const samples: Sample[] = Array.from({ length: seconds * 4 }, (_, i) => {
+    const at = i / 4;
+    const heapUsed = 4e6 + perSecond * at + ((i * 7919) % 13) * 50;
+    return { at, ms: at * 1000, heapUsed, external: 1000, arrayBuffers: 1000, rss: 4e7, spaces: {} };
+  });
+  const record: RawAuditRecord = {
+    id: 'app',
+    name: 'app',
+    file: script,
+    options,
+    pid,
+    node: process.version,
+    heapCapBytes: 2e9,
+    samples,
+    stopReason: 'planned',
+    collection: null,
+    handles: null,
+    error: null,
+    timings: { startupMs: 0, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
+  };
+  return { record, identity: { script, depth } };
+}
+
+describe('which of a program’s Node processes is judged', () => {
+  it('a launcher’s child, when it leaks and the launcher only waits', () => {
+    const launcher = measured(10, '/app/node_modules/.bin/tsx', 0, 0);
+    const app = measured(11, '/app/server.ts', 1, 90_000);
+    const { chosen, others } = chooseProcess([launcher, app]);
+    expect(chosen.record.pid).toBe(11);
+    expect(others).toEqual([
+      expect.stringMatching(/^\/app\/node_modules\/\.bin\/tsx \(pid 10, the first\): pass, heap /),
+    ]);
+  });
+
+  it('the first process when it is the one that leaks, beside clean workers', () => {
+    const primary = measured(20, '/app/cluster.js', 0, 90_000);
+    const worker = measured(21, '/app/cluster.js', 1, 0);
+    expect(chooseProcess([worker, primary]).chosen.record.pid).toBe(20);
+  });
+
+  it('the deepest of clean processes: where a launcher runs the program', () => {
+    const launcher = measured(30, '/app/node_modules/.bin/tsx', 0, 0);
+    const app = measured(31, '/app/server.ts', 1, 0);
+    expect(chooseProcess([launcher, app]).chosen.record.pid).toBe(31);
+  });
+
+  it('not a helper the program ran for a moment, however it grew', () => {
+    const app = measured(40, '/app/server.js', 0, 0);
+    const helper = measured(41, '/app/build.js', 1, 500_000, 12);
+    expect(chooseProcess([app, helper]).chosen.record.pid).toBe(40);
+  });
+});
