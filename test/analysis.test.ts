@@ -4,8 +4,9 @@ import { judge } from '../src/analysis/judge.ts';
 import { leastSquares, theilSen } from '../src/analysis/regression.ts';
 import { analyseSeries } from '../src/analysis/series.ts';
 import { mserLinearCut } from '../src/analysis/warmup.ts';
-import type { RawAuditRecord, ResolvedAuditOptions, Sample } from '../src/model/audit.ts';
+import type { ResolvedAuditOptions, Sample } from '../src/model/audit.ts';
 import { prng } from '../src/worker/random.ts';
+import { rawRecord } from './support/record.ts';
 
 /** Deterministic noise, uniform in [−amplitude, amplitude]. */
 function noise(seed: number, amplitude: number): () => number {
@@ -331,26 +332,7 @@ describe('judge', () => {
     rss: heapUsed * 2,
     spaces: {},
   });
-  const record = (
-    options: ResolvedAuditOptions,
-    samples: Sample[],
-    extra: Partial<RawAuditRecord> = {},
-  ): RawAuditRecord => ({
-    id: 'x',
-    name: 'x',
-    file: 'x.audit.ts',
-    options,
-    pid: 1,
-    node: process.version,
-    heapCapBytes: 1e9,
-    samples,
-    stopReason: 'planned',
-    collection: null,
-    handles: null,
-    error: null,
-    timings: { startupMs: 0, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
-    ...extra,
-  });
+  const record = rawRecord;
 
   it('judges off-heap growth separately and projects it to the horizon', () => {
     const j = judge(

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { chooseProcess, type MeasuredProcess } from '../src/cli/program-process.ts';
-import type { RawAuditRecord, Sample } from '../src/model/audit.ts';
+import type { Sample } from '../src/model/audit.ts';
 import { resolveAuditOptions } from '../src/model/options.ts';
+import { rawRecord } from './support/record.ts';
 
 /** A watched process read every 250 ms for `seconds`, its heap growing `perSecond` bytes a second. */
 function measured(pid: number, script: string, depth: number, perSecond: number, seconds = 30): MeasuredProcess {
@@ -14,21 +15,7 @@ function measured(pid: number, script: string, depth: number, perSecond: number,
     const heapUsed = 4e6 + perSecond * at + ((i * 7919) % 13) * 50;
     return { at, ms: at * 1000, heapUsed, external: 1000, arrayBuffers: 1000, rss: 4e7, spaces: {} };
   });
-  const record: RawAuditRecord = {
-    id: 'app',
-    name: 'app',
-    file: script,
-    options,
-    pid,
-    node: process.version,
-    heapCapBytes: 2e9,
-    samples,
-    stopReason: 'planned',
-    collection: null,
-    handles: null,
-    error: null,
-    timings: { startupMs: 0, setupMs: 0, loopMs: 0, samplingMs: 0, decisionMs: 0 },
-  };
+  const record = rawRecord(options, samples, { id: 'app', name: 'app', file: script, pid, heapCapBytes: 2e9 });
   return { record, identity: { script, depth } };
 }
 

@@ -309,6 +309,7 @@ describe.concurrent('leak-audit run -- npm run …: the program an npm script st
     expect(audit.slope.bytesPerUnit).toBeGreaterThan(50_000);
     expect(audit.description).toMatch(/^Judged: \S+ticker-leak\.mjs \(pid \d+, depth 1\), one of 2 Node processes/);
     expect(audit.description).toMatch(/the others: \S+tsx\S* \(pid \d+, the first\): pass/);
+    expect(r.stdout).toMatch(/^Watched: Judged: \S+ticker-leak\.mjs/m);
     expect(audit.diagnosis).toMatchObject({ status: 'done' });
     expect(audit.diagnosis!.findings[0]!.retainerPath).toMatch(/history$/);
   });

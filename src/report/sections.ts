@@ -91,6 +91,14 @@ export function watchedProgram(report: { readonly audits: readonly AuditEntry[] 
   return report.audits.length > 0 && report.audits.every((e) => workloadLabel(e) === 'program');
 }
 
+/**
+ * What a watched program's record says of how it was watched, when there is more to say than the table:
+ * the process judged among several, or what a command watched from outside cannot show.
+ */
+export function watchedDescriptions(report: { readonly audits: readonly AuditEntry[] }): string[] {
+  return watchedProgram(report) ? report.audits.flatMap((e) => (e.description ? [e.description] : [])) : [];
+}
+
 /** The noise floor of a watched program's report: no no-op audit runs beside a watch. */
 export const PROGRAM_FLOOR_NOTE =
   'not measured beside a watch (no no-op audit runs); the floor of the watch itself, measured, is in AUDIT.md ("Watching a whole program")';
@@ -215,6 +223,7 @@ export function reportContent(report: GatedReport): ReportContent {
               : 'unknown: the no-op audit gave no slope',
       ],
       ...(part ? [['Part of run', part] as [string, string]] : []),
+      ...watchedDescriptions(report).map((d) => ['Watched', d] as [string, string]),
       ...(outputs(report.audits).length > 0
         ? [['Subject output', outputs(report.audits).join('; ')] as [string, string]]
         : []),

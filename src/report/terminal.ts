@@ -12,6 +12,7 @@ import {
   slopeQualifier,
   unitsDone,
   unmetEntries,
+  watchedDescriptions,
   watchedProgram,
   workloadLabel,
 } from './sections.ts';
@@ -209,6 +210,7 @@ export function renderSummary(report: GatedReport, c: ChalkInstance, width = Inf
       'Noise floor: measured by another shard; budgets are checked against it when the shards are merged (--merge-reports).',
     );
   } else if (watchedProgram(report)) {
+    for (const d of watchedDescriptions(report)) say(`Watched: ${oneLine(d)}`);
     say(`Noise floor: ${PROGRAM_FLOOR_NOTE}.`);
   } else say('Noise floor: unknown (the no-op audit did not produce a slope).', c.yellow);
   if (report.calibration !== undefined || report.audits.some((e) => e.role === 'calibration')) {
