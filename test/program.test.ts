@@ -15,12 +15,13 @@ async function run(args: readonly string[]) {
     timeout: 120_000,
   });
   let stdout = '';
+  let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.resume();
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const file = join(out, 'audit-report.json');
   const report = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as AuditReport) : null;
-  return { status, stdout, out, report };
+  return { status, stdout, stderr, out, report };
 }
 
 /**
@@ -202,6 +203,15 @@ describe.concurrent('leak-audit run: leaking and killed programs, side by side',
       kind: 'collection',
       retainerPath: 'module examples/programs/price-service.mjs › quotes',
     });
+  });
+
+  it('a program with no verdict at its --duration is watched on until it has one', async () => {
+    const r = await run(['--duration', '5s', '--', 'node', 'examples/programs/fills-then-holds.mjs']);
+    expect(r.stderr).toMatch(/No verdict at 5 s; watching on until there is one, up to 20 s/);
+    const audit = r.report!.audits[0]!;
+    expect(audit).toMatchObject({ id: 'fills-then-holds', verdict: 'pass', stopReason: 'decided' });
+    expect(audit.plateau).not.toBeNull();
+    expect(audit.samples.at(-1)!.at).toBeGreaterThan(5);
   });
 
   it('killed mid-watch, a program is an error that keeps its readings', async () => {

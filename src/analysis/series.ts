@@ -16,7 +16,8 @@ import type { SeriesVerdict } from '../model/audit.ts';
 /**
  * Whether more readings could follow the ones judged. `open`: the run can go on (an audit extends while
  * its warm-up has not ended or a doubt holds its verdict back). `fixed`: a watched program, whose length
- * is the user's --duration, or its own: a warm-up cut on the searched half's boundary stands for a pass
+ * is the user's --duration (watched on past it only while no verdict comes, as an audit is extended), or
+ * its own: a warm-up cut on the searched half's boundary stands for a pass
  * (the last half is within budget), while a fail on it, and every other doubt, still holds the verdict
  * back and asks for a longer watch. `final`: the run had to end (the heap guard, a hang): the readings
  * are all the evidence, and a doubt no longer holds a fail back.
@@ -93,8 +94,8 @@ export function analyseSeries(
   const steadySamples = n - index;
   const estimate = theilSen(xs, ys, CONFIDENCE_Z, index);
   const [low, high] = estimate.ci;
-  // `fixed`: a watch cannot extend, and V8's own warm-up in a watched program (its code's feedback and
-  // bytecode, a few KB at a time in the old space) dies away over tens of seconds. Measured: the fixed
+  // `fixed`: a watch's length is the user's, and V8's own warm-up in a watched program (its code's
+  // feedback and bytecode, a few KB at a time in the old space) dies away over tens of seconds. The fixed
   // 1 kHz ticker, 5 watches of 30 s, its best cut on the boundary (14.8 s) in 2, inconclusive at 98
   // and 128 B/s; with this, 5 passes of 5. A last half within budget is a pass, checked for late growth
   // as any pass is; a fail on that cut stays "no warm-up end yet", so a warm-up is never judged a leak.

@@ -5,7 +5,7 @@
  */
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_HORIZON_BUDGET_BYTES } from '../model/defaults.ts';
+import { DEFAULT_HORIZON_BUDGET_BYTES, MAX_EXTENSION_FACTOR } from '../model/defaults.ts';
 import { auditId } from '../model/options.ts';
 import { AuditConfigError } from '../validate.ts';
 import { optionType, parseCli, type CliOptions, type OptionName } from './args.ts';
@@ -43,7 +43,8 @@ child, such as tsx's; not npm's own process). Any other command is read from out
 tree's resident set, open files and threads from /proc, with no forced GC and no diagnosis.
 
 Options:
-  --duration T    how long to watch, then stop it gracefully (SIGTERM): 30s, 10m, 2h (default: until it ends)
+  --duration T    how long to watch, then stop it gracefully (SIGTERM): 30s, 10m, 2h (default: until it ends);
+                  a watch whose readings give no verdict yet goes on until they do, up to ${MAX_EXTENSION_FACTOR}x
   --horizon T     how long it must run in production (default 10h); with --per, how many units
   --budget BYTES  growth allowed over the horizon: 64MiB, 500MB (default ${DEFAULT_HORIZON_BUDGET_BYTES / 2 ** 20}MiB)
   --interval T    time between readings (default: --duration / ${PROGRAM_READINGS_PER_WATCH}, within ${MIN_PROGRAM_INTERVAL_MS}ms–${MAX_PROGRAM_INTERVAL_MS / 1000}s;

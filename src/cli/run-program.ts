@@ -23,7 +23,10 @@ import {
 import { basename, delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT_CONFIG, type ExitCode } from '../gate/outcome.ts';
-import type { AuditError, RawAuditRecord } from '../model/audit.ts';
+import { judge } from '../analysis/judge.ts';
+import { AGREEING_CHECKS } from '../analysis/constants.ts';
+import type { AuditError, RawAuditRecord, StopReason, Verdict } from '../model/audit.ts';
+import { MAX_EXTENSION_FACTOR } from '../model/defaults.ts';
 import { resolveAuditOptions } from '../model/options.ts';
 import { ownModule } from '../own-files.ts';
 import {
@@ -66,6 +69,28 @@ interface ProgramEnd {
   readonly startedAt: number;
   /** Why it could not be started at all (no such command), if so. */
   readonly notStarted: string | null;
+  /**
+   * Why the runner stopped it: its --duration was over with a verdict (`duration`), or, watched on past
+   * it while its verdict was uncertain, once it had one (`decided`) or at the cap (`cap`); a diagnosis
+   * watch that had its snapshots (`finished`); Ctrl-C (`interrupt`). Null when it ended by itself.
+   */
+  readonly stopCause: StopCause | null;
+}
+
+type StopCause = 'duration' | 'decided' | 'cap' | 'finished' | 'interrupt';
+
+/** When a watch stops, besides its --duration and the program's own end. */
+interface WatchStops {
+  /** The watch has what it came for (a diagnosis' last snapshot): stop now. */
+  readonly finished?: () => boolean;
+  /**
+   * The verdict the readings so far give (`now`: the watch as if it ended here). Asked at the --duration
+   * and every interval after it: while it is inconclusive the watch goes on, up to MAX_EXTENSION_FACTOR
+   * times the --duration, as an audit's uncertain run is extended past its plan; past the --duration it
+   * stops once AGREEING_CHECKS checks in a row give the same verdict (the first check that dips under
+   * the budget can be the last reading's fluke).
+   */
+  readonly verdictNow?: (now: ProgramEnd) => Verdict;
 }
 
 /**
@@ -77,7 +102,7 @@ async function watchProgram(
   helper: string,
   task: ProgramTask,
   logFile: string,
-  finished: () => boolean = () => false,
+  stops: WatchStops = {},
 ): Promise<ProgramEnd> {
   const log = openSync(logFile, 'w');
   const startedAt = Date.now();
@@ -110,20 +135,59 @@ async function watchProgram(
     }
   };
   let stoppedAfterMs: number | null = null;
+  let stopCause: StopCause | null = null;
   let notStarted: string | null = null;
   let killTimer: NodeJS.Timeout | undefined;
-  const stop = () => {
+  const stop = (cause: StopCause) => {
     if (stoppedAfterMs !== null) return;
     stoppedAfterMs = Date.now() - startedAt;
+    stopCause = cause;
     signalAll('SIGTERM');
     killTimer = setTimeout(() => signalAll('SIGKILL'), STOP_GRACE_MS);
   };
-  const deadline = o.durationMs !== null ? setTimeout(stop, o.durationMs) : undefined;
-  // Polled: a watch that has what it came for (a diagnosis' last snapshot) ends before its deadline.
+  // The watch as it would be judged if it were stopped now: the same readings (those of the last
+  // PRELOAD_START_MARGIN_MS dropped), so that a verdict seen here is the verdict the report gives.
+  const now = (): ProgramEnd => ({
+    exitCode: null,
+    signal: null,
+    stoppedAfterMs: Date.now() - startedAt,
+    interrupted: null,
+    wallMs: Date.now() - startedAt,
+    startedAt,
+    notStarted: null,
+    stopCause: null,
+  });
+  const { durationMs } = o;
+  let extendedAt: number | null = null;
+  const atDuration = () => {
+    if (!stops.verdictNow || stops.verdictNow(now()) !== 'inconclusive') return stop('duration');
+    extendedAt = Date.now();
+    console.error(
+      `No verdict at ${durationMs! / 1000} s; watching on until there is one, up to ${(MAX_EXTENSION_FACTOR * durationMs!) / 1000} s (${MAX_EXTENSION_FACTOR}x --duration)…`,
+    );
+  };
+  const deadline = durationMs !== null ? setTimeout(atDuration, durationMs) : undefined;
+  const cap =
+    durationMs !== null && stops.verdictNow
+      ? setTimeout(() => stop('cap'), MAX_EXTENSION_FACTOR * durationMs)
+      : undefined;
+  // Polled: a watch that has what it came for (a diagnosis' last snapshot) ends before its deadline, and
+  // one watched on past it ends once its readings give a verdict (checked every interval).
+  let last: Verdict = 'inconclusive';
+  let agreeing = 0;
   const poll = setInterval(() => {
-    if (finished()) stop();
+    if (stops.finished?.()) return stop('finished');
+    if (extendedAt === null || Date.now() - extendedAt < o.intervalMs) return;
+    extendedAt = Date.now();
+    const verdict = stops.verdictNow!(now());
+    agreeing = verdict === 'inconclusive' ? 0 : verdict === last ? agreeing + 1 : 1;
+    last = verdict;
+    if (agreeing >= AGREEING_CHECKS) stop('decided');
   }, 100);
-  const interrupts = catchInterrupts(stop, () => signalAll('SIGKILL'));
+  const interrupts = catchInterrupts(
+    () => stop('interrupt'),
+    () => signalAll('SIGKILL'),
+  );
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => {
     child.on('close', (code, sig) => done([code, sig]));
     // Not started at all (no such command): it took no reading, which the caller reports.
@@ -134,6 +198,7 @@ async function watchProgram(
   });
   stopReading();
   clearTimeout(deadline);
+  clearTimeout(cap);
   clearTimeout(killTimer);
   clearInterval(poll);
   interrupts.stop();
@@ -146,6 +211,7 @@ async function watchProgram(
     wallMs: Date.now() - startedAt,
     startedAt,
     notStarted,
+    stopCause: interrupted ? 'interrupt' : stopCause,
   };
 }
 
@@ -223,7 +289,12 @@ async function watchAndReport(o: ProgramOptions, outDir: string, gate: GateInput
   // A stream a previous run left (its own, its processes', its diagnosis') must never be read as this one's.
   for (const name of readdirSync(workDir))
     if (name.startsWith(basename(task.streamFile))) rmSync(join(workDir, name), { force: true });
-  const end = await watchProgram(o, helper, task, logFile);
+  // No process to judge yet (none has started its readings): nothing to wait for past the --duration.
+  const verdictNow = (now: ProgramEnd): Verdict => {
+    const judged = judgedProcess(o, task, now, logFile);
+    return typeof judged === 'string' ? 'error' : judge(judged.record).verdict;
+  };
+  const end = await watchProgram(o, helper, task, logFile, { verdictNow });
   const measured = programRecord(o, task, end, logFile);
   if (typeof measured === 'string') {
     console.error(`leak-audit run: ${measured}`);
@@ -300,6 +371,30 @@ function programRecord(
   logFile: string,
 ): MeasuredProcess | string {
   if (end.notStarted) return `${o.command[0]} could not be started: ${end.notStarted}`;
+  const judged = judgedProcess(o, task, end, logFile);
+  if (typeof judged === 'string') return judged;
+  const { record } = judged;
+  const stopReason: StopReason =
+    end.stopCause === 'decided'
+      ? 'decided'
+      : end.stopCause === 'cap'
+        ? 'extension-cap'
+        : end.stoppedAfterMs !== null || end.exitCode === 0
+          ? 'planned'
+          : 'error';
+  return { ...judged, record: { ...record, stopReason, error: endError(end, logFile, record.samples.at(-1)?.at) } };
+}
+
+/**
+ * The process of the watch to judge, its readings up to the watch's stop as an audit record (the end's
+ * error not yet given to it); or, as a sentence, why there is none.
+ */
+function judgedProcess(
+  o: ProgramOptions,
+  task: ProgramTask,
+  end: ProgramEnd,
+  logFile: string,
+): MeasuredProcess | string {
   const streams = o.kind === 'tree' ? [readStream(task.streamFile)] : processStreams(task.streamFile);
   const measured = streams.flatMap((stream) => (stream.start ? [processRecord(o, task, end, stream, logFile)] : []));
   if (measured.length === 0) {
@@ -324,15 +419,7 @@ function programRecord(
     measured.length > 1
       ? `Judged: ${describeProcess(chosen)}, one of ${measured.length} Node processes of the program that measured themselves; the others: ${listed.join('; ')}${more}.`
       : record.options.description;
-  return {
-    ...chosen,
-    record: {
-      ...record,
-      options: { ...record.options, description },
-      stopReason: end.stoppedAfterMs !== null || end.exitCode === 0 ? 'planned' : 'error',
-      error: endError(end, logFile, record.samples.at(-1)?.at),
-    },
-  };
+  return { ...chosen, record: { ...record, options: { ...record.options, description } } };
 }
 
 /** The streams of a Node program's measured processes, one per process (processStreamFile). */
@@ -474,7 +561,9 @@ async function withDiagnosis(
   // Snapshots pause the program, which then reaches its last one later than planned: the watch goes on
   // until it has it, for at most twice its length.
   const stopAt = { ...o, durationMs: DIAGNOSIS_WATCH_CAP * lengthMs };
-  const end = await watchProgram(stopAt, preload, diagnosisTask, log, () => taken().length >= atMs.length);
+  const end = await watchProgram(stopAt, preload, diagnosisTask, log, {
+    finished: () => taken().length >= atMs.length,
+  });
   const snapshots = taken();
   const diagnosis = await diagnoseSnapshots(
     entry,
