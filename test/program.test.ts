@@ -212,6 +212,9 @@ describe.concurrent('leak-audit run: leaking and killed programs, side by side',
     expect(audit).toMatchObject({ id: 'fills-then-holds', verdict: 'pass', stopReason: 'decided' });
     expect(audit.plateau).not.toBeNull();
     expect(audit.samples.at(-1)!.at).toBeGreaterThan(5);
+    expect(readFileSync(join(r.out, 'audit-report.md'), 'utf8')).toMatch(
+      /^\| Length \| fills-then-holds: [\d.]+ seconds \(watched on past its --duration until its readings gave a verdict\) \|$/m,
+    );
   });
 
   it('killed mid-watch, a program is an error that keeps its readings', async () => {

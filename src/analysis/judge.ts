@@ -251,6 +251,8 @@ export function judge(record: RawAuditRecord): Judgement {
           ['off-heap', offHeap],
           ...(totalSaysMore ? ([['the total (heap and off-heap)', total]] as const) : []),
         ];
+  // An uncertain watch has been watched on as long as it may be (4x its --duration): only its user can give more.
+  const longerWatch = options.unit ? '; a longer watch (--duration) would tell' : '';
   for (const [label, s] of series) {
     const [low, high] = s.slope.ci;
     const range = `${bytes(s.slope.bytesPerUnit)}/${unit} [${bytes(low)}, ${bytes(high)}]`;
@@ -272,8 +274,8 @@ export function judge(record: RawAuditRecord): Judgement {
                 : s.shortPlateau
                   ? `${label} rose ${bytes(s.warmup.bytes)} by ${cutAt}, then was flat for less than that: a plateau must last as long as the rise before it (growth in doublings looks like this)`
                   : s.steadySamples < minSteadyFor(record)
-                    ? `${label}: only ${s.steadySamples} steady-state samples (need ${minSteadyFor(record)})`
-                    : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}`,
+                    ? `${label}: only ${s.steadySamples} steady-state samples (need ${minSteadyFor(record)})${longerWatch}`
+                    : `${label} slope ${range} straddles the budget of ${bytes(s.budgetPerUnit)}/${unit}${longerWatch}`,
       );
     }
   }

@@ -37,7 +37,8 @@ export const RUN_USAGE = `Usage: leak-audit run [options] -- node <script> [args
 
 Runs a Node program unchanged, takes a forced-GC reading of its memory every --interval on its own event
 loop, stops it after --duration (or lets it end), and judges its growth with the statistics of an audit:
-warm-up, steady slope with its 99 % interval, the budget over --horizon. Reports go to --out as for audits.
+warm-up, steady slope with its 99 % interval, the budget over --horizon, on V8's heap without its machine
+code (heapUsed less the code spaces) and off the heap. Reports go to --out as for audits.
 Every Node process of its tree measures itself, and the one that is the program is judged (a launcher's
 child, such as tsx's; not npm's own process). Any other command is read from outside: its process
 tree's resident set, open files and threads from /proc, with no forced GC and no diagnosis.

@@ -1,6 +1,12 @@
 import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi, recordedWhen } from '../format.ts';
 import { reportAdvice, type Advice } from './advice.ts';
-import { DEFAULT_CHURN_HORIZON, DEFAULT_CYCLES, DEFAULT_SOAK_HORIZON, DEFAULT_STEPS } from '../model/defaults.ts';
+import {
+  DEFAULT_CHURN_HORIZON,
+  DEFAULT_CYCLES,
+  DEFAULT_SOAK_HORIZON,
+  DEFAULT_STEPS,
+  MAX_EXTENSION_FACTOR,
+} from '../model/defaults.ts';
 import type {
   AuditEntry,
   AuditReport,
@@ -89,6 +95,19 @@ export function unitsDone(e: AuditEntry): string {
 /** Whether a report is a watched program's (`leak-audit run`): its x axis is seconds or the program's progress. */
 export function watchedProgram(report: { readonly audits: readonly AuditEntry[] }): boolean {
   return report.audits.length > 0 && report.audits.every((e) => workloadLabel(e) === 'program');
+}
+
+/** How long a program was watched, and why it stopped then. */
+function watchLength(e: AuditEntry): string {
+  const why =
+    e.stopReason === 'decided'
+      ? 'watched on past its --duration until its readings gave a verdict'
+      : e.stopReason === 'extension-cap'
+        ? `watched on to ${MAX_EXTENSION_FACTOR}x its --duration without a verdict`
+        : e.stopReason === 'planned'
+          ? 'its --duration, or until it ended'
+          : 'until it ended early';
+  return `${e.id}: ${unitsDone(e)} (${why})`;
 }
 
 /**
@@ -195,16 +214,20 @@ export function reportContent(report: GatedReport): ReportContent {
       ['Commit', report.run.commit ?? 'not a git checkout'],
       ['Node / V8', `${report.node} / ${report.v8}`],
       ['Machine', `${m.platform} ${m.arch}, ${m.cpus} cores (${m.cpuModel}), ${formatBytes(m.memoryBytes)}`],
-      [
-        'Parallel',
-        `at most ${report.run.peakConcurrency} audit${report.run.peakConcurrency === 1 ? '' : 's'} at once (--jobs ${report.run.jobs}), sharing the CPU; each had its own process and heap`,
-      ],
-      [
-        'Steps',
-        report.run.stepsOverride !== null
-          ? `${formatCount(report.run.stepsOverride)} planned per soak and batch subject (--steps; the planted calibration subjects keep their own plans)`
-          : `each audit its own (${formatCount(DEFAULT_STEPS)} planned by default, ${formatCount(DEFAULT_CYCLES)} cycles for churn), each run to its whole plan (extended while its verdict is uncertain)`,
-      ],
+      ...(watchedProgram(report)
+        ? [['Length', report.audits.map(watchLength).join('; ')] as [string, string]]
+        : ([
+            [
+              'Parallel',
+              `at most ${report.run.peakConcurrency} audit${report.run.peakConcurrency === 1 ? '' : 's'} at once (--jobs ${report.run.jobs}), sharing the CPU; each had its own process and heap`,
+            ],
+            [
+              'Steps',
+              report.run.stepsOverride !== null
+                ? `${formatCount(report.run.stepsOverride)} planned per soak and batch subject (--steps; the planted calibration subjects keep their own plans)`
+                : `each audit its own (${formatCount(DEFAULT_STEPS)} planned by default, ${formatCount(DEFAULT_CYCLES)} cycles for churn), each run to its whole plan (extended while its verdict is uncertain)`,
+            ],
+          ] as [string, string][])),
       [
         'Horizon',
         watchedProgram(report)
