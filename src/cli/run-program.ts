@@ -402,7 +402,7 @@ function judgedProcess(
     const why =
       o.kind === 'node-tree'
         ? 'no Node process it started took readings (does the script run node? any other command can be watched directly, from /proc)'
-        : 'the preload never ran (a node without --import, before 20.6?)';
+        : 'the preload never ran (a node before 20.6, which has no --import? a program that clears NODE_OPTIONS?)';
     return `${o.command.join(' ')}: ${why}${tail ? `; its output ends: ${tail}` : ''}`;
   }
   // With --per, only a process that reported progress has an x axis to judge along.
