@@ -9,6 +9,7 @@ import {
   MAX_SIGNATURE_CHARS,
   proportional,
   signatureOf,
+  suggestionFor,
   unretainedGrowth,
   unretainedSentence,
 } from '../src/diagnosis/findings.ts';
@@ -458,6 +459,25 @@ describe('growth between snapshots', () => {
     expect(signatureOf('constructor', 'Timeout', 'subject[3].timers.next×12')).toBe(
       'constructor:Timeout@subject[].timers.next×',
     );
+  });
+});
+
+describe('what a finding suggests', () => {
+  it('unsubscribing for a subject’s subscribers, removing for an emitter’s listeners, a ring for a log', () => {
+    // As found on an rxjs Subject whose subscriptions were never ended (a trial on code written elsewhere).
+    const observers = suggestionFor(
+      'collection',
+      'Array',
+      'module a.mjs › prices$.observers',
+      'OperatorSubscriber',
+      false,
+    );
+    expect(observers).toMatch(/^Subscribers are added and never removed: unsubscribe/);
+    expect(suggestionFor('collection', 'Array', 'module a.mjs › feed.subscribers', 'Object', false)).toBe(observers);
+    expect(suggestionFor('collection', 'Array', 'module a.mjs › bus._events["tick"]', 'Function', false)).toMatch(
+      /emitter\.off/,
+    );
+    expect(suggestionFor('collection', 'Array', 'module a.mjs › history', 'Object', false)).toMatch(/ring buffer/);
   });
 });
 

@@ -82,6 +82,14 @@ const OFF_HEAP_ELEMENT_BYTES = 1024;
 const TYPED_OR_BUFFER =
   /^(?:ArrayBuffer|SharedArrayBuffer|Buffer|(?:Big)?(?:Int|Uint|Float)(?:8|16|32|64)(?:Clamped)?Array)$/;
 
+/**
+ * A list of subscribers that only grows (a reactive subject's `observers` of `OperatorSubscriber`s, found
+ * on an rxjs Subject whose subscriptions were never ended, in a trial on code written elsewhere): by what
+ * it holds, or by its name.
+ */
+const SUBSCRIBER_CLASS = /(?:Subscriber|Subscription|Observer)$/;
+const SUBSCRIBER_LIST = /[.›] ?_?(?:observers|subscribers|subscriptions)$/i;
+
 /** What to do about it, by what grows, where it is held, and whether it grows per instance (churn). */
 export function suggestionFor(
   kind: FindingKind,
@@ -91,7 +99,7 @@ export function suggestionFor(
   perInstance: boolean,
 ): string {
   if (what === 'Timeout' || holds === 'Timeout') {
-    return 'A timer started per instance is never cleared: keep its handle and clearInterval / clearTimeout it in cleanup().';
+    return 'A timer is started again and again and never cleared: keep its handle and clearInterval / clearTimeout it when its work is done (in an audit, in cleanup()).';
   }
   if (kind === 'internal') return internalSuggestion(what);
   if (kind === 'object') {
@@ -104,7 +112,10 @@ export function suggestionFor(
     return 'One object grows for good: bound it, or release it once used.';
   }
   if (path.includes('._events') || holds === 'Function' || holds === '(closure)') {
-    return 'A listener added per instance is never removed: remove it (emitter.off / removeListener) in cleanup().';
+    return 'A listener is added again and again and never removed: remove it (emitter.off / removeListener) when its work is done (in an audit, in cleanup()), or add it once.';
+  }
+  if ((holds !== null && SUBSCRIBER_CLASS.test(holds)) || SUBSCRIBER_LIST.test(path)) {
+    return 'Subscribers are added and never removed: unsubscribe each when its work is done (subscription.unsubscribe(), take(1), takeUntil), or subscribe once.';
   }
   if (kind === 'off-heap') {
     return 'Buffers are kept for good: keep a fixed number of them (a ring of preallocated buffers) or release them once used.';
