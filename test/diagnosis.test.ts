@@ -17,7 +17,7 @@ import type { HeapEdge, HeapGraph } from '../src/diagnosis/heap-graph.ts';
 import { renderPath, shortestRetainerPath } from '../src/diagnosis/retainer-path.ts';
 import { isFileName, stableFileName } from '../src/diagnosis/file-names.ts';
 import { SUBJECT_GLOBAL } from '../src/protocol.ts';
-import { summariseSnapshot } from '../src/diagnosis/summary.ts';
+import { collectionSize, summariseSnapshot } from '../src/diagnosis/summary.ts';
 import { planDiagnosis, toDiagnose } from '../src/cli/run-diagnoses.ts';
 import type { AuditEntry } from '../src/model/report.ts';
 
@@ -459,6 +459,39 @@ describe('growth between snapshots', () => {
     expect(signatureOf('constructor', 'Timeout', 'subject[3].timers.next×12')).toBe(
       'constructor:Timeout@subject[].timers.next×',
     );
+  });
+});
+
+describe('how many entries a collection holds', () => {
+  /** A Map or Set whose table holds these slots (index → class), as Node 20's snapshots show them. */
+  function collection(className: string, slots: [number, string][]): FakeHeap {
+    const nodes: FakeNode[] = [
+      { id: 1, type: 'synthetic', name: '' },
+      { id: 3, type: 'object', name: className },
+      { id: 5, type: 'array', name: 'system / OrderedHashTable' },
+      ...slots.map(([, name], i) => ({ id: 7 + 2 * i, type: name === '(string)' ? 'string' : 'object', name })),
+    ];
+    const edges: [number, string, string, number][] = [
+      [0, 'element', '1', 1],
+      [1, 'internal', 'table', 2],
+      ...slots.map(([index], i): [number, string, string, number] => [2, 'internal', String(index), 3 + i]),
+    ];
+    return new FakeHeap(nodes, edges);
+  }
+  const pairs = (first: number, n: number) =>
+    Array.from({ length: n }, (_, i): [number, string][] => [
+      [first + 3 * i, '(string)'],
+      [first + 3 * i + 1, 'Object'],
+    ]).flat();
+
+  it('a Map’s entries, not its keys and values: each run of adjacent table slots is one entry', () => {
+    expect(collectionSize(collection('Map', pairs(7, 5)), 1)!.count).toBe(5);
+    // Small-integer keys have no slot edge: one slot an entry.
+    const values = Array.from({ length: 5 }, (_, i): [number, string] => [8 + 3 * i, 'Object']);
+    expect(collectionSize(collection('Map', values), 1)!.count).toBe(5);
+    // A Set's members are one slot each.
+    const members = Array.from({ length: 5 }, (_, i): [number, string] => [7 + 2 * i, 'Object']);
+    expect(collectionSize(collection('Set', members), 1)!.count).toBe(5);
   });
 });
 

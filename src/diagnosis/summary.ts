@@ -91,6 +91,34 @@ function tableSlots(graph: HeapGraph, edges: readonly HeapEdge[]): HeapEdge[] | 
   return table ? graph.edges(table.node).filter((e) => e.name !== 'map') : null;
 }
 
+/** Slots an entry of a Map's hash table takes: its key, its value and its chain link (V8's OrderedHashMap). */
+const MAP_ENTRY_SLOTS = 3;
+
+/**
+ * A Map's entries, from its table's slots: how many, and the slots that hold its values. Only keys and
+ * values that are heap objects have a slot edge (a small integer has none), and an entry's key and value
+ * are adjacent slots, its chain link (never an edge) after them: each run of adjacent slots is one
+ * entry. Read from Node 20's snapshots: a Map of 5 string keys to objects has slots 7 8, 10 11, …,
+ * 19 20 (10 edges, 5 entries); of 5 small-integer keys, slots 8, 11, …, 20. Counting slots read a
+ * response cache of ~300 entries a second as +552 elements a second, "Map of (string)".
+ */
+function mapEntries(slots: readonly HeapEdge[]): { readonly count: number; readonly values: HeapEdge[] } {
+  const indexed = slots.map((e) => ({ e, i: Number(e.name) })).sort((a, b) => a.i - b.i);
+  const runs: { e: HeapEdge; i: number }[][] = [];
+  for (const slot of indexed) {
+    const run = runs.at(-1);
+    if (run && slot.i === run.at(-1)!.i + 1) run.push(slot);
+    else runs.push([slot]);
+  }
+  // A run of two is a key and its value: it shows where in its entry a lone slot sits.
+  const pair = runs.find((r) => r.length === 2);
+  const keyPosition = pair ? pair[0]!.i % MAP_ENTRY_SLOTS : null;
+  const values = runs.flatMap((r) =>
+    r.length === 2 ? [r[1]!.e] : keyPosition !== null && r[0]!.i % MAP_ENTRY_SLOTS !== keyPosition ? [r[0]!.e] : [],
+  );
+  return { count: runs.length, values: values.length > 0 ? values : slots.slice() };
+}
+
 /** The element count of an Array, Map, Set or dictionary-like object; null for anything else. */
 export function collectionSize(graph: HeapGraph, ordinal: number): CollectionSize | null {
   if (graph.type(ordinal) !== 'object') return null;
@@ -113,7 +141,9 @@ export function collectionSize(graph: HeapGraph, ordinal: number): CollectionSiz
   }
   if (COLLECTION_CLASSES.has(className)) {
     const slots = tableSlots(graph, edges);
-    return slots ? { count: slots.length, estimated: false, selfBytes, retainedBytes } : null;
+    if (!slots) return null;
+    const count = className === 'Map' ? mapEntries(slots).count : slots.length;
+    return { count, estimated: false, selfBytes, retainedBytes };
   }
   // Any other object with many properties is used as a dictionary.
   const properties = edges.filter(isMember).length;
@@ -128,7 +158,11 @@ function dominantElementClass(graph: HeapGraph, ordinal: number): string | null 
   let total = 0;
   const edges = graph.edges(ordinal);
   let targets = edges.filter((e) => e.type === 'element' || isMember(e));
-  if (targets.length === 0) targets = tableSlots(graph, edges) ?? [];
+  if (targets.length === 0) {
+    // What a Map holds is its values (its keys say how it is looked up); a Set's, its members.
+    const slots = tableSlots(graph, edges) ?? [];
+    targets = graph.className(ordinal) === 'Map' ? mapEntries(slots).values : slots;
+  }
   for (const edge of targets) {
     const name = graph.className(edge.node);
     counts.set(name, (counts.get(name) ?? 0) + 1);
