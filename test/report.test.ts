@@ -3,6 +3,7 @@ import { reportAdvice, retainedBy } from '../src/report/advice.ts';
 import { entry, gated, reportOf } from './support/report.ts';
 import { renderMarkdown } from '../src/report/markdown.ts';
 import { score } from '../src/report/score.ts';
+import { warmupText } from '../src/report/sections.ts';
 
 const leaking = entry('legacy', {
   verdict: 'fail',
@@ -86,6 +87,19 @@ describe('findings', () => {
     const [advice] = reportAdvice([pool], null);
     expect(advice).toMatchObject({ priority: 'P2', auditId: 'pool' });
     expect(advice!.what).toMatch(/^large one-time off-heap warm-up: 2\.00 GiB/);
+  });
+
+  it('calls no growth from the first readings a warm-up, in the tables or the findings', () => {
+    // An rxjs Subject's unended subscriptions, watched: 6.58 MiB before the latest cut searched.
+    const leak = entry('rxjs-leak', {
+      verdict: 'fail',
+      warmup: { steps: 15, bytes: 6.58 * 2 ** 20, settled: true, throughout: true },
+    });
+    expect(warmupText(leak, '@')).toBe('none: grows from the start');
+    expect(reportAdvice([leak], null).map((a) => a.what)).not.toContainEqual(expect.stringMatching(/warm-up/));
+    const warm = entry('warm', { warmup: { steps: 15, bytes: 20 * 2 ** 20, settled: true } });
+    expect(warmupText(warm, 'by')).toBe('20.0 MiB by 15');
+    expect(reportAdvice([warm], null)[0]!.what).toMatch(/^large one-time warm-up: 20\.0 MiB/);
   });
 
   it('does not tell an errored audit to use --diagnose, which never diagnoses one', () => {

@@ -47,7 +47,17 @@ export interface AuditEntry {
   readonly instances: number;
   readonly stopReason: StopReason | null;
   readonly budget: { readonly bytesPerUnit: number; readonly source: string };
-  readonly warmup: { readonly steps: number; readonly bytes: number; readonly settled: boolean };
+  readonly warmup: {
+    readonly steps: number;
+    readonly bytes: number;
+    readonly settled: boolean;
+    /**
+     * True when the heap grew at one rate, or faster, from its first readings (analysis/series.ts
+     * `throughout`): no warm-up ended, and `bytes` is growth before the latest cut searched, not a
+     * one-time rise. Absent otherwise.
+     */
+    readonly throughout?: true;
+  };
   readonly plateau: { readonly level: number; readonly rise: number } | null;
   /** What `slope` measures when it is not V8's heap: `rss`, a watched command's process tree (MemoryMeasured). */
   readonly memory?: 'rss';

@@ -140,7 +140,7 @@ const RULES: readonly ((e: AuditEntry, floor: NoiseFloor | null) => Advice | nul
         }
       : null,
   (e) =>
-    e.warmup.bytes >= LARGE_WARMUP_BYTES
+    e.warmup.bytes >= LARGE_WARMUP_BYTES && !e.warmup.throughout
       ? {
           priority: 'P2',
           auditId: e.id,

@@ -117,7 +117,12 @@ export function auditEntry(record: RawAuditRecord, j: Judgement, role: AuditRole
     instances: options.instances,
     stopReason: record.stopReason,
     budget: { bytesPerUnit: options.budgetPerUnit, source: options.budgetSource },
-    warmup: { steps: j.heap.warmup.until / scale, bytes: j.heap.warmup.bytes, settled: j.heap.warmup.settled },
+    warmup: {
+      steps: j.heap.warmup.until / scale,
+      bytes: j.heap.warmup.bytes,
+      settled: j.heap.warmup.settled,
+      ...(j.heap.throughout ? { throughout: true as const } : {}),
+    },
     plateau: j.heap.plateau,
     ...(options.memory === 'rss' ? { memory: 'rss' as const } : {}),
     slope: slope(j.heap),

@@ -97,6 +97,15 @@ export function watchedProgram(report: { readonly audits: readonly AuditEntry[] 
   return report.audits.length > 0 && report.audits.every((e) => workloadLabel(e) === 'program');
 }
 
+/**
+ * The warm-up as a table shows it: its size and where it ended (`at`: `@` in the terminal's narrow
+ * table), whether a plateau followed; or that there was none, the heap growing from its first readings.
+ */
+export function warmupText(e: AuditEntry, at: '@' | 'by'): string {
+  if (e.warmup.throughout) return 'none: grows from the start';
+  return `${formatBytes(e.warmup.bytes)} ${at} ${formatCount(Math.round(e.warmup.steps))}${e.plateau ? ' (plateau)' : ''}`;
+}
+
 /** How long a program was watched, and why it stopped then. */
 function watchLength(e: AuditEntry): string {
   const why =
@@ -136,9 +145,7 @@ function subjectRow(e: AuditEntry, report: GatedReport): string[] {
     e.id,
     workloadLabel(e),
     unitsDone(e),
-    measured
-      ? `${formatBytes(e.warmup.bytes)} by ${formatCount(Math.round(e.warmup.steps))}${e.plateau ? ' (plateau)' : ''}`
-      : '-',
+    measured ? warmupText(e, 'by') : '-',
     measured ? `${formatRateWithCi(e.slope.bytesPerUnit, e.slope.ci)}${slopeQualifier(e, ' per ')}` : '-',
     measured ? (e.slope.bytesPerUnit / 1024).toFixed(4) : '-',
     formatBytes(totalGrowth(e), true),

@@ -12,12 +12,13 @@ import {
   slopeQualifier,
   unitsDone,
   unmetEntries,
+  warmupText,
   watchedDescriptions,
   watchedProgram,
   workloadLabel,
 } from './sections.ts';
 import type { AuditEntry, GatedReport } from '../model/report.ts';
-import { formatBytes, formatCount, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
+import { formatBytes, formatInterval, formatRate, formatRateWithCi } from '../format.ts';
 
 /** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function terminalChalk(stream: NodeJS.WriteStream = process.stdout): ChalkInstance {
@@ -68,10 +69,7 @@ const COLUMNS: readonly Column[] = [
   { header: 'steps', cell: unitsDone },
   {
     header: 'warm-up',
-    cell: (e) =>
-      e.samples.length > 1
-        ? `${formatBytes(e.warmup.bytes)} @ ${formatCount(Math.round(e.warmup.steps))}${e.plateau ? ' (plateau)' : ''}`
-        : '-',
+    cell: (e) => (e.samples.length > 1 ? warmupText(e, '@') : '-'),
   },
   {
     header: 'heap slope B/unit [99% CI]',
