@@ -4,8 +4,21 @@ import type { Sample } from '../src/model/audit.ts';
 import { resolveAuditOptions } from '../src/model/options.ts';
 import { rawRecord } from './support/record.ts';
 
-/** A watched process read every 250 ms for `seconds`, its heap growing `perSecond` bytes a second. */
-function measured(pid: number, script: string, depth: number, perSecond: number, seconds = 30): MeasuredProcess {
+/** The watch's start, epoch ms. */
+const WATCH_START = 1.8e12;
+
+/**
+ * A watched process read every 250 ms from `from` to `to` seconds into a watch, its heap growing
+ * `perSecond` bytes a second.
+ */
+function measured(
+  pid: number,
+  script: string,
+  depth: number,
+  perSecond: number,
+  { from = 0, to = 30 } = {},
+): MeasuredProcess {
+  const seconds = to - from;
   const options = {
     ...resolveAuditOptions('app', { steps: 30, horizon: { units: 36_000, instances: 1, label: '10 h' } }),
     unit: 'second',
@@ -16,7 +29,7 @@ function measured(pid: number, script: string, depth: number, perSecond: number,
     return { at, ms: at * 1000, heapUsed, external: 1000, arrayBuffers: 1000, rss: 4e7, spaces: {} };
   });
   const record = rawRecord(options, samples, { id: 'app', name: 'app', file: script, pid, heapCapBytes: 2e9 });
-  return { record, identity: { script, depth } };
+  return { record, identity: { script, depth }, startedAt: WATCH_START + from * 1000 };
 }
 
 describe('which of a program’s Node processes is judged', () => {
@@ -44,7 +57,15 @@ describe('which of a program’s Node processes is judged', () => {
 
   it('not a helper the program ran for a moment, however it grew', () => {
     const app = measured(40, '/app/server.js', 0, 0);
-    const helper = measured(41, '/app/build.js', 1, 500_000, 12);
-    expect(chooseProcess([app, helper]).chosen.record.pid).toBe(40);
+    const helper = measured(41, '/app/build.js', 1, 500_000, { from: 1, to: 13 });
+    const lateWorker = measured(42, '/app/worker.js', 1, 500_000, { from: 20 });
+    expect(chooseProcess([app, helper, lateWorker]).chosen.record.pid).toBe(40);
+  });
+
+  it('a launcher’s child that started seconds after it, on a busy machine', () => {
+    // tsx's child in an 8 s watch beside three others: ~30 % fewer readings than its launcher.
+    const launcher = measured(50, '/app/node_modules/.bin/tsx', 0, 0, { to: 8 });
+    const app = measured(51, '/app/leak.mjs', 1, 90_000, { from: 2.5, to: 8 });
+    expect(chooseProcess([launcher, app]).chosen.record.pid).toBe(51);
   });
 });

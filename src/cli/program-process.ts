@@ -9,19 +9,26 @@ import { formatRate } from '../format.ts';
 import type { RawAuditRecord, Verdict } from '../model/audit.ts';
 import type { ProcessIdentity } from '../protocol.ts';
 
-/** One measured process: its readings as an audit record (not yet given the watch's end), and who it is. */
+/**
+ * One measured process: its readings as an audit record (not yet given the watch's end), who it is, and
+ * when its readings' clock started (epoch ms), which places them in the watch.
+ */
 export interface MeasuredProcess {
   readonly record: RawAuditRecord;
   readonly identity: ProcessIdentity;
+  readonly startedAt: number;
 }
 
 /**
- * A process counts as running for the whole watch when it took at least this fraction of the readings
- * the longest-lived one took: a helper the program runs for a moment (`node build.js`, a version check)
- * is not the program, however it ends. A launcher and its child are read as often, give or take the
- * child's start.
+ * A process is a candidate for the program when its readings began within this fraction of the watch
+ * (all processes' readings, first to last) and went on into its last tenth (`STILL_READING_FRACTION`):
+ * a helper the program runs for a moment (`node build.js`, a version check), or a process started at
+ * the end, is not the program, however it grew. A launcher's child starts after the launcher, by seconds
+ * on a busy machine: counted by readings instead (at least 0.9 of the launcher's), tsx's child of an
+ * 8 s watch beside three others was left out, and the launcher's flat heap passed the leak.
  */
-export const LONG_LIVED_FRACTION = 0.9;
+export const STARTED_WITHIN_FRACTION = 0.5;
+export const STILL_READING_FRACTION = 0.9;
 
 const RANK: Record<Verdict, number> = { pass: 0, inconclusive: 1, fail: 2, error: 3 };
 
@@ -37,9 +44,14 @@ export function chooseProcess(processes: readonly MeasuredProcess[]): {
 } {
   if (processes.length === 0) throw new Error('chooseProcess: no measured process');
   const judged = processes.map((p) => ({ p, judgement: judge(p.record) }));
-  const most = Math.max(...processes.map((p) => p.record.samples.length));
-  const longLived = judged.filter(({ p }) => p.record.samples.length >= LONG_LIVED_FRACTION * most);
-  const [best] = [...longLived].sort(
+  const spans = processes.map((p) => readingSpan(p));
+  const first = Math.min(...spans.map((s) => s.from));
+  const last = Math.max(...spans.map((s) => s.to));
+  const within = (fraction: number) => first + fraction * (last - first);
+  const longLived = judged.filter(
+    (_, i) => spans[i]!.from <= within(STARTED_WITHIN_FRACTION) && spans[i]!.to >= within(STILL_READING_FRACTION),
+  );
+  const [best] = [...(longLived.length > 0 ? longLived : judged)].sort(
     (a, b) =>
       RANK[b.judgement.verdict] - RANK[a.judgement.verdict] ||
       b.p.identity.depth - a.p.identity.depth ||
@@ -53,6 +65,15 @@ export function chooseProcess(processes: readonly MeasuredProcess[]): {
         `${describeProcess(p)}: ${judgement.verdict}, heap ${formatRate(judgement.heap.slope.bytesPerUnit)} B/${unit}, ${p.record.samples.length} readings`,
     );
   return { chosen: best!.p, others };
+}
+
+/** When a process's readings began and ended, epoch ms (none: from its clock's start to then). */
+function readingSpan(p: MeasuredProcess): { readonly from: number; readonly to: number } {
+  const { samples } = p.record;
+  return {
+    from: p.startedAt + (samples[0]?.ms ?? 0),
+    to: p.startedAt + (samples.at(-1)?.ms ?? 0),
+  };
 }
 
 /** A process as the report names it: its script (or `node -e`), pid and depth. */

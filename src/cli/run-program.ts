@@ -465,7 +465,11 @@ function processRecord(
     timings: { startupMs: 0, setupMs: 0, loopMs: end.wallMs, samplingMs: 0, decisionMs: 0 },
     ...(logBytes > 0 ? { output: { log: relative(process.cwd(), logFile), bytes: logBytes, droppedBytes: 0 } } : {}),
   };
-  return { record, identity: { script: start.process?.script ?? null, depth: start.process?.depth ?? 0 } };
+  return {
+    record,
+    identity: { script: start.process?.script ?? null, depth: start.process?.depth ?? 0 },
+    startedAt: start.process?.startedAt ?? end.startedAt,
+  };
 }
 
 /** What a report says of a command watched from outside: what it measured, and what it cannot see. */
