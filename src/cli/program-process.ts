@@ -33,7 +33,7 @@ export const STILL_READING_FRACTION = 0.9;
 const RANK: Record<Verdict, number> = { pass: 0, inconclusive: 1, fail: 2, error: 3 };
 
 /**
- * The process to judge: among those that ran for the whole watch, the one whose readings say least in
+ * The process to judge: among those that ran through the watch, the one whose readings say least in
  * its favour (a fail before an inconclusive before a pass), then the deepest (a launcher's child, a
  * cluster's worker: the launcher only waits), then the one whose heap grew fastest. A leak in any
  * long-lived process of the program is its verdict; a clean program is judged where its work runs.
