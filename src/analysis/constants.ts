@@ -149,9 +149,9 @@ export const PLATEAU_MIN_RISE_BYTES = 1 * 2 ** 20;
  * warm-up cut: the cut also takes in a runtime's later small steps (V8 warming a watched program's code,
  * ~15 KB at 13 s), which moved it from where a Map of 6000 records reached its level (~9 s) to the
  * searched half's boundary, 14.76 s into a 30 s watch: a plateau as long as its rise, give or take a
- * reading's timing, where it had been flat for 20 s. 0.9 is above every earlier
- * level of growth that multiplies: a store that doubles was at half its level before its last doubling,
- * a V8 array at two thirds.
+ * reading's timing, where it had been flat for 20 s. 0.9 is above every earlier level of growth that
+ * multiplies: a store that doubles was at half its level before its last doubling, a V8 array at two
+ * thirds.
  */
 export const PLATEAU_REACHED_FRACTION = 0.9;
 

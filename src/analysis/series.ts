@@ -17,9 +17,8 @@ import type { SeriesVerdict } from '../model/audit.ts';
  * Whether more readings could follow the ones judged. `open`: the run can go on (an audit extends while
  * its warm-up has not ended or a doubt holds its verdict back). `fixed`: a watched program, whose length
  * is the user's --duration (watched on past it only while no verdict comes, as an audit is extended), or
- * its own: a warm-up cut on the searched half's boundary stands for a pass
- * (the last half is within budget), while a fail on it, and every other doubt, still holds the verdict
- * back and asks for a longer watch. `final`: the run had to end (the heap guard, a hang): the readings
+ * its own: a warm-up cut on the searched half's boundary stands for a pass (the last half is within
+ * budget), while a fail on it, and every other doubt, still holds the verdict back. `final`: the run had to end (the heap guard, a hang): the readings
  * are all the evidence, and a doubt no longer holds a fail back.
  */
 export type ReadingsEnd = 'open' | 'fixed' | 'final';
@@ -92,6 +91,9 @@ export function analyseSeries(
   // growing 184.0 B/step to within 0.01 B left the best cut on the boundary, and had no verdict.
   const throughout = !cut.settled && !final && growsThroughout(xs, ys, index, budgetPerUnit, minSteady);
   const steadySamples = n - index;
+  // Smoothed as the warm-up search is: one transient reading must not decide a recent part's slope, or
+  // where a plateau's level was reached.
+  const smoothed = medianOfThree(ys);
   const estimate = theilSen(xs, ys, CONFIDENCE_Z, index);
   const [low, high] = estimate.ci;
   // `fixed`: a watch's length is the user's, and V8's own warm-up in a watched program (its code's
@@ -110,8 +112,7 @@ export function analyseSeries(
   }
   if (verdict === 'fail') {
     const first = recentStart(xs, index, RECENT_FRACTION);
-    // Smoothed like the warm-up search: one transient reading in a handful must not decide flatness.
-    const recent = n - first >= MIN_RECENT_SAMPLES ? theilSen(xs, medianOfThree(ys), CONFIDENCE_Z, first).ci : null;
+    const recent = n - first >= MIN_RECENT_SAMPLES ? theilSen(xs, smoothed, CONFIDENCE_Z, first).ci : null;
     if (recent && recent[1] <= budgetPerUnit) {
       levelling = true;
       verdict = 'inconclusive';
@@ -133,7 +134,6 @@ export function analyseSeries(
     // leak that starts at 80 % of the run leaves most pairs of readings flat. The recent parts are
     // tested on their own; one that fails holds the pass back, and the run goes on until the warm-up cut
     // can move to where the growth starts (it is searched in the first half of the readings only).
-    const smoothed = medianOfThree(ys);
     for (const fraction of LATE_GROWTH_FRACTIONS) {
       const first = recentStart(xs, index, fraction);
       if (n - first < MIN_RECENT_SAMPLES) continue;
@@ -150,7 +150,7 @@ export function analyseSeries(
   // steps, its cut on the doubling at 524 288 steps; the runs extended to 1.13 M saw the next and failed.
   // The plateau starts where the level was reached (PLATEAU_REACHED_FRACTION), at or before the cut.
   let shortPlateau = false;
-  const reached = plateau ? levelReached(ys, index, rise) : index;
+  const reached = plateau ? levelReached(smoothed, index, rise) : index;
   if (plateau && !final && xs[n - 1]! - xs[reached]! < xs[reached]! - xs[0]!) {
     shortPlateau = true;
     plateau = null;
@@ -205,11 +205,10 @@ export function reachesNewHigh(ys: ArrayLike<number>, from: number): boolean {
 }
 
 /**
- * The first reading, up to the cut, at which the series (smoothed, as the cut's search is) had risen
+ * The first reading, up to the cut, at which the series (`smoothed`, as the cut's search is) had risen
  * PLATEAU_REACHED_FRACTION of its warm-up rise: where its plateau began.
  */
-function levelReached(ys: ArrayLike<number>, cut: number, rise: number): number {
-  const smoothed = medianOfThree(ys);
+function levelReached(smoothed: ArrayLike<number>, cut: number, rise: number): number {
   const level = smoothed[0]! + PLATEAU_REACHED_FRACTION * rise;
   for (let i = 0; i < cut; i++) if (smoothed[i]! >= level) return i;
   return cut;
