@@ -36,11 +36,16 @@ describe('which of a program’s Node processes is judged', () => {
   it('a launcher’s child, when it leaks and the launcher only waits', () => {
     const launcher = measured(10, '/app/node_modules/.bin/tsx', 0, 0);
     const app = measured(11, '/app/server.ts', 1, 90_000);
-    const { chosen, others } = chooseProcess([launcher, app]);
+    const { chosen, description } = chooseProcess([launcher, app]);
     expect(chosen.record.pid).toBe(11);
-    expect(others).toEqual([
-      expect.stringMatching(/^\/app\/node_modules\/\.bin\/tsx \(pid 10, the first\): pass, heap /),
-    ]);
+    expect(description).toMatch(
+      /^Judged: \/app\/server\.ts \(pid 11, depth 1\), one of 2 Node processes of the program that measured themselves; the others: \/app\/node_modules\/\.bin\/tsx \(pid 10, the first\): pass, heap [^;]+ B\/second, 120 readings\.$/,
+    );
+    // Under --per, a process with no progress is measured but no candidate: counted, not listed.
+    expect(chooseProcess([app], 2).description).toBe(
+      'Judged: /app/server.ts (pid 11, depth 1), one of 2 Node processes of the program that measured themselves.',
+    );
+    expect(chooseProcess([app]).description).toBeNull();
   });
 
   it('the first process when it is the one that leaks, beside clean workers', () => {

@@ -32,17 +32,24 @@ export const STILL_READING_FRACTION = 0.9;
 
 const RANK: Record<Verdict, number> = { pass: 0, inconclusive: 1, fail: 2, error: 3 };
 
+/** The other measured processes a report names, at most (a program may run many short Node helpers). */
+const LISTED_PROCESSES = 5;
+
 /**
  * The process to judge: among those that ran through the watch, the one whose readings say least in
  * its favour (a fail before an inconclusive before a pass), then the deepest (a launcher's child, a
  * cluster's worker: the launcher only waits), then the one whose heap grew fastest. A leak in any
  * long-lived process of the program is its verdict; a clean program is judged where its work runs.
+ * `description` says which it is and what the others were, when there were others (`measured`: every
+ * process that measured itself, some of them perhaps not candidates, as those with no progress to
+ * judge along under --per).
  */
-export function chooseProcess(processes: readonly MeasuredProcess[]): {
-  readonly chosen: MeasuredProcess;
-  readonly others: readonly string[];
-} {
+export function chooseProcess(
+  processes: readonly MeasuredProcess[],
+  measured = processes.length,
+): { readonly chosen: MeasuredProcess; readonly description: string | null } {
   if (processes.length === 0) throw new Error('chooseProcess: no measured process');
+  if (processes.length === 1 && measured === 1) return { chosen: processes[0]!, description: null };
   const judged = processes.map((p) => ({ p, judgement: judge(p.record) }));
   const spans = processes.map((p) => readingSpan(p));
   const first = Math.min(...spans.map((s) => s.from));
@@ -64,7 +71,13 @@ export function chooseProcess(processes: readonly MeasuredProcess[]): {
       ({ p, judgement }) =>
         `${describeProcess(p)}: ${judgement.verdict}, heap ${formatRate(judgement.heap.slope.bytesPerUnit)} B/${unit}, ${p.record.samples.length} readings`,
     );
-  return { chosen: best!.p, others };
+  const listed = others.slice(0, LISTED_PROCESSES);
+  const more = others.length > listed.length ? `; and ${others.length - listed.length} more` : '';
+  const rest = listed.length > 0 ? `; the others: ${listed.join('; ')}${more}` : '';
+  return {
+    chosen: best!.p,
+    description: `Judged: ${describeProcess(best!.p)}, one of ${measured} Node processes of the program that measured themselves${rest}.`,
+  };
 }
 
 /** When a process's readings began and ended, epoch ms (none: from its clock's start to then). */
@@ -77,7 +90,7 @@ function readingSpan(p: MeasuredProcess): { readonly from: number; readonly to: 
 }
 
 /** A process as the report names it: its script (or `node -e`), pid and depth. */
-export function describeProcess(p: MeasuredProcess): string {
+function describeProcess(p: MeasuredProcess): string {
   const depth = p.identity.depth === 0 ? 'the first' : `depth ${p.identity.depth}`;
   return `${p.identity.script ?? '(no script)'} (pid ${p.record.pid}, ${depth})`;
 }

@@ -44,15 +44,13 @@ import { AuditConfigError } from '../validate.ts';
 import { catchInterrupts } from './interrupt.ts';
 import { BUILD_DIR, LOG_DIR, lockOutDir, prepareOutDir } from './out-dir.ts';
 import { readStream, type StreamContents } from './stream-reader.ts';
-import { chooseProcess, describeProcess, type MeasuredProcess } from './program-process.ts';
+import { chooseProcess, type MeasuredProcess } from './program-process.ts';
 import { lastErrorLine, OUT_OF_HEAP } from './recover.ts';
 import { readLogTail } from './log-tail.ts';
 import { buildReport, finishRun, loadGateInputs, type GateInputs } from './run.ts';
 import { parseRunArgs, RUN_USAGE, scriptOf, type ProgramOptions } from './program-args.ts';
 import { canWatchTrees, watchTree } from '../program/tree-watch.ts';
 
-/** The other measured processes a report names, at most (a program may run many short Node helpers). */
-const LISTED_PROCESSES = 5;
 /** How long a stopped program has to end after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 5000;
 /** Readings this close to the stop (from the preload's start, which follows the spawn) are not judged. */
@@ -289,7 +287,8 @@ async function watchAndReport(o: ProgramOptions, outDir: string, gate: GateInput
   // A stream a previous run left (its own, its processes', its diagnosis') must never be read as this one's.
   for (const name of readdirSync(workDir))
     if (name.startsWith(basename(task.streamFile))) rmSync(join(workDir, name), { force: true });
-  // No process to judge yet (none has started its readings): nothing to wait for past the --duration.
+  // The verdict the report would give if the watch stopped now; with no process to judge yet (none has
+  // started its readings), an error: nothing to wait for past the --duration.
   const verdictNow = (now: ProgramEnd): Verdict => {
     const judged = judgedProcess(o, task, now, logFile);
     return typeof judged === 'string' ? 'error' : judge(judged.record).verdict;
@@ -410,16 +409,12 @@ function judgedProcess(
   if (o.per !== 'second' && progressed.length === 0)
     return `--per ${o.per}: the program reported no progress (progress(n) was never called in its main thread, or never changed)`;
   const candidates = o.per !== 'second' ? progressed : measured;
-  const { chosen, others } =
-    candidates.length === 1 ? { chosen: candidates[0]!, others: [] } : chooseProcess(candidates);
+  const { chosen, description } = chooseProcess(candidates, measured.length);
   const { record } = chosen;
-  const listed = others.slice(0, LISTED_PROCESSES);
-  const more = others.length > listed.length ? `; and ${others.length - listed.length} more` : '';
-  const description =
-    measured.length > 1
-      ? `Judged: ${describeProcess(chosen)}, one of ${measured.length} Node processes of the program that measured themselves; the others: ${listed.join('; ')}${more}.`
-      : record.options.description;
-  return { ...chosen, record: { ...record, options: { ...record.options, description } } };
+  return {
+    ...chosen,
+    record: { ...record, options: { ...record.options, description: description ?? record.options.description } },
+  };
 }
 
 /** The streams of a Node program's measured processes, one per process (processStreamFile). */
